@@ -1,0 +1,64 @@
+// The graph IR: a named SSA program over tensors. Inputs and parameters are the values defined
+// outside any node; each node defines exactly one value, after all the values it uses; outputs
+// name the values the graph returns. Graphs are plain data: they print, parse and serialize.
+
+import type { SourceSpan } from './errors.js';
+import type { AttrValue, Attrs } from './op.js';
+import type { TensorType } from './types.js';
+
+/** How a parameter gets its first value, e.g. `{ fn: 'glorot_uniform', args: { seed: 1 } }`. */
+export interface Initializer {
+  fn: string;
+  args: Record<string, AttrValue>;
+}
+
+export interface InputDecl {
+  name: string;
+  type: TensorType;
+  span?: SourceSpan;
+}
+
+export interface ParamDecl {
+  name: string;
+  type: TensorType;
+  init: Initializer;
+  span?: SourceSpan;
+}
+
+export interface Node {
+  /** The value this node defines. */
+  name: string;
+  op: string;
+  inputs: string[];
+  attrs: Attrs;
+  type: TensorType;
+  span?: SourceSpan;
+}
+
+export interface OutputDecl {
+  name: string;
+  value: string;
+  span?: SourceSpan;
+}
+
+export interface Graph {
+  name: string;
+  inputs: InputDecl[];
+  params: ParamDecl[];
+  nodes: Node[];
+  outputs: OutputDecl[];
+}
+
+/** Names of values: inputs, params and node results share one namespace. */
+export const VALUE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.]*$/;
+/** Names of graphs and outputs: identifiers. */
+export const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The type of every value in a graph, by name. */
+export function valueTypes(g: Graph): Map<string, TensorType> {
+  const m = new Map<string, TensorType>();
+  for (const i of g.inputs) m.set(i.name, i.type);
+  for (const p of g.params) m.set(p.name, p.type);
+  for (const n of g.nodes) m.set(n.name, n.type);
+  return m;
+}

@@ -1,0 +1,169 @@
+// Elementwise primitives: unary math, binary arithmetic with numpy broadcasting, comparisons,
+// `where` and `cast`. Each op is one entry: its dtype rule and its scalar function.
+
+import { fail } from '../errors.js';
+import { attr, primitive } from '../op.js';
+import type { PrimitiveDef } from '../op.js';
+import { numel } from '../types.js';
+import type { DType, Tensor } from '../types.js';
+import { ANY, FLOAT, NUMERIC, broadcastIndexer, broadcastOrFail, requireDType, requireSameDType } from './util.js';
+
+// ---- unary ------------------------------------------------------------------------------
+
+function unary(name: string, doc: string, dtypes: readonly DType[], f: (x: number) => number): PrimitiveDef<{}> {
+  return primitive({
+    name,
+    doc,
+    category: 'elementwise',
+    operands: ['x'],
+    attrs: {},
+    infer([x]) {
+      requireDType(name, 'x', x!, dtypes);
+      return { dtype: x!.dtype, shape: [...x!.shape] };
+    },
+    evaluate([x], _attrs, out, ctx) {
+      const data = ctx.alloc(out.dtype, numel(out.shape));
+      const src = x!.data;
+      for (let i = 0; i < data.length; i++) data[i] = f(src[i]!);
+      return { dtype: out.dtype, shape: out.shape, data };
+    },
+  });
+}
+
+const stableSigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+export const neg = unary('neg', 'negation, -x', NUMERIC, (x) => -x);
+export const abs = unary('abs', 'absolute value |x|', NUMERIC, Math.abs);
+export const exp = unary('exp', 'e to the power x', FLOAT, Math.exp);
+export const log = unary('log', 'natural logarithm (-inf at 0, nan below)', FLOAT, Math.log);
+export const sqrt = unary('sqrt', 'square root', FLOAT, Math.sqrt);
+export const rsqrt = unary('rsqrt', 'reciprocal square root, 1 / sqrt(x)', FLOAT, (x) => 1 / Math.sqrt(x));
+export const tanh = unary('tanh', 'hyperbolic tangent', FLOAT, Math.tanh);
+export const sigmoid = unary('sigmoid', 'logistic function 1 / (1 + exp(-x)), stable for large |x|', FLOAT, stableSigmoid);
+export const relu = unary('relu', 'max(x, 0)', NUMERIC, (x) => (x > 0 ? x : 0));
+export const sign = unary('sign', '-1, 0 or 1 by the sign of x (nan stays nan)', NUMERIC, (x) => (x > 0 ? 1 : x < 0 ? -1 : x));
+export const step = unary('step', 'Heaviside step: 1 where x > 0, else 0', NUMERIC, (x) => (x > 0 ? 1 : 0));
+export const sin = unary('sin', 'sine', FLOAT, Math.sin);
+export const cos = unary('cos', 'cosine', FLOAT, Math.cos);
+
+// ---- binary -----------------------------------------------------------------------------
+
+/** Applies `f` elementwise over broadcast operands, writing a result of `out`'s type. */
+function broadcastApply(
+  inputs: readonly Tensor[],
+  out: { dtype: DType; shape: number[] },
+  alloc: (d: DType, n: number) => Tensor['data'],
+  f: (args: number[]) => number,
+): Tensor {
+  const data = alloc(out.dtype, numel(out.shape));
+  const index = inputs.map((t) => broadcastIndexer(t.shape, out.shape));
+  const args = new Array<number>(inputs.length);
+  for (let i = 0; i < data.length; i++) {
+    for (let k = 0; k < inputs.length; k++) args[k] = inputs[k]!.data[index[k]!(i)]!;
+    data[i] = f(args);
+  }
+  return { dtype: out.dtype, shape: out.shape, data };
+}
+
+/**
+ * A binary op over operands of one dtype from `dtypes`; `result` is the result dtype (the
+ * operand dtype when omitted). `fi` overrides `f` for i32 operands.
+ */
+function binary(
+  name: string,
+  doc: string,
+  dtypes: readonly DType[],
+  f: (a: number, b: number) => number,
+  options: { result?: DType; fi?: (a: number, b: number) => number } = {},
+): PrimitiveDef<{}> {
+  return primitive({
+    name,
+    doc,
+    category: 'elementwise',
+    operands: ['a', 'b'],
+    attrs: {},
+    infer([a, b]) {
+      requireDType(name, 'a', a!, dtypes);
+      requireDType(name, 'b', b!, dtypes);
+      const dtype = requireSameDType(name, [a!, b!]);
+      return { dtype: options.result ?? dtype, shape: broadcastOrFail(name, [a!, b!]) };
+    },
+    evaluate(inputs, _attrs, out, ctx) {
+      const g = inputs[0]!.dtype === 'i32' && options.fi ? options.fi : f;
+      return broadcastApply(inputs, out, ctx.alloc, ([a, b]) => g(a!, b!));
+    },
+  });
+}
+
+// i32 arithmetic wraps around like Wasm and WGSL integer ops.
+export const add = binary('add', 'a + b', NUMERIC, (a, b) => a + b, { fi: (a, b) => (a + b) | 0 });
+export const sub = binary('sub', 'a - b', NUMERIC, (a, b) => a - b, { fi: (a, b) => (a - b) | 0 });
+export const mul = binary('mul', 'a * b', NUMERIC, (a, b) => a * b, { fi: (a, b) => Math.imul(a, b) });
+// Integer division truncates toward zero; dividing by zero gives 0 instead of trapping.
+export const div = binary('div', 'a / b (i32: truncated toward zero, x / 0 = 0)', NUMERIC, (a, b) => a / b, {
+  fi: (a, b) => (b === 0 ? 0 : (a / b) | 0),
+});
+export const pow = binary('pow', 'a to the power b', FLOAT, Math.pow);
+export const max = binary('max', 'elementwise maximum (nan if either is nan)', NUMERIC, Math.max);
+export const min = binary('min', 'elementwise minimum (nan if either is nan)', NUMERIC, Math.min);
+
+// Comparisons: equality on any dtype, ordering on numbers; the result is bool.
+export const eq = binary('eq', 'a == b', ANY, (a, b) => +(a === b), { result: 'bool' });
+export const ne = binary('ne', 'a != b', ANY, (a, b) => +(a !== b), { result: 'bool' });
+export const lt = binary('lt', 'a < b', NUMERIC, (a, b) => +(a < b), { result: 'bool' });
+export const le = binary('le', 'a <= b', NUMERIC, (a, b) => +(a <= b), { result: 'bool' });
+export const gt = binary('gt', 'a > b', NUMERIC, (a, b) => +(a > b), { result: 'bool' });
+export const ge = binary('ge', 'a >= b', NUMERIC, (a, b) => +(a >= b), { result: 'bool' });
+
+// ---- where, cast ------------------------------------------------------------------------
+
+export const where = primitive({
+  name: 'where',
+  doc: 'a where cond is true, else b (all three broadcast)',
+  category: 'elementwise',
+  operands: ['cond', 'a', 'b'],
+  attrs: {},
+  infer([cond, a, b]) {
+    requireDType('where', 'cond', cond!, ['bool']);
+    const dtype = requireSameDType('where', [a!, b!]);
+    return { dtype, shape: broadcastOrFail('where', [cond!, a!, b!]) };
+  },
+  evaluate(inputs, _attrs, out, ctx) {
+    return broadcastApply(inputs, out, ctx.alloc, ([c, a, b]) => (c ? a! : b!));
+  },
+});
+
+const I32_MIN = -2147483648;
+const I32_MAX = 2147483647;
+
+/** f32 to i32: truncate toward zero, saturate at the i32 range, nan becomes 0. */
+function toI32(x: number): number {
+  if (Number.isNaN(x)) return 0;
+  return Math.trunc(Math.min(Math.max(x, I32_MIN), I32_MAX));
+}
+
+export const cast = primitive({
+  name: 'cast',
+  doc: 'converts to dtype `to` (f32 to i32 truncates and saturates; to bool is x != 0)',
+  category: 'elementwise',
+  operands: ['x'],
+  attrs: { to: attr.dtype() },
+  infer([x], { to }) {
+    return { dtype: to, shape: [...x!.shape] };
+  },
+  evaluate([x], { to }, out, ctx) {
+    const data = ctx.alloc(to, numel(out.shape));
+    const src = x!.data;
+    const f = to === 'bool' ? (v: number) => +(v !== 0) : to === 'i32' && x!.dtype === 'f32' ? toI32 : (v: number) => v;
+    for (let i = 0; i < data.length; i++) data[i] = f(src[i]!);
+    return { dtype: to, shape: out.shape, data };
+  },
+});
+
+/** Fails unless a constant's values fit its dtype. */
+export function checkValuesFit(op: string, dtype: DType, values: readonly number[]): void {
+  const bad = values.find((v) =>
+    dtype === 'bool' ? v !== 0 && v !== 1 : dtype === 'i32' ? !Number.isInteger(v) || v < I32_MIN || v > I32_MAX : false,
+  );
+  if (bad !== undefined) fail('attr', `${op}: value ${bad} does not fit dtype ${dtype}`);
+}

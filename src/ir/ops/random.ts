@@ -1,0 +1,55 @@
+// Seeded random primitives. The stream is the `seed` attribute, combined with the optional i32
+// scalar operand `key` so that one compiled program can draw fresh numbers at every step.
+
+import { attr, primitive } from '../op.js';
+import type { ConcreteType, EvalContext } from '../op.js';
+import { mix32, standardNormal, uniform01 } from '../random.js';
+import { formatType, numel } from '../types.js';
+import type { Dim, Tensor, TensorType } from '../types.js';
+import { fail } from '../errors.js';
+
+function inferRandom(op: string, keys: readonly TensorType[], shape: Dim[]): TensorType {
+  const key = keys[0];
+  if (key && (key.dtype !== 'i32' || key.shape.length !== 0)) {
+    fail('dtype', `${op}: operand 'key' must be an i32 scalar, got ${formatType(key)}`);
+  }
+  return { dtype: 'f32', shape: [...shape] };
+}
+
+function streamOf(seed: number, keys: readonly Tensor[]): number {
+  return keys.length ? mix32(seed ^ mix32(keys[0]!.data[0]! | 0)) : seed;
+}
+
+function fill(out: ConcreteType, ctx: EvalContext, f: (i: number) => number): Tensor {
+  const data = ctx.alloc('f32', numel(out.shape));
+  for (let i = 0; i < data.length; i++) data[i] = f(i);
+  return { dtype: 'f32', shape: out.shape, data };
+}
+
+export const random_uniform = primitive({
+  name: 'random_uniform',
+  doc: 'f32 uniform in [low, high) of `shape`, a pure function of seed (and key)',
+  category: 'random',
+  operands: ['key'],
+  variadic: { min: 0, max: 1 },
+  attrs: { shape: attr.shape(), low: attr.float(0), high: attr.float(1), seed: attr.int(0) },
+  infer: (keys, { shape }) => inferRandom('random_uniform', keys, shape),
+  evaluate(keys, { low, high, seed }, out, ctx) {
+    const s = streamOf(seed, keys);
+    return fill(out, ctx, (i) => low + (high - low) * uniform01(s, i));
+  },
+});
+
+export const random_normal = primitive({
+  name: 'random_normal',
+  doc: 'f32 normal with `mean` and `std` of `shape`, a pure function of seed (and key)',
+  category: 'random',
+  operands: ['key'],
+  variadic: { min: 0, max: 1 },
+  attrs: { shape: attr.shape(), mean: attr.float(0), std: attr.float(1), seed: attr.int(0) },
+  infer: (keys, { shape }) => inferRandom('random_normal', keys, shape),
+  evaluate(keys, { mean, std, seed }, out, ctx) {
+    const s = streamOf(seed, keys);
+    return fill(out, ctx, (i) => mean + std * standardNormal(s, i));
+  },
+});
