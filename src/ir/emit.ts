@@ -2,14 +2,15 @@
 // attributes, shape rule) so errors surface where the node is made, with its span. It also
 // infers composite types by decomposition and expands composites into primitives.
 
-import { KilnError, fail, formatSpan } from './errors.js';
+import { KilnError, fail } from './errors.js';
 import type { SourceSpan } from './errors.js';
 import { IDENT, VALUE_NAME } from './graph.js';
+import { checkInitializer } from './init.js';
 import type { Graph, Initializer, Node } from './graph.js';
 import { checkArity, checkAttrs, withSpan } from './op.js';
 import type { Attrs, Emitter, OpDef } from './op.js';
 import { getOp } from './ops/index.js';
-import { formatType, isValidDim } from './types.js';
+import { formatType, isDType, isValidDim } from './types.js';
 import type { TensorType } from './types.js';
 
 /** The result type of applying `def` to operands of the given types (attrs already checked). */
@@ -29,6 +30,7 @@ export function inferType(def: OpDef, inputs: readonly TensorType[], attrs: Attr
 }
 
 function checkType(t: TensorType, what: string, span?: SourceSpan): void {
+  if (!isDType(t.dtype)) fail('dtype', `${what}: unknown dtype '${String(t.dtype)}' (expected f32, i32 or bool)`, span);
   const dims: readonly unknown[] = t.shape;
   if (!dims.every(isValidDim)) fail('shape', `${what}: invalid shape [${dims.join(', ')}]`, span);
 }
@@ -61,6 +63,7 @@ export class GraphBuilder implements Emitter {
 
   param(name: string, type: TensorType, init: Initializer, span?: SourceSpan): string {
     checkType(type, `param ${name}`, span);
+    withSpan(span, () => checkInitializer(init, type, `param ${name}`));
     this.define(name, type, span);
     this.graph.params.push(span ? { name, type, init, span } : { name, type, init });
     return name;
@@ -151,8 +154,7 @@ export function expandComposites(g: Graph): Graph {
   return b.build();
 }
 
-/** Describes a node for messages: `%h = add(%x, %b) at model.kiln:3:5`. */
+/** Describes a node for messages: `%h = add(%x, %b) : f32[2]` (the span goes with the error). */
 export function describeNode(n: Node): string {
-  const at = n.span ? ` at ${formatSpan(n.span)}` : '';
-  return `%${n.name} = ${n.op}(${n.inputs.map((i) => `%${i}`).join(', ')}) : ${formatType(n.type)}${at}`;
+  return `%${n.name} = ${n.op}(${n.inputs.map((i) => `%${i}`).join(', ')}) : ${formatType(n.type)}`;
 }

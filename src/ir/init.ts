@@ -66,7 +66,7 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
 
 /** Validates an initializer for a parameter of type `type`; returns it with defaults filled. */
 export function checkInitializer(init: Initializer, type: TensorType, what: string): Initializer {
-  const def = INITIALIZERS[init.fn];
+  const def = Object.hasOwn(INITIALIZERS, init.fn) ? INITIALIZERS[init.fn] : undefined;
   if (!def) fail('attr', `${what}: unknown initializer '${init.fn}' (expected one of: ${Object.keys(INITIALIZERS).join(', ')})`);
   const args = checkAttrs({ name: `${what}: initializer ${init.fn}`, attrs: def.args }, init.args);
   if (type.dtype !== 'f32' && !['zeros', 'ones', 'constant'].includes(init.fn)) {

@@ -72,18 +72,20 @@ export function attrHasKind(v: unknown, kind: AttrKind): boolean {
   }
 }
 
+/** Fails unless `key` is an attribute of the schema (own keys only: 'constructor' is not one). */
+export function checkAttrName(def: { name: string; attrs: AttrSchema }, key: string, span?: SourceSpan): void {
+  if (Object.hasOwn(def.attrs, key)) return;
+  const known = Object.keys(def.attrs);
+  fail('attr', `${def.name}: unknown attribute '${key}'` + (known.length ? ` (expected one of: ${known.join(', ')})` : ' (it takes none)'), span);
+}
+
 /**
  * Validates raw attributes against an op's schema and fills in defaults. Unknown, missing and
  * ill-typed attributes are errors naming the op and the attribute.
  */
 export function checkAttrs(def: { name: string; attrs: AttrSchema }, raw: Readonly<Record<string, unknown>>, span?: SourceSpan): Attrs {
   const out: Attrs = {};
-  for (const key of Object.keys(raw)) {
-    if (!(key in def.attrs)) {
-      const known = Object.keys(def.attrs);
-      fail('attr', `${def.name}: unknown attribute '${key}'` + (known.length ? ` (expected one of: ${known.join(', ')})` : ' (it takes none)'), span);
-    }
-  }
+  for (const key of Object.keys(raw)) checkAttrName(def, key, span);
   for (const [key, s] of Object.entries(def.attrs)) {
     const v = raw[key];
     if (v === undefined) {

@@ -23,7 +23,7 @@ export interface TensorType {
 const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function isValidDim(d: unknown): d is Dim {
-  return (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && SYMBOL.test(d));
+  return (typeof d === 'number' && Number.isInteger(d) && d >= 0 && !Object.is(d, -0)) || (typeof d === 'string' && SYMBOL.test(d));
 }
 
 export function formatShape(shape: Shape): string {

@@ -3,7 +3,7 @@
 
 import { attr, composite } from '../op.js';
 import type { Emitter } from '../op.js';
-import { normalizeAxes, normalizeAxis } from '../types.js';
+import { formatType, normalizeAxes, normalizeAxis } from '../types.js';
 import type { DType } from '../types.js';
 import { fail } from '../errors.js';
 
@@ -35,7 +35,7 @@ export const mean = composite({
   attrs: { axes: attr.ints(), keepdims: attr.bool(false) },
   decompose(e, [x], { axes, keepdims }) {
     const t = e.typeOf(x!);
-    if (t.dtype !== 'f32') fail('dtype', `mean: operand 'x' must be f32, got ${t.dtype}`);
+    if (t.dtype !== 'f32') fail('dtype', `mean: operand 'x' must be f32, got ${formatType(t)}`);
     const norm = normalizeAxes(axes, t.shape.length, 'mean');
     const sum = e.emit('reduce_sum', [x!], { axes: norm, keepdims });
     const dims = norm.map((a) => t.shape[a]!);

@@ -165,5 +165,5 @@ export function checkValuesFit(op: string, dtype: DType, values: readonly number
   const bad = values.find((v) =>
     dtype === 'bool' ? v !== 0 && v !== 1 : dtype === 'i32' ? !Number.isInteger(v) || v < I32_MIN || v > I32_MAX : false,
   );
-  if (bad !== undefined) fail('attr', `${op}: value ${bad} does not fit dtype ${dtype}`);
+  if (bad !== undefined) fail('attr', `${op}: value ${bad} does not fit ${dtype}`);
 }

@@ -5,6 +5,7 @@ import { fail } from '../errors.js';
 import { attr, primitive } from '../op.js';
 import { broadcastShapes, formatShape, formatType, isConcrete, normalizeAxis, numel, sameShape, sameSize, stridesOf } from '../types.js';
 import type { Dim, Shape } from '../types.js';
+import { checkValuesFit } from './elementwise.js';
 import { broadcastIndexer, ravel, requireSameDType, unravel } from './util.js';
 
 export const reshape = primitive({
@@ -127,7 +128,7 @@ export const pad = primitive({
     if (before.length !== rank || after.length !== rank) {
       fail('attr', `pad: before and after need one entry per axis of ${formatType(x!)}`);
     }
-    if (x!.dtype !== 'f32' && !Number.isInteger(value)) fail('attr', `pad: value ${value} does not fit ${x!.dtype}`);
+    checkValuesFit('pad', x!.dtype, [value]);
     const shape = x!.shape.map((d, i) => {
       const b = before[i]!;
       const a = after[i]!;

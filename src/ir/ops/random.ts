@@ -16,6 +16,16 @@ function inferRandom(op: string, keys: readonly TensorType[], shape: Dim[]): Ten
   return { dtype: 'f32', shape: [...shape] };
 }
 
+/** The largest f32 strictly below x (x finite). */
+function f32Below(x: number): number {
+  const f = new Float32Array([x]);
+  const bits = new Int32Array(f.buffer);
+  if (f[0]! < x) return f[0]!;
+  if (f[0] === 0) return -(2 ** -149);
+  bits[0] = bits[0]! + (f[0]! > 0 ? -1 : 1);
+  return f[0]!;
+}
+
 function streamOf(seed: number, keys: readonly Tensor[]): number {
   return keys.length ? mix32(seed ^ mix32(keys[0]!.data[0]! | 0)) : seed;
 }
@@ -33,10 +43,17 @@ export const random_uniform = primitive({
   operands: ['key'],
   variadic: { min: 0, max: 1 },
   attrs: { shape: attr.shape(), low: attr.float(0), high: attr.float(1), seed: attr.int(0) },
-  infer: (keys, { shape }) => inferRandom('random_uniform', keys, shape),
+  infer(keys, { shape, low, high }) {
+    if (!(low <= high)) fail('attr', `random_uniform: low ${low} must not exceed high ${high}`);
+    return inferRandom('random_uniform', keys, shape);
+  },
   evaluate(keys, { low, high, seed }, out, ctx) {
     const s = streamOf(seed, keys);
-    return fill(out, ctx, (i) => low + (high - low) * uniform01(s, i));
+    return fill(out, ctx, (i) => {
+      const v = low + (high - low) * uniform01(s, i);
+      // Storing as f32 may round up onto `high`; the range stays half-open.
+      return Math.fround(v) >= high && low < high ? f32Below(high) : v;
+    });
   },
 });
 

@@ -1,0 +1,107 @@
+// The reference backend: a plain interpreter that runs any valid graph node by node over typed
+// arrays, using each primitive's reference implementation and each composite's decomposition.
+// It defines what every op means; every other backend is tested against it.
+
+import { bindShapes } from '../../ir/bind.js';
+import { expandComposites } from '../../ir/emit.js';
+import { KilnError } from '../../ir/errors.js';
+import type { Graph } from '../../ir/graph.js';
+import { materialize } from '../../ir/init.js';
+import type { EvalContext } from '../../ir/op.js';
+import { getOp } from '../../ir/ops/index.js';
+import { arrayFor, formatType, isConcrete } from '../../ir/types.js';
+import type { DType, Tensor, TensorData, TensorType } from '../../ir/types.js';
+import { KilnRuntimeError, prepareInputs, toTensor } from '../../../runtime/tensor.js';
+import type { IOSpec, TensorLike } from '../../../runtime/tensor.js';
+
+export interface ReferenceOptions {
+  /** Sizes of the graph's symbolic dims. */
+  shapes?: Readonly<Record<string, number>>;
+  /** 'f64' stores f32 values in doubles: for finite-difference gradient checks. */
+  precision?: 'f32' | 'f64';
+}
+
+function concreteShape(t: TensorType): number[] {
+  if (!isConcrete(t.shape)) throw new Error(`internal: unbound shape ${formatType(t)} after binding`);
+  return [...t.shape];
+}
+
+function spec(name: string, t: TensorType): IOSpec {
+  return { name, dtype: t.dtype, shape: concreteShape(t) };
+}
+
+/** A graph bound to concrete shapes, with its parameters held in memory. */
+export class ReferenceExecutable {
+  readonly graph: Graph;
+  readonly inputs: IOSpec[];
+  readonly outputs: IOSpec[];
+  readonly paramSpecs: IOSpec[];
+  private readonly ctx: EvalContext;
+  private readonly allowF64: boolean;
+  private readonly paramValues = new Map<string, Tensor>();
+
+  constructor(graph: Graph, options: ReferenceOptions = {}) {
+    this.graph = expandComposites(bindShapes(graph, options.shapes));
+    this.allowF64 = options.precision === 'f64';
+    const alloc = (dtype: DType, n: number): TensorData => (dtype === 'f32' && this.allowF64 ? new Float64Array(n) : arrayFor(dtype, n));
+    this.ctx = { alloc };
+    const types = new Map(this.graph.nodes.map((n) => [n.name, n.type]));
+    this.inputs = this.graph.inputs.map((i) => spec(i.name, i.type));
+    this.outputs = this.graph.outputs.map((o) => {
+      const t = types.get(o.value) ?? [...this.graph.inputs, ...this.graph.params].find((v) => v.name === o.value)!.type;
+      return spec(o.name, t);
+    });
+    this.paramSpecs = this.graph.params.map((p) => spec(p.name, p.type));
+    for (const p of this.graph.params) {
+      const t = { dtype: p.type.dtype, shape: concreteShape(p.type) };
+      this.paramValues.set(p.name, materialize(p.init, t, (n) => alloc(t.dtype, n)));
+    }
+  }
+
+  /** Copies of the current parameter values. */
+  params(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [name, t] of this.paramValues) out[name] = { dtype: t.dtype, shape: [...t.shape], data: t.data.slice() };
+    return out;
+  }
+
+  /** Replaces some or all parameters; checked whole before any is replaced. */
+  setParams(values: Readonly<Record<string, TensorLike>>): void {
+    const checked = new Map<string, Tensor>();
+    for (const [name, v] of Object.entries(values)) {
+      const s = this.paramSpecs.find((p) => p.name === name);
+      if (!s) throw new KilnRuntimeError('input', `unknown parameter '${name}' (the parameters are ${this.paramSpecs.map((p) => p.name).join(', ') || 'none'})`);
+      const t = toTensor(v, s, `parameter '${name}'`, this.allowF64);
+      checked.set(name, { ...t, data: t.data.slice() });
+    }
+    for (const [name, t] of checked) this.paramValues.set(name, t);
+  }
+
+  async run(inputs: Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
+    const env = prepareInputs(this.inputs, inputs, this.allowF64);
+    const inputsGiven = [...env.values()];
+    for (const [name, t] of this.paramValues) env.set(name, t);
+    for (const node of this.graph.nodes) {
+      const def = getOp(node.op);
+      if (def.kind !== 'primitive') throw new Error(`internal: composite ${node.op} survived expansion`);
+      const args = node.inputs.map((v) => env.get(v)!);
+      const out = { dtype: node.type.dtype, shape: concreteShape(node.type) };
+      try {
+        env.set(node.name, def.evaluate(args, node.attrs as never, out, this.ctx));
+      } catch (e) {
+        // Attach the node's source place to failures such as an out-of-range gather index.
+        if (e instanceof KilnError && !e.span && node.span) throw new KilnError(e.code, e.detail, node.span);
+        throw e;
+      }
+    }
+    // Outputs never share storage with parameters or inputs (identity and reshape pass
+    // buffers through), so callers may change either without the other changing.
+    const held = new Set<TensorData>([...this.paramValues.values(), ...inputsGiven].map((t) => t.data));
+    const result: Record<string, Tensor> = {};
+    for (const o of this.graph.outputs) {
+      const t = env.get(o.value)!;
+      result[o.name] = held.has(t.data) ? { ...t, data: t.data.slice() } : t;
+    }
+    return result;
+  }
+}

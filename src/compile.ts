@@ -1,0 +1,38 @@
+// compile(): from a graph to an executable program on a chosen backend.
+
+import { ReferenceExecutable } from './backends/reference/index.js';
+import type { ReferenceOptions } from './backends/reference/index.js';
+import { fail } from './ir/errors.js';
+import type { Graph } from './ir/graph.js';
+import type { Tensor } from './ir/types.js';
+import type { IOSpec, TensorLike } from '../runtime/tensor.js';
+
+export const BACKENDS = ['reference'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface CompileOptions extends ReferenceOptions {
+  backend?: BackendName;
+}
+
+/** A compiled program: call `run` with named inputs to get named outputs. */
+export interface Executable {
+  readonly inputs: readonly IOSpec[];
+  readonly outputs: readonly IOSpec[];
+  readonly paramSpecs: readonly IOSpec[];
+  run(inputs: Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>>;
+  /** Copies of the current parameter values. */
+  params(): Record<string, Tensor>;
+  /** Replaces some or all parameters (all are checked before any is replaced). */
+  setParams(values: Readonly<Record<string, TensorLike>>): void;
+}
+
+/** Compiles a graph for a backend; symbolic dims are bound by `shapes`. */
+export async function compile(g: Graph, options: CompileOptions = {}): Promise<Executable> {
+  const backend = options.backend ?? 'reference';
+  switch (backend) {
+    case 'reference':
+      return new ReferenceExecutable(g, options);
+    default:
+      return fail('usage', `unknown backend '${String(backend)}' (available: ${BACKENDS.join(', ')})`);
+  }
+}

@@ -1,0 +1,635 @@
+// The TypeScript front end: `graph(name, b => ...)` builds a Graph from typed method calls on
+// value handles, checking every node as it is made and tagging it with the user's call site.
+
+import { KilnError, fail } from '../ir/errors.js';
+import type { SourceSpan } from '../ir/errors.js';
+import { GraphBuilder } from '../ir/emit.js';
+import type { Graph, Initializer } from '../ir/graph.js';
+import { INITIALIZERS, checkInitializer } from '../ir/init.js';
+import type { AttrValue } from '../ir/op.js';
+import { SLICE_END } from '../ir/ops/movement.js';
+import { mix32 } from '../ir/random.js';
+import { verify } from '../ir/verify.js';
+import { formatShape, formatType, isDType, isValidDim, sizeMonomial } from '../ir/types.js';
+import type { DType, Dim, Shape, TensorType } from '../ir/types.js';
+
+/** A number, a boolean, or nested arrays of them: the value of a constant. */
+export type NestedValues = number | boolean | readonly NestedValues[];
+
+/** An operand of an elementwise op: a value, or a JS number that becomes a scalar constant. */
+export type Operand = Sym | number;
+
+export type Axes = number | readonly number[];
+
+export interface GraphOptions {
+  /** Base of the seeds derived for parameters and random ops that are given none (default 0). */
+  seed?: number;
+}
+
+export interface RandomUniformOptions {
+  low?: number;
+  high?: number;
+  seed?: number;
+  /** An i32 scalar mixed into the stream, so one compiled program can draw fresh numbers. */
+  key?: Sym;
+}
+
+export interface RandomNormalOptions {
+  mean?: number;
+  std?: number;
+  seed?: number;
+  key?: Sym;
+}
+
+/**
+ * A value of the graph under construction: its name and type, plus fluent methods so that
+ * `x.matmul(w).add(b).relu()` reads like the math. A handle belongs to the builder that made it.
+ */
+export class Sym {
+  /** @internal */
+  constructor(
+    readonly builder: Builder,
+    readonly name: string,
+    readonly type: TensorType,
+  ) {}
+
+  get dtype(): DType {
+    return this.type.dtype;
+  }
+  get shape(): Shape {
+    return this.type.shape;
+  }
+  get rank(): number {
+    return this.type.shape.length;
+  }
+  toString(): string {
+    return `%${this.name}: ${formatType(this.type)}`;
+  }
+
+  neg(): Sym { return this.builder.neg(this); }
+  abs(): Sym { return this.builder.abs(this); }
+  exp(): Sym { return this.builder.exp(this); }
+  log(): Sym { return this.builder.log(this); }
+  sqrt(): Sym { return this.builder.sqrt(this); }
+  rsqrt(): Sym { return this.builder.rsqrt(this); }
+  tanh(): Sym { return this.builder.tanh(this); }
+  sigmoid(): Sym { return this.builder.sigmoid(this); }
+  relu(): Sym { return this.builder.relu(this); }
+  sign(): Sym { return this.builder.sign(this); }
+  step(): Sym { return this.builder.step(this); }
+  sin(): Sym { return this.builder.sin(this); }
+  cos(): Sym { return this.builder.cos(this); }
+  square(): Sym { return this.builder.square(this); }
+
+  add(o: Operand): Sym { return this.builder.add(this, o); }
+  sub(o: Operand): Sym { return this.builder.sub(this, o); }
+  mul(o: Operand): Sym { return this.builder.mul(this, o); }
+  div(o: Operand): Sym { return this.builder.div(this, o); }
+  pow(o: Operand): Sym { return this.builder.pow(this, o); }
+  max(o: Operand): Sym { return this.builder.max(this, o); }
+  min(o: Operand): Sym { return this.builder.min(this, o); }
+  eq(o: Operand): Sym { return this.builder.eq(this, o); }
+  ne(o: Operand): Sym { return this.builder.ne(this, o); }
+  lt(o: Operand): Sym { return this.builder.lt(this, o); }
+  le(o: Operand): Sym { return this.builder.le(this, o); }
+  gt(o: Operand): Sym { return this.builder.gt(this, o); }
+  ge(o: Operand): Sym { return this.builder.ge(this, o); }
+
+  cast(dtype: DType): Sym { return this.builder.cast(this, dtype); }
+  sum(axes?: Axes, keepdims = false): Sym { return this.builder.sum(this, axes, keepdims); }
+  maxOver(axes?: Axes, keepdims = false): Sym { return this.builder.maxOver(this, axes, keepdims); }
+  mean(axes?: Axes, keepdims = false): Sym { return this.builder.mean(this, axes, keepdims); }
+  argmax(axis = -1, keepdims = false): Sym { return this.builder.argmax(this, axis, keepdims); }
+  reshape(shape: readonly Dim[]): Sym { return this.builder.reshape(this, shape); }
+  broadcastTo(shape: readonly Dim[]): Sym { return this.builder.broadcastTo(this, shape); }
+  transpose(perm?: readonly number[]): Sym { return this.builder.transpose(this, perm); }
+  slice(begin: readonly number[], end: readonly number[], stride?: readonly number[]): Sym { return this.builder.slice(this, begin, end, stride); }
+  pad(before: readonly number[], after: readonly number[], value = 0): Sym { return this.builder.pad(this, before, after, value); }
+  matmul(o: Sym): Sym { return this.builder.matmul(this, o); }
+  gather(indices: Sym, axis = 0): Sym { return this.builder.gather(this, indices, axis); }
+  softmax(axis = -1): Sym { return this.builder.softmax(this, axis); }
+  logSoftmax(axis = -1): Sym { return this.builder.logSoftmax(this, axis); }
+  clip(min: number, max: number): Sym { return this.builder.clip(this, min, max); }
+  dense(w: Sym, b: Sym): Sym { return this.builder.dense(this, w, b); }
+}
+
+/** Parameter initializers: each returns the `{fn, args}` a ParamDecl stores. */
+export const init = {
+  zeros: (): Initializer => ({ fn: 'zeros', args: {} }),
+  ones: (): Initializer => ({ fn: 'ones', args: {} }),
+  constant: (value: number): Initializer => ({ fn: 'constant', args: { value } }),
+  uniform: (o: { low?: number; high?: number; seed?: number } = {}): Initializer => initializer('uniform', o),
+  normal: (o: { mean?: number; std?: number; seed?: number } = {}): Initializer => initializer('normal', o),
+  glorotUniform: (o: { seed?: number } = {}): Initializer => initializer('glorot_uniform', o),
+  glorotNormal: (o: { seed?: number } = {}): Initializer => initializer('glorot_normal', o),
+  heUniform: (o: { seed?: number } = {}): Initializer => initializer('he_uniform', o),
+  heNormal: (o: { seed?: number } = {}): Initializer => initializer('he_normal', o),
+};
+
+// Omitted options stay omitted: defaults come from the initializer table, seeds from the builder.
+function initializer(fn: string, options: Readonly<Record<string, number | undefined>>): Initializer {
+  const args: Record<string, AttrValue> = {};
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) args[k] = v;
+  return { fn, args };
+}
+
+/** 32-bit FNV-1a of a string. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * Builds one graph. Every op method checks its operands, emits one node (plus scalar constants
+ * for number operands) tagged with the caller's source span, and returns the result's handle.
+ */
+export class Builder {
+  private readonly gb: GraphBuilder;
+  private readonly seedBase: number;
+  private readonly usedSeeds = new Set<number>();
+  private randomCount = 0;
+  private spanOverride: SourceSpan | undefined;
+  private finished = false;
+  /** Where the graph was created. */
+  private readonly span: SourceSpan | undefined;
+
+  constructor(
+    readonly name: string,
+    options: GraphOptions = {},
+  ) {
+    const span = (this.span = callSite());
+    this.gb = spanned(span, () => new GraphBuilder(name));
+    const seed = options.seed ?? 0;
+    if (!Number.isInteger(seed)) fail('usage', `graph ${name}: seed must be an integer, got ${seed}`, span);
+    this.seedBase = seed;
+  }
+
+  // ---- declarations ---------------------------------------------------------------------
+
+  /** A graph input; dims are integers or symbols such as 'B' bound at compile time. */
+  input(name: string, dtype: DType, shape: readonly Dim[]): Sym {
+    const span = this.site();
+    const type = this.checkType(`input ${name}`, dtype, shape, span);
+    return this.handle(spanned(span, () => this.gb.input(name, type, span)));
+  }
+
+  /**
+   * A trained parameter. Without `init`, rank >= 2 f32 weights get glorot_uniform and the rest
+   * zeros; a seeded initializer without a seed gets one derived from the graph seed and the name.
+   */
+  param(name: string, dtype: DType, shape: readonly Dim[], initializer?: Initializer): Sym {
+    const span = this.site();
+    const type = this.checkType(`param ${name}`, dtype, shape, span);
+    let chosen = initializer ?? (shape.length >= 2 && dtype === 'f32' ? init.glorotUniform() : init.zeros());
+    const def = INITIALIZERS[chosen.fn];
+    if (def && 'seed' in def.args) {
+      const given = chosen.args['seed'];
+      if (given === undefined) chosen = { fn: chosen.fn, args: { ...chosen.args, seed: this.deriveSeed(`param:${name}`) } };
+      else if (typeof given === 'number') this.usedSeeds.add(given);
+    }
+    const checked = spanned(span, () => checkInitializer(chosen, type, `param ${name}`));
+    return this.handle(spanned(span, () => this.gb.param(name, type, checked, span)));
+  }
+
+  /** Names `value` as a graph output. */
+  output(name: string, value: Sym): void {
+    const span = this.site();
+    const v = this.use('output', name, value, span);
+    spanned(span, () => this.gb.output(name, v, span));
+  }
+
+  /** A constant from a number or nested arrays (rectangular), of the given dtype. */
+  constant(value: NestedValues, dtype: DType = 'f32'): Sym {
+    const span = this.site();
+    if (!isDType(dtype)) fail('usage', `constant: unknown dtype '${String(dtype)}'`, span);
+    const shape: number[] = [];
+    const flat: number[] = [];
+    flattenInto(value, 0, shape, flat, span);
+    return this.emit('constant', [], { dtype, shape, value: flat }, span);
+  }
+
+  /** Runs `fn` with every node it emits tagged `span` instead of the JS call site (for the DSL). */
+  at<T>(span: SourceSpan, fn: () => T): T {
+    const saved = this.spanOverride;
+    this.spanOverride = span;
+    try {
+      return fn();
+    } finally {
+      this.spanOverride = saved;
+    }
+  }
+
+  /** Applies any registered op: the escape hatch for ops without a method. */
+  op(name: string, inputs: readonly Sym[], attrs: Readonly<Record<string, unknown>> = {}): Sym {
+    const span = this.site();
+    return this.emit(name, inputs.map((x, i) => this.use(name, `#${i}`, x, span)), attrs, span);
+  }
+
+  // ---- elementwise ----------------------------------------------------------------------
+
+  neg = (x: Sym): Sym => this.unary('neg', x);
+  abs = (x: Sym): Sym => this.unary('abs', x);
+  exp = (x: Sym): Sym => this.unary('exp', x);
+  log = (x: Sym): Sym => this.unary('log', x);
+  sqrt = (x: Sym): Sym => this.unary('sqrt', x);
+  rsqrt = (x: Sym): Sym => this.unary('rsqrt', x);
+  tanh = (x: Sym): Sym => this.unary('tanh', x);
+  sigmoid = (x: Sym): Sym => this.unary('sigmoid', x);
+  relu = (x: Sym): Sym => this.unary('relu', x);
+  sign = (x: Sym): Sym => this.unary('sign', x);
+  step = (x: Sym): Sym => this.unary('step', x);
+  sin = (x: Sym): Sym => this.unary('sin', x);
+  cos = (x: Sym): Sym => this.unary('cos', x);
+  identity = (x: Sym): Sym => this.unary('identity', x);
+  square = (x: Sym): Sym => this.unary('square', x);
+
+  add = (a: Operand, b: Operand): Sym => this.binary('add', a, b);
+  sub = (a: Operand, b: Operand): Sym => this.binary('sub', a, b);
+  mul = (a: Operand, b: Operand): Sym => this.binary('mul', a, b);
+  div = (a: Operand, b: Operand): Sym => this.binary('div', a, b);
+  pow = (a: Operand, b: Operand): Sym => this.binary('pow', a, b);
+  max = (a: Operand, b: Operand): Sym => this.binary('max', a, b);
+  min = (a: Operand, b: Operand): Sym => this.binary('min', a, b);
+  eq = (a: Operand, b: Operand): Sym => this.binary('eq', a, b);
+  ne = (a: Operand, b: Operand): Sym => this.binary('ne', a, b);
+  lt = (a: Operand, b: Operand): Sym => this.binary('lt', a, b);
+  le = (a: Operand, b: Operand): Sym => this.binary('le', a, b);
+  gt = (a: Operand, b: Operand): Sym => this.binary('gt', a, b);
+  ge = (a: Operand, b: Operand): Sym => this.binary('ge', a, b);
+
+  /** `a` where `cond` is true, else `b`; a number branch takes the other branch's dtype. */
+  where(cond: Sym, a: Operand, b: Operand): Sym {
+    const span = this.site();
+    const c = this.use('where', 'cond', cond, span);
+    const [x, y] = this.operands('where', a, b, span);
+    return this.emit('where', [c, x, y], {}, span);
+  }
+
+  cast(x: Sym, dtype: DType): Sym {
+    const span = this.site();
+    return this.emit('cast', [this.use('cast', 'x', x, span)], { to: dtype }, span);
+  }
+
+  clip(x: Sym, min: number, max: number): Sym {
+    const span = this.site();
+    return this.emit('clip', [this.use('clip', 'x', x, span)], { min, max }, span);
+  }
+
+  // ---- reductions -----------------------------------------------------------------------
+
+  /** Sum over `axes` (all axes when omitted). */
+  sum(x: Sym, axes?: Axes, keepdims = false): Sym {
+    return this.reduce('reduce_sum', x, axes, keepdims);
+  }
+
+  /** Maximum over `axes` (all axes when omitted); `max` is the elementwise maximum. */
+  maxOver(x: Sym, axes?: Axes, keepdims = false): Sym {
+    return this.reduce('reduce_max', x, axes, keepdims);
+  }
+
+  /** Mean over `axes` (all axes when omitted). */
+  mean(x: Sym, axes?: Axes, keepdims = false): Sym {
+    return this.reduce('mean', x, axes, keepdims);
+  }
+
+  argmax(x: Sym, axis = -1, keepdims = false): Sym {
+    const span = this.site();
+    return this.emit('argmax', [this.use('argmax', 'x', x, span)], { axis, keepdims }, span);
+  }
+
+  softmax(x: Sym, axis = -1): Sym {
+    const span = this.site();
+    return this.emit('softmax', [this.use('softmax', 'x', x, span)], { axis }, span);
+  }
+
+  logSoftmax(x: Sym, axis = -1): Sym {
+    const span = this.site();
+    return this.emit('log_softmax', [this.use('log_softmax', 'x', x, span)], { axis }, span);
+  }
+
+  // ---- movement -------------------------------------------------------------------------
+
+  /** Reshape; one entry may be -1, solved from the element count at build time. */
+  reshape(x: Sym, shape: readonly Dim[]): Sym {
+    const span = this.site();
+    const v = this.use('reshape', 'x', x, span);
+    return this.emit('reshape', [v], { shape: resolveReshape(x.type, shape, span) }, span);
+  }
+
+  broadcastTo(x: Sym, shape: readonly Dim[]): Sym {
+    const span = this.site();
+    return this.emit('broadcast_to', [this.use('broadcast_to', 'x', x, span)], { shape: [...shape] }, span);
+  }
+
+  /** Permutes axes; without `perm`, reverses them. */
+  transpose(x: Sym, perm?: readonly number[]): Sym {
+    const span = this.site();
+    const v = this.use('transpose', 'x', x, span);
+    const p = perm ? [...perm] : x.shape.map((_, i) => x.rank - 1 - i);
+    return this.emit('transpose', [v], { perm: p }, span);
+  }
+
+  /** x[begin:end:stride] per axis (Python semantics); axes left off the end are taken whole. */
+  slice(x: Sym, begin: readonly number[], end: readonly number[], stride: readonly number[] = []): Sym {
+    const span = this.site();
+    const v = this.use('slice', 'x', x, span);
+    const longest = Math.max(begin.length, end.length, stride.length);
+    if (longest > x.rank) {
+      fail('attr', `slice: ${longest} bounds given for ${x.rank} axes of ${formatType(x.type)}`, span);
+    }
+    const fill = (xs: readonly number[], d: number) => [...xs, ...new Array<number>(x.rank - xs.length).fill(d)];
+    const attrs = { begin: fill(begin, 0), end: fill(end, SLICE_END), stride: fill(stride, 1) };
+    return this.emit('slice', [v], attrs, span);
+  }
+
+  pad(x: Sym, before: readonly number[], after: readonly number[], value = 0): Sym {
+    const span = this.site();
+    const v = this.use('pad', 'x', x, span);
+    return this.emit('pad', [v], { before: [...before], after: [...after], value }, span);
+  }
+
+  concat(xs: readonly Sym[], axis = 0): Sym {
+    const span = this.site();
+    const vs = xs.map((x, i) => this.use('concat', `#${i}`, x, span));
+    return this.emit('concat', vs, { axis }, span);
+  }
+
+  // ---- linear algebra, indexing, random ---------------------------------------------------
+
+  matmul(a: Sym, b: Sym): Sym {
+    const span = this.site();
+    return this.emit('matmul', [this.use('matmul', 'a', a, span), this.use('matmul', 'b', b, span)], {}, span);
+  }
+
+  /** A fully connected layer without activation: x @ w + b. */
+  dense(x: Sym, w: Sym, b: Sym): Sym {
+    const span = this.site();
+    const vs = [this.use('dense', 'x', x, span), this.use('dense', 'w', w, span), this.use('dense', 'b', b, span)];
+    return this.emit('dense', vs, {}, span);
+  }
+
+  gather(x: Sym, indices: Sym, axis = 0): Sym {
+    const span = this.site();
+    const vs = [this.use('gather', 'x', x, span), this.use('gather', 'indices', indices, span)];
+    return this.emit('gather', vs, { axis }, span);
+  }
+
+  oneHot(indices: Sym, depth: number, dtype: DType = 'f32'): Sym {
+    const span = this.site();
+    return this.emit('one_hot', [this.use('one_hot', 'indices', indices, span)], { depth, dtype }, span);
+  }
+
+  randomUniform(shape: readonly Dim[], o: RandomUniformOptions = {}): Sym {
+    const span = this.site();
+    const attrs = { shape: [...shape], low: o.low ?? 0, high: o.high ?? 1, seed: this.randomSeed(o.seed) };
+    return this.emit('random_uniform', o.key ? [this.use('random_uniform', 'key', o.key, span)] : [], attrs, span);
+  }
+
+  randomNormal(shape: readonly Dim[], o: RandomNormalOptions = {}): Sym {
+    const span = this.site();
+    const attrs = { shape: [...shape], mean: o.mean ?? 0, std: o.std ?? 1, seed: this.randomSeed(o.seed) };
+    return this.emit('random_normal', o.key ? [this.use('random_normal', 'key', o.key, span)] : [], attrs, span);
+  }
+
+  // ---- finishing ------------------------------------------------------------------------
+
+  /** The graph, verified as a whole; the builder accepts no more calls afterwards. */
+  build(): Graph {
+    this.finished = true;
+    const g = this.gb.build();
+    // Nodes carry their own spans; graph-level faults (no outputs) point at the graph's creation.
+    verify(g, (site) => (site.kind === 'graph' ? this.span : undefined));
+    return g;
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private site(): SourceSpan | undefined {
+    if (this.finished) fail('usage', `graph ${this.name} is already built; its builder takes no more calls`, callSite());
+    return this.spanOverride ?? callSite();
+  }
+
+  private handle(name: string): Sym {
+    return new Sym(this, name, this.gb.typeOf(name));
+  }
+
+  /** The value name of an operand, after checking it is a handle of this builder. */
+  private use(op: string, operand: string, x: unknown, span: SourceSpan | undefined): string {
+    if (!(x instanceof Sym)) fail('usage', `${op}: operand '${operand}' must be a value of this graph, got ${describe(x)}`, span);
+    if (x.builder !== this) {
+      fail('usage', `${op}: operand '${operand}' (${x}) belongs to graph ${x.builder.name}, not to graph ${this.name}`, span);
+    }
+    return x.name;
+  }
+
+  /** Two elementwise operands; a number becomes a scalar constant of the other side's dtype. */
+  private operands(op: string, a: Operand, b: Operand, span: SourceSpan | undefined): [string, string] {
+    if (typeof a === 'number' && typeof b === 'number') {
+      fail('usage', `${op}: both operands are numbers (${a}, ${b}); make one a constant to give it a dtype`, span);
+    }
+    const scalar = (n: number, other: Sym): string => {
+      const dtype = other.dtype;
+      const fits = dtype === 'f32' || (dtype === 'i32' ? Number.isInteger(n) && (n | 0) === n : n === 0 || n === 1);
+      if (!fits) fail('dtype', `${op}: the number ${n} does not fit the dtype of the other operand ${formatType(other.type)}`, span);
+      return this.gb.emit('constant', [], { dtype, shape: [], value: [n] }, span);
+    };
+    // Check handles before making constants, so a foreign handle adds no node.
+    const x = typeof a === 'number' ? undefined : this.use(op, 'a', a, span);
+    const y = typeof b === 'number' ? undefined : this.use(op, 'b', b, span);
+    return [x ?? scalar(a as number, b as Sym), y ?? scalar(b as number, a as Sym)];
+  }
+
+  private unary(op: string, x: Sym): Sym {
+    const span = this.site();
+    return this.emit(op, [this.use(op, 'x', x, span)], {}, span);
+  }
+
+  private binary(op: string, a: Operand, b: Operand): Sym {
+    const span = this.site();
+    return this.emit(op, this.operands(op, a, b, span), {}, span);
+  }
+
+  private reduce(op: string, x: Sym, axes: Axes | undefined, keepdims: boolean): Sym {
+    const span = this.site();
+    const v = this.use(op, 'x', x, span);
+    const list = axes === undefined ? x.shape.map((_, i) => i) : typeof axes === 'number' ? [axes] : [...axes];
+    return this.emit(op, [v], { axes: list, keepdims }, span);
+  }
+
+  /** Emits one node; its errors name the op and the operand types, at the call site. */
+  private emit(op: string, inputs: readonly string[], attrs: Readonly<Record<string, unknown>>, span: SourceSpan | undefined): Sym {
+    try {
+      return this.handle(this.gb.emit(op, inputs, attrs, span));
+    } catch (e) {
+      if (!(e instanceof KilnError)) throw e;
+      throw explain(e, op, inputs.map((v) => this.gb.typeOf(v)), span);
+    }
+  }
+
+  private checkType(what: string, dtype: DType, shape: readonly Dim[], span: SourceSpan | undefined): TensorType {
+    if (!isDType(dtype)) fail('usage', `${what}: unknown dtype '${String(dtype)}' (expected f32, i32 or bool)`, span);
+    if (!Array.isArray(shape) || !shape.every(isValidDim)) {
+      fail('shape', `${what}: invalid shape ${JSON.stringify(shape)} (integers >= 0 or symbol names)`, span);
+    }
+    return { dtype, shape: [...shape] };
+  }
+
+  /**
+   * A seed from the graph seed and a label, distinct from every seed used so far. Keyed by name
+   * rather than position so that adding a parameter does not change the others' initial values.
+   */
+  private deriveSeed(label: string): number {
+    let seed = mix32((hashString(label) ^ mix32(this.seedBase)) >>> 0) >>> 1;
+    while (this.usedSeeds.has(seed)) seed = (seed + 1) & 0x7fffffff;
+    this.usedSeeds.add(seed);
+    return seed;
+  }
+
+  private randomSeed(given: number | undefined): number {
+    const label = `random:${this.randomCount++}`;
+    if (given === undefined) return this.deriveSeed(label);
+    this.usedSeeds.add(given);
+    return given;
+  }
+}
+
+/**
+ * Builds the graph `name` by running `body` on a fresh builder. `body` may return a record of
+ * outputs instead of (or besides) calling `b.output`.
+ */
+export function graph(name: string, body: (b: Builder) => void | Readonly<Record<string, Sym>>, options: GraphOptions = {}): Graph {
+  const b = new Builder(name, options);
+  const outputs = body(b);
+  if (outputs) for (const [k, v] of Object.entries(outputs)) b.output(k, v);
+  return b.build();
+}
+
+// ---- helpers ----------------------------------------------------------------------------
+
+/** Runs `fn`, giving any span-less KilnError it throws the span `span`. */
+function spanned<T>(span: SourceSpan | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof KilnError && !e.span && span) throw new KilnError(e.code, e.detail, span);
+    throw e;
+  }
+}
+
+/** An op's error, made to name the op and every operand type, placed at the call site. */
+function explain(e: KilnError, op: string, types: readonly TensorType[], span: SourceSpan | undefined): KilnError {
+  if (!['shape', 'dtype', 'attr', 'arity'].includes(e.code)) return e.span || !span ? e : new KilnError(e.code, e.detail, span);
+  let detail = e.detail.startsWith(`${op}:`) ? e.detail : `${op}: ${e.detail}`;
+  if (types.length && !types.every((t) => detail.includes(formatType(t)))) {
+    detail += ` (operands: ${types.map(formatType).join(', ')})`;
+  }
+  return new KilnError(e.code, detail, e.span ?? span);
+}
+
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x === 'object') return x.constructor?.name ?? 'an object';
+  return `${typeof x} ${String(x)}`;
+}
+
+/** Appends the values of a (rectangular) nested array to `flat`, recording its shape. */
+function flattenInto(v: NestedValues, depth: number, shape: number[], flat: number[], span: SourceSpan | undefined): void {
+  if (!Array.isArray(v)) {
+    if (depth < shape.length) fail('shape', `constant: ragged array (a number where a list of ${shape[depth]} was expected)`, span);
+    if (typeof v !== 'number' && typeof v !== 'boolean') fail('usage', `constant: ${describe(v)} is not a number`, span);
+    flat.push(Number(v));
+    return;
+  }
+  if (depth === shape.length) {
+    // The first list seen at this depth fixes its length; a list below a number is ragged.
+    if (flat.length > 0) fail('shape', `constant: ragged array (a list where a number was expected)`, span);
+    shape.push(v.length);
+  } else if (shape[depth] !== v.length) {
+    fail('shape', `constant: ragged array (a list of ${v.length} where ${shape[depth]} was expected)`, span);
+  }
+  for (const item of v) flattenInto(item, depth + 1, shape, flat, span);
+}
+
+/**
+ * A reshape target with its -1 solved. x's element count is factor * product(symbols); the -1
+ * must be a whole number (no symbols left over) or exactly one leftover symbol (no factor left).
+ */
+function resolveReshape(x: TensorType, shape: readonly Dim[], span: SourceSpan | undefined): Dim[] {
+  const holes = shape.filter((d) => d === -1).length;
+  const at = (detail: string): never => fail('shape', `reshape: ${detail}`, span);
+  if (holes > 1) at(`only one -1 is allowed in ${formatShape(shape)}`);
+  const bad = shape.find((d) => d !== -1 && !isValidDim(d));
+  if (bad !== undefined) at(`invalid dimension ${JSON.stringify(bad)} in ${formatShape(shape)}`);
+  if (holes === 0) return [...shape];
+  const have = sizeMonomial(x.shape);
+  const want = sizeMonomial(shape.filter((d) => d !== -1));
+  const left = [...have.symbols];
+  for (const s of want.symbols) {
+    const i = left.indexOf(s);
+    if (i < 0) at(`cannot reshape ${formatType(x)} to ${formatShape(shape)}: symbol ${s} is not a factor of its size`);
+    left.splice(i, 1);
+  }
+  const cannot = `cannot solve -1 in reshaping ${formatType(x)} to ${formatShape(shape)}`;
+  let hole: Dim;
+  if (want.factor === 0) return at(`${cannot}: the other dimensions hold no elements`);
+  if (left.length === 0) {
+    if (have.factor % want.factor !== 0) at(`${cannot}: ${have.factor} elements do not divide by ${want.factor}`);
+    hole = have.factor / want.factor;
+  } else if (left.length === 1 && have.factor === want.factor) {
+    hole = left[0]!;
+  } else {
+    const ratio = have.factor % want.factor === 0 ? `${have.factor / want.factor}` : `${have.factor}/${want.factor}`;
+    const rest = [...(ratio === '1' ? [] : [ratio]), ...left].join(' * ');
+    return at(`${cannot}: it would be ${rest}, which is not a single dimension`);
+  }
+  return shape.map((d) => (d === -1 ? hole : d));
+}
+
+// ---- call sites -------------------------------------------------------------------------
+// Plain string handling, no node: modules, so the builder also runs in a browser.
+
+/** A stack location as a comparable path: file URLs become paths, backslashes slashes. */
+function toPath(loc: string): string {
+  if (!loc.startsWith('file://')) return loc.replace(/\\/g, '/');
+  const path = decodeURIComponent(new URL(loc).pathname);
+  return /^\/[A-Za-z]:/.test(path) ? path.slice(1) : path; // file:///C:/x is C:/x on Windows
+}
+
+// Folders whose frames are Kiln's, not the user's: taken from this module's own location rather
+// than matched by name, so a user's project with its own src/frontend/ is not skipped.
+const KILN_DIRS = [toPath(new URL('.', import.meta.url).href), toPath(new URL('../ir/', import.meta.url).href)];
+
+/** The location of one V8 stack line, or undefined for native and internal frames. */
+function parseFrame(line: string): { file: string; line: number; col: number } | undefined {
+  const text = line.trim();
+  if (!text.startsWith('at ')) return undefined;
+  // `at fn (loc)` or `at loc`; the location is the last parenthesized part when there is one.
+  const open = text.lastIndexOf('(');
+  const loc = text.endsWith(')') && open >= 0 ? text.slice(open + 1, -1) : text.slice(3).replace(/^async /, '');
+  const m = /^(.*):(\d+):(\d+)$/.exec(loc);
+  if (!m || m[1]!.startsWith('node:') || m[1]!.includes('<anonymous>')) return undefined;
+  return { file: toPath(m[1]!), line: Number(m[2]), col: Number(m[3]) };
+}
+
+/** A path relative to the working directory when it lies under it. */
+function displayPath(file: string): string {
+  const cwd = typeof process !== 'undefined' && typeof process.cwd === 'function' ? toPath(process.cwd()) : '';
+  const base = cwd.endsWith('/') ? cwd : `${cwd}/`;
+  return cwd && file.startsWith(base) ? file.slice(base.length) : file;
+}
+
+/** The span of the innermost caller outside Kiln's frontend and IR, if the stack shows one. */
+export function callSite(): SourceSpan | undefined {
+  const limit = Error.stackTraceLimit;
+  // Layers and fluent handles add frames; look deep enough to get past them.
+  Error.stackTraceLimit = Math.max(limit, 64);
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  const frames = stack.split('\n').flatMap((line) => parseFrame(line) ?? []);
+  // The first frame is this function's own, as the stack names it (source-mapped or not).
+  const own = frames[0]?.file.replace(/[^/]*$/, '') ?? '';
+  const dirs = own ? [...KILN_DIRS, own, own.replace(/[^/]*\/$/, 'ir/')] : KILN_DIRS;
+  const frame = frames.find((f) => !dirs.some((dir) => f.file.startsWith(dir)));
+  return frame && { file: displayPath(frame.file), line: frame.line, col: frame.col };
+}

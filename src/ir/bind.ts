@@ -1,0 +1,54 @@
+// Shape specialization: substitutes concrete sizes for symbolic dims (`B` -> 128) in every
+// type and shape attribute, and re-checks every node under the bound shapes.
+
+import { fail } from './errors.js';
+import { GraphBuilder } from './emit.js';
+import type { Graph } from './graph.js';
+import { getOp } from './ops/index.js';
+import type { Attrs } from './op.js';
+import { formatType, shapeSymbols } from './types.js';
+import type { Dim, Shape, TensorType } from './types.js';
+
+/** Every symbol in the graph with the first place it appears, for messages. */
+export function graphSymbols(g: Graph): Map<string, string> {
+  const seen = new Map<string, string>();
+  const note = (shape: Shape, where: string) => {
+    for (const s of shapeSymbols(shape)) if (!seen.has(s)) seen.set(s, where);
+  };
+  for (const i of g.inputs) note(i.type.shape, `input ${i.name}: ${formatType(i.type)}`);
+  for (const p of g.params) note(p.type.shape, `param ${p.name}: ${formatType(p.type)}`);
+  for (const n of g.nodes) note(n.type.shape, `%${n.name} = ${n.op}(...) : ${formatType(n.type)}`);
+  return seen;
+}
+
+/**
+ * `g` with its symbols replaced by `shapes`. Every symbol must be bound to a non-negative
+ * integer; binding a name the graph does not use is an error too (it is usually a typo).
+ */
+export function bindShapes(g: Graph, shapes: Readonly<Record<string, number>> = {}): Graph {
+  const symbols = graphSymbols(g);
+  for (const [name, size] of Object.entries(shapes)) {
+    if (!symbols.has(name)) {
+      const known = symbols.size ? `its symbols are ${[...symbols.keys()].join(', ')}` : 'it has no symbolic dims';
+      fail('bind', `shapes: '${name}' is not a dimension of graph ${g.name} (${known})`);
+    }
+    if (!Number.isInteger(size) || size < 0) fail('bind', `shapes: ${name} must be a non-negative integer, got ${size}`);
+  }
+  for (const [name, where] of symbols) {
+    if (!(name in shapes)) fail('bind', `unbound symbolic dimension '${name}' (first in ${where}); pass shapes: { ${name}: <size> }`);
+  }
+  if (symbols.size === 0) return g;
+  const dim = (d: Dim): Dim => (typeof d === 'string' ? shapes[d]! : d);
+  const type = (t: TensorType): TensorType => ({ dtype: t.dtype, shape: t.shape.map(dim) });
+  const b = new GraphBuilder(g.name);
+  for (const i of g.inputs) b.input(i.name, type(i.type), i.span);
+  for (const p of g.params) b.param(p.name, type(p.type), p.init, p.span);
+  for (const n of g.nodes) {
+    const def = getOp(n.op);
+    const attrs: Attrs = {};
+    for (const [k, v] of Object.entries(n.attrs)) attrs[k] = def.attrs[k]?.kind === 'shape' ? (v as Dim[]).map(dim) : v;
+    b.emit(n.op, n.inputs, attrs, n.span, n.name);
+  }
+  for (const o of g.outputs) b.output(o.name, o.value, o.span);
+  return b.build();
+}
