@@ -1,6 +1,7 @@
 // The TypeScript builder: graphs it makes, its number operands, reshape solving, initializers
 // and seeds, and errors and node spans that point back into this file.
 
+import { catchKiln } from '../catch-kiln.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -19,16 +20,6 @@ function lineOf(marker: string): number {
   return hits[0]!;
 }
 
-/** The KilnError thrown by `fn`; fails the test when it throws nothing or something else. */
-function kilnError(fn: () => unknown): KilnError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KilnError);
-    return e as KilnError;
-  }
-  throw new Error('expected a KilnError, but nothing was thrown');
-}
 
 function nodeOf(g: Graph, value: string): Node {
   const n = g.nodes.find((m) => m.name === value);
@@ -156,11 +147,11 @@ describe('number operands', () => {
   });
 
   it('must fit the other side dtype, and one side must be a value', () => {
-    const frac = kilnError(() => graph('g', (b) => void b.input('ids', 'i32', [2]).add(0.5)));
+    const frac = catchKiln(() => graph('g', (b) => void b.input('ids', 'i32', [2]).add(0.5)));
     expect(frac.code).toBe('dtype');
     expect(frac.message).toContain('add: the number 0.5 does not fit');
     expect(frac.message).toContain('i32[2]');
-    const both = kilnError(() => graph('g', (b) => void b.mul(2, 3)));
+    const both = catchKiln(() => graph('g', (b) => void b.mul(2, 3)));
     expect(both.code).toBe('usage');
     expect(both.message).toContain('mul: both operands are numbers');
   });
@@ -193,7 +184,7 @@ describe('shapes', () => {
   });
 
   it('refuses to broadcast a symbol against a number', () => {
-    const e = kilnError(() => graph('g', (b) => void b.input('x', 'f32', ['B']).add(b.input('y', 'f32', [3]))));
+    const e = catchKiln(() => graph('g', (b) => void b.input('x', 'f32', ['B']).add(b.input('y', 'f32', [3]))));
     expect(e.code).toBe('shape');
     expect(e.message).toContain('add: cannot broadcast f32[B] with f32[3]');
   });
@@ -222,7 +213,7 @@ describe('shapes', () => {
       [() => graph('g', (b) => void b.input('x', 'f32', [2, 3]).reshape(['N', -1])), 'symbol N is not a factor'],
     ];
     for (const [fn, text] of cases) {
-      const e = kilnError(fn);
+      const e = catchKiln(fn);
       expect(e.code).toBe('shape');
       expect(e.message).toContain('reshape:');
       expect(e.message).toContain(text);
@@ -292,9 +283,9 @@ describe('shapes', () => {
     expect(outputNode(g, 'm')).toMatchObject({ attrs: { dtype: 'i32', shape: [2, 3], value: [1, 2, 3, 4, 5, 6] } });
     expect(outputNode(g, 's').type).toEqual({ dtype: 'f32', shape: [] });
     expect(outputNode(g, 'k').attrs['value']).toEqual([1, 0]);
-    const ragged = kilnError(() => graph('g', (b) => void b.constant([[1, 2], [3]])));
+    const ragged = catchKiln(() => graph('g', (b) => void b.constant([[1, 2], [3]])));
     expect(ragged.message).toContain('ragged');
-    const deep = kilnError(() => graph('g', (b) => void b.constant([1, [2]])));
+    const deep = catchKiln(() => graph('g', (b) => void b.constant([1, [2]])));
     expect(deep.message).toContain('ragged');
   });
 
@@ -304,14 +295,14 @@ describe('shapes', () => {
       b.output('y', b.op('square', [x]));
     });
     expect(outputNode(g, 'y')).toMatchObject({ op: 'square', inputs: ['x'], type: { shape: [3] } });
-    const e = kilnError(() => graph('g', (b) => void b.op('squash', [b.input('x', 'f32', [3])])));
+    const e = catchKiln(() => graph('g', (b) => void b.op('squash', [b.input('x', 'f32', [3])])));
     expect(e.code).toBe('unknown-op');
   });
 });
 
 describe('errors', () => {
   it('name the op, both shapes and the call site in this file', () => {
-    const e = kilnError(() =>
+    const e = catchKiln(() =>
       graph('g', (b) => {
         const x = b.input('x', 'f32', ['B', 784]);
         const w = b.param('w', 'f32', [100, 10]);
@@ -327,13 +318,13 @@ describe('errors', () => {
   });
 
   it('list the operand types when the op message leaves them out', () => {
-    const e = kilnError(() => graph('g', (b) => void b.input('x', 'f32', ['B', 3]).sum(5)));
+    const e = catchKiln(() => graph('g', (b) => void b.input('x', 'f32', ['B', 3]).sum(5)));
     expect(e.message).toContain('reduce_sum: axis 5 is out of range for rank 2');
     expect(e.message).toContain('operands: f32[B, 3]');
   });
 
   it('reject add(f32, i32) as a dtype error', () => {
-    const e = kilnError(() =>
+    const e = catchKiln(() =>
       graph('g', (b) => {
         b.add(b.input('x', 'f32', [4]), b.input('n', 'i32', [4])); // dtype-error-site
       }),
@@ -349,7 +340,7 @@ describe('errors', () => {
       foreign = b.input('x', 'f32', [3]);
       b.output('x', foreign);
     });
-    const e = kilnError(() =>
+    const e = catchKiln(() =>
       graph('second', (b) => {
         b.input('x', 'f32', [3]).add(foreign!);
       }),
@@ -364,12 +355,12 @@ describe('errors', () => {
       leaked = b;
       b.output('x', b.input('x', 'f32', [1]));
     });
-    const e = kilnError(() => leaked!.input('late', 'f32', [1]));
+    const e = catchKiln(() => leaked!.input('late', 'f32', [1]));
     expect(e.message).toContain('graph g is already built');
   });
 
   it('reject duplicate value names', () => {
-    const e = kilnError(() =>
+    const e = catchKiln(() =>
       graph('g', (b) => {
         b.input('x', 'f32', [3]);
         b.input('x', 'f32', [4]); // duplicate-site
@@ -378,7 +369,7 @@ describe('errors', () => {
     expect(e.code).toBe('usage');
     expect(e.message).toContain("value 'x' is already defined");
     expect(e.span?.line).toBe(lineOf('duplicate-site'));
-    const clash = kilnError(() =>
+    const clash = catchKiln(() =>
       graph('g', (b) => {
         b.input('w', 'f32', [3]);
         b.param('w', 'f32', [3]);
@@ -388,9 +379,9 @@ describe('errors', () => {
   });
 
   it('reject bad declarations', () => {
-    expect(kilnError(() => graph('not a name', () => {})).code).toBe('usage');
-    expect(kilnError(() => graph('g', (b) => void b.input('x', 'f32', [-1]))).code).toBe('shape');
-    const dup = kilnError(() =>
+    expect(catchKiln(() => graph('not a name', () => {})).code).toBe('usage');
+    expect(catchKiln(() => graph('g', (b) => void b.input('x', 'f32', [-1]))).code).toBe('shape');
+    const dup = catchKiln(() =>
       graph('g', (b) => {
         const x = b.input('x', 'f32', [3]);
         b.output('y', x);
@@ -401,7 +392,7 @@ describe('errors', () => {
   });
 
   it('reject a graph without outputs, pointing at its creation', () => {
-    const e = kilnError(() => graph('empty', (b) => void b.input('x', 'f32', [3]))); // no-outputs-site
+    const e = catchKiln(() => graph('empty', (b) => void b.input('x', 'f32', [3]))); // no-outputs-site
     expect(e.code).toBe('verify');
     expect(e.message).toContain('graph empty has no outputs');
     expect(e.span).toMatchObject({ file: THIS_FILE, line: lineOf('no-outputs-site') });
@@ -448,7 +439,7 @@ describe('parameters', () => {
   });
 
   it('reject a seeded random initializer on an integer parameter, at the call site', () => {
-    const e = kilnError(() =>
+    const e = catchKiln(() =>
       graph('g', (b) => {
         b.param('t', 'i32', [2, 2], init.heUniform()); // init-error-site
       }),

@@ -1,5 +1,6 @@
 // Tests of the IR verifier: one malformed graph per kind of problem, each with its own message.
 
+import { catchKiln } from '../catch-kiln.js';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../src/ir/errors.js';
 import type { SourceSpan } from '../../src/ir/errors.js';
@@ -26,13 +27,7 @@ function mlp(): Graph {
 
 /** The KilnError that verify throws on `g`. */
 function failure(g: Graph): KilnError {
-  try {
-    verify(g);
-  } catch (e) {
-    if (e instanceof KilnError) return e;
-    throw e;
-  }
-  throw new Error('verify accepted a malformed graph');
+  return catchKiln(() => verify(g));
 }
 
 function expectFailure(g: Graph, ...parts: string[]): KilnError {

@@ -6,9 +6,11 @@ import { GraphBuilder } from '../../src/ir/emit.js';
 import { KilnError } from '../../src/ir/errors.js';
 import type { ErrorCode } from '../../src/ir/errors.js';
 import type { Tensor } from '../../src/ir/types.js';
+import { catchKiln } from '../catch-kiln.js';
 import { typedData } from '../conformance/tolerance.js';
 import type { TypedValue } from '../conformance/tolerance.js';
 
+export { catchKiln } from '../catch-kiln.js';
 export { bool, expectTensor, f32, i32 } from '../conformance/tolerance.js';
 export type { TypedValue } from '../conformance/tolerance.js';
 
@@ -29,16 +31,6 @@ export async function runOp(
   return out['y']!;
 }
 
-/** Calls `fn` and returns the KilnError it throws, failing the test when it throws nothing or something else. */
-export function catchKiln(fn: () => unknown): KilnError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KilnError);
-    return e as KilnError;
-  }
-  throw new Error('expected a KilnError, but nothing was thrown');
-}
 
 /** Asserts that `fn` throws a KilnError with this code and exactly this message. */
 export function expectKiln(fn: () => unknown, code: ErrorCode, message: string | RegExp): void {
