@@ -3,14 +3,18 @@
 import { ReferenceExecutable } from './backends/reference/index.js';
 import type { ReferenceOptions } from './backends/reference/index.js';
 import { fail } from './ir/errors.js';
+import { decompose } from './passes/decompose.js';
+import { specialize } from './passes/specialize.js';
+import type { SpecializeOptions } from './passes/specialize.js';
 import type { Graph } from './ir/graph.js';
+import { verify } from './ir/verify.js';
 import type { Tensor } from './ir/types.js';
 import type { IOSpec, TensorLike } from '../runtime/tensor.js';
 
 export const BACKENDS = ['reference'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
-export interface CompileOptions extends ReferenceOptions {
+export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
   backend?: BackendName;
 }
 
@@ -29,9 +33,11 @@ export interface Executable {
 /** Compiles a graph for a backend; symbolic dims are bound by `shapes`. */
 export async function compile(g: Graph, options: CompileOptions = {}): Promise<Executable> {
   const backend = options.backend ?? 'reference';
+  verify(g); // graphs may come from anywhere: JSON, hand-built objects
   switch (backend) {
     case 'reference':
-      return new ReferenceExecutable(g, options);
+      // The oracle runs the graph as written, composites spelled out, nothing optimized.
+      return new ReferenceExecutable(decompose(specialize(g, options)), options);
     default:
       return fail('usage', `unknown backend '${String(backend)}' (available: ${BACKENDS.join(', ')})`);
   }

@@ -1,10 +1,8 @@
-// The reference backend: a plain interpreter that runs any valid graph node by node over typed
-// arrays, using each primitive's reference implementation and each composite's decomposition.
+// The reference backend: a plain interpreter that runs a graph of primitives with concrete
+// shapes node by node over typed arrays, using each primitive's reference implementation.
 // It defines what every op means; every other backend is tested against it.
 
-import { bindShapes } from '../../ir/bind.js';
-import { expandComposites } from '../../ir/emit.js';
-import { KilnError } from '../../ir/errors.js';
+import { KilnError, fail } from '../../ir/errors.js';
 import type { Graph } from '../../ir/graph.js';
 import { materialize } from '../../ir/init.js';
 import type { EvalContext } from '../../ir/op.js';
@@ -15,14 +13,12 @@ import { KilnRuntimeError, prepareInputs, toTensor } from '../../../runtime/tens
 import type { IOSpec, TensorLike } from '../../../runtime/tensor.js';
 
 export interface ReferenceOptions {
-  /** Sizes of the graph's symbolic dims. */
-  shapes?: Readonly<Record<string, number>>;
   /** 'f64' stores f32 values in doubles: for finite-difference gradient checks. */
   precision?: 'f32' | 'f64';
 }
 
 function concreteShape(t: TensorType): number[] {
-  if (!isConcrete(t.shape)) throw new Error(`internal: unbound shape ${formatType(t)} after binding`);
+  if (!isConcrete(t.shape)) fail('usage', `reference backend: shape ${formatType(t)} is not concrete; run the specialize pass first (compile() does)`);
   return [...t.shape];
 }
 
@@ -30,7 +26,7 @@ function spec(name: string, t: TensorType): IOSpec {
   return { name, dtype: t.dtype, shape: concreteShape(t) };
 }
 
-/** A graph bound to concrete shapes, with its parameters held in memory. */
+/** A graph of primitives with concrete shapes, and its parameters held in memory. */
 export class ReferenceExecutable {
   readonly graph: Graph;
   readonly inputs: IOSpec[];
@@ -41,7 +37,11 @@ export class ReferenceExecutable {
   private readonly paramValues = new Map<string, Tensor>();
 
   constructor(graph: Graph, options: ReferenceOptions = {}) {
-    this.graph = expandComposites(bindShapes(graph, options.shapes));
+    this.graph = graph;
+    for (const v of [...graph.inputs, ...graph.params, ...graph.nodes]) concreteShape(v.type);
+    for (const n of graph.nodes) {
+      if (getOp(n.op).kind !== 'primitive') fail('usage', `reference backend: ${n.op} is a composite; run the decompose pass first (compile() does)`);
+    }
     this.allowF64 = options.precision === 'f64';
     const alloc = (dtype: DType, n: number): TensorData => (dtype === 'f32' && this.allowF64 ? new Float64Array(n) : arrayFor(dtype, n));
     this.ctx = { alloc };
@@ -83,8 +83,8 @@ export class ReferenceExecutable {
     for (const [name, t] of this.paramValues) env.set(name, t);
     for (const node of this.graph.nodes) {
       const def = getOp(node.op);
-      if (def.kind !== 'primitive') throw new Error(`internal: composite ${node.op} survived expansion`);
       const args = node.inputs.map((v) => env.get(v)!);
+      if (def.kind !== 'primitive') continue; // unreachable: checked in the constructor
       const out = { dtype: node.type.dtype, shape: concreteShape(node.type) };
       try {
         env.set(node.name, def.evaluate(args, node.attrs as never, out, this.ctx));

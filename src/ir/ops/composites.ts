@@ -49,9 +49,8 @@ export const mean = composite({
   },
 });
 
-/** x - max(x) along an axis (keepdims), the shift that keeps exp from overflowing. */
-function shiftByMax(e: Emitter, x: string, axis: number, op: string): string {
-  const a = normalizeAxis(axis, e.typeOf(x).shape.length, op);
+/** x - max(x) along axis `a` (keepdims), the shift that keeps exp from overflowing. */
+function shiftByMax(e: Emitter, x: string, a: number): string {
   return e.emit('sub', [x, e.emit('reduce_max', [x], { axes: [a], keepdims: true })]);
 }
 
@@ -61,8 +60,9 @@ export const softmax = composite({
   operands: ['x'],
   attrs: { axis: attr.int(-1) },
   decompose(e, [x], { axis }) {
-    const ex = e.emit('exp', [shiftByMax(e, x!, axis, 'softmax')]);
-    return e.emit('div', [ex, e.emit('reduce_sum', [ex], { axes: [axis], keepdims: true })]);
+    const a = normalizeAxis(axis, e.typeOf(x!).shape.length, 'softmax');
+    const ex = e.emit('exp', [shiftByMax(e, x!, a)]);
+    return e.emit('div', [ex, e.emit('reduce_sum', [ex], { axes: [a], keepdims: true })]);
   },
 });
 
@@ -72,8 +72,9 @@ export const log_softmax = composite({
   operands: ['x'],
   attrs: { axis: attr.int(-1) },
   decompose(e, [x], { axis }) {
-    const shifted = shiftByMax(e, x!, axis, 'log_softmax');
-    const sum = e.emit('reduce_sum', [e.emit('exp', [shifted])], { axes: [axis], keepdims: true });
+    const a = normalizeAxis(axis, e.typeOf(x!).shape.length, 'log_softmax');
+    const shifted = shiftByMax(e, x!, a);
+    const sum = e.emit('reduce_sum', [e.emit('exp', [shifted])], { axes: [a], keepdims: true });
     return e.emit('sub', [shifted, e.emit('log', [sum])]);
   },
 });
