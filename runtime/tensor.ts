@@ -22,7 +22,7 @@ export interface IOSpec {
   shape: number[];
 }
 
-export type RuntimeErrorCode = 'input' | 'runtime' | 'artifact';
+export type RuntimeErrorCode = 'input' | 'runtime' | 'artifact' | 'checkpoint';
 
 /** An error caused by how a compiled program is called or what it is given. */
 export class KilnRuntimeError extends Error {

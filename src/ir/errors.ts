@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'input' // a missing, unknown or mistyped input at run time
   | 'bind' // an unbound or badly bound symbolic dimension
   | 'runtime' // a failure while executing (out-of-range gather index, ...)
+  | 'data' // a data set that cannot be read (a bad CSV cell, a missing package)
   | 'usage'; // a public API or CLI used wrongly
 
 export function formatSpan(span: SourceSpan): string {
