@@ -50,5 +50,6 @@ export function bindShapes(g: Graph, shapes: Readonly<Record<string, number>> = 
     b.emit(n.op, n.inputs, attrs, n.span, n.name);
   }
   for (const o of g.outputs) b.output(o.name, o.value, o.span);
+  for (const u of g.updates) b.update(u.param, u.value, u.span);
   return b.build();
 }

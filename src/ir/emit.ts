@@ -45,7 +45,7 @@ export class GraphBuilder implements Emitter {
 
   constructor(name: string) {
     if (!IDENT.test(name)) fail('usage', `graph name '${name}' must be an identifier`);
-    this.graph = { name, inputs: [], params: [], nodes: [], outputs: [] };
+    this.graph = { name, inputs: [], params: [], nodes: [], outputs: [], updates: [] };
   }
 
   private define(name: string, type: TensorType, span?: SourceSpan): void {
@@ -110,6 +110,18 @@ export class GraphBuilder implements Emitter {
     this.graph.outputs.push(span ? { name, value, span } : { name, value });
   }
 
+  /** After a run, parameter `param` takes the value of `value`. */
+  update(param: string, value: string, span?: SourceSpan): void {
+    const p = this.graph.params.find((q) => q.name === param);
+    if (!p) fail('usage', `update: '${param}' is not a parameter`, span);
+    if (this.graph.updates.some((u) => u.param === param)) fail('usage', `update: parameter '${param}' is already updated`, span);
+    const t = this.typeOf(value, span);
+    if (formatType(t) !== formatType(p.type)) {
+      fail('shape', `update: parameter '${param}' is ${formatType(p.type)} but %${value} is ${formatType(t)}`, span);
+    }
+    this.graph.updates.push(span ? { param, value, span } : { param, value });
+  }
+
   /** The graph built so far (a snapshot: later additions do not change it). */
   build(): Graph {
     return structuredClone(this.graph);
@@ -151,6 +163,7 @@ export function expandComposites(g: Graph): Graph {
   }
   b.defaultSpan = undefined;
   for (const o of g.outputs) b.output(o.name, ref(o.value), o.span);
+  for (const u of g.updates) b.update(u.param, ref(u.value), u.span);
   return b.build();
 }
 

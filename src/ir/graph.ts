@@ -1,6 +1,7 @@
 // The graph IR: a named SSA program over tensors. Inputs and parameters are the values defined
 // outside any node; each node defines exactly one value, after all the values it uses; outputs
-// name the values the graph returns. Graphs are plain data: they print, parse and serialize.
+// name the values the graph returns; updates give parameters their values for the next run.
+// Graphs are plain data: they print, parse and serialize.
 
 import type { SourceSpan } from './errors.js';
 import type { AttrValue, Attrs } from './op.js';
@@ -41,12 +42,23 @@ export interface OutputDecl {
   span?: SourceSpan;
 }
 
+/**
+ * A parameter's next value: after a run, `param` takes the value of `value` (an optimizer step,
+ * a running statistic). All updates of a run take effect together, after every node has run.
+ */
+export interface UpdateDecl {
+  param: string;
+  value: string;
+  span?: SourceSpan;
+}
+
 export interface Graph {
   name: string;
   inputs: InputDecl[];
   params: ParamDecl[];
   nodes: Node[];
   outputs: OutputDecl[];
+  updates: UpdateDecl[];
 }
 
 /** Names of values: inputs, params and node results share one namespace. */

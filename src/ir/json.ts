@@ -3,7 +3,7 @@
 
 import { KilnError } from './errors.js';
 import type { SourceSpan } from './errors.js';
-import type { Graph, Initializer, InputDecl, Node, OutputDecl, ParamDecl } from './graph.js';
+import type { Graph, Initializer, InputDecl, Node, OutputDecl, ParamDecl, UpdateDecl } from './graph.js';
 import { INITIALIZERS } from './init.js';
 import { checkAttrs } from './op.js';
 import type { AttrKind, AttrSchema, AttrValue, Attrs } from './op.js';
@@ -80,6 +80,7 @@ export function graphToJSON(g: Graph): object {
         return withSpan({ name: n.name, op: n.op, inputs: [...n.inputs], attrs, type: typeJSON(n.type) }, n.span);
       }),
       outputs: g.outputs.map((o) => withSpan({ name: o.name, value: o.value }, o.span)),
+      updates: g.updates.map((u) => withSpan({ param: u.param, value: u.value }, u.span)),
     },
   };
 }
@@ -226,6 +227,11 @@ function readOutput(v: unknown, path: string): OutputDecl {
   return { name: string(o.name, child(path, 'name')), value: string(o.value, child(path, 'value')), ...readSpan(o, path) };
 }
 
+function readUpdate(v: unknown, path: string): UpdateDecl {
+  const o = object(v, path, ['param', 'value'], ['span']);
+  return { param: string(o.param, child(path, 'param')), value: string(o.value, child(path, 'value')), ...readSpan(o, path) };
+}
+
 /** A graph from its JSON form (already parsed), checked structurally and then verified. */
 export function graphFromJSON(data: unknown): Graph {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) bad('', `expected a ${FORMAT} JSON object, got ${shown(data)}`);
@@ -235,7 +241,8 @@ export function graphFromJSON(data: unknown): Graph {
   if (typeof top.version !== 'number') bad('version', `expected a version number, got ${shown(top.version)}`);
   if (top.version !== IR_JSON_VERSION) bad('version', `unsupported version ${top.version} (this Kiln reads version ${IR_JSON_VERSION})`);
   object(top, '', ['format', 'version', 'graph']);
-  const go = object(top.graph, 'graph', ['name', 'inputs', 'params', 'nodes', 'outputs']);
+  // `updates` arrived after version 1 was first written; a file without it has none.
+  const go = object(top.graph, 'graph', ['name', 'inputs', 'params', 'nodes', 'outputs'], ['updates']);
   const items = <T>(key: string, read: (v: unknown, path: string) => T): T[] =>
     list(go[key], `graph.${key}`).map((x, i) => read(x, `graph.${key}[${i}]`));
   const g: Graph = {
@@ -244,6 +251,7 @@ export function graphFromJSON(data: unknown): Graph {
     params: items('params', readParam),
     nodes: items('nodes', readNode),
     outputs: items('outputs', readOutput),
+    updates: go.updates === undefined ? [] : items('updates', readUpdate),
   };
   verify(g);
   return g;

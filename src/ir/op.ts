@@ -155,12 +155,31 @@ interface OpDefBase<S extends AttrSchema> {
   attrs: S;
 }
 
+/** What a VJP rule sees: the node's operands and result, and the cotangent `g` of the result. */
+export interface VjpArgs<S extends AttrSchema> {
+  inputs: readonly string[];
+  output: string;
+  g: string;
+  attrs: AttrsOf<S>;
+}
+
+/**
+ * Reverse-mode rule: emits, as IR, the cotangent of each operand (undefined where none flows,
+ * e.g. an integer index). Cotangents have their operand's shape: broadcasting is undone here.
+ */
+export type VjpRule<S extends AttrSchema> = (e: Emitter, a: VjpArgs<S>) => readonly (string | undefined)[];
+
 export interface PrimitiveDef<S extends AttrSchema = AttrSchema> extends OpDefBase<S> {
   kind: 'primitive';
   /** The result type, or a KilnError ('shape', 'dtype', 'attr') naming the op and the operands. */
   infer(inputs: readonly TensorType[], attrs: AttrsOf<S>): TensorType;
   /** Reference semantics over concrete tensors; `out` is the inferred result type. */
   evaluate(inputs: readonly Tensor[], attrs: AttrsOf<S>, out: ConcreteType, ctx: EvalContext): Tensor;
+  /**
+   * The op's gradient, or 'none' where no gradient flows through it: integer and bool
+   * results, piecewise-constant functions (sign, step), random draws and constants.
+   */
+  vjp: VjpRule<S> | 'none';
 }
 
 export interface CompositeDef<S extends AttrSchema = AttrSchema> extends OpDefBase<S> {

@@ -12,7 +12,7 @@
 import { fail } from './errors.js';
 import type { SourceSpan } from './errors.js';
 import { IDENT } from './graph.js';
-import type { Graph, Initializer, InputDecl, Node, OutputDecl, ParamDecl } from './graph.js';
+import type { Graph, Initializer, InputDecl, Node, OutputDecl, ParamDecl, UpdateDecl } from './graph.js';
 import { INITIALIZERS } from './init.js';
 import { checkAttrName, checkAttrs } from './op.js';
 import type { AttrKind, AttrSchema, AttrValue } from './op.js';
@@ -78,6 +78,7 @@ export function printGraph(g: Graph): string {
   for (const p of g.params) lines.push(`  param ${p.name}: ${formatType(p.type)} = ${formatInit(p.init)}${formatLoc(p.span)}`);
   for (const n of g.nodes) lines.push(`  ${printNode(n)}`);
   for (const o of g.outputs) lines.push(`  output ${o.name} = %${o.value}${formatLoc(o.span)}`);
+  for (const u of g.updates) lines.push(`  update ${u.param} = %${u.value}${formatLoc(u.span)}`);
   lines.push('}');
   return lines.join('\n') + '\n';
 }
@@ -221,19 +222,27 @@ function literalValue(lit: Literal, kind: AttrKind | undefined): unknown {
   return WORD_CONSTANTS.has(lit.v) ? WORD_CONSTANTS.get(lit.v) : lit.v;
 }
 
-const SECTIONS = ["'input'", "'param'", "a node '%name = op(...)'", "'output'"];
-const NOUNS = ['inputs', 'params', 'nodes', 'outputs'];
+const SECTIONS = ["'input'", "'param'", "a node '%name = op(...)'", "'output'", "'update'"];
+const NOUNS = ['inputs', 'params', 'nodes', 'outputs', 'updates'];
 /** The section a declaration keyword opens; nodes (section 2) start with `%name` instead. */
 const KEYWORD_SECTIONS: ReadonlyMap<string, number> = new Map([
   ['input', 0],
   ['param', 1],
   ['output', 3],
+  ['update', 4],
 ]);
 
 class Parser {
   private peeked: Token | undefined;
   /** The place of each declaration, for errors the verifier finds in declarations without a loc. */
-  private readonly sites = { graph: undefined as SourceSpan | undefined, input: [] as SourceSpan[], param: [] as SourceSpan[], node: [] as SourceSpan[], output: [] as SourceSpan[] };
+  private readonly sites = {
+    graph: undefined as SourceSpan | undefined,
+    input: [] as SourceSpan[],
+    param: [] as SourceSpan[],
+    node: [] as SourceSpan[],
+    output: [] as SourceSpan[],
+    update: [] as SourceSpan[],
+  };
 
   constructor(private readonly lex: Lexer) {}
 
@@ -286,8 +295,8 @@ class Parser {
     this.sites.graph = this.lex.spanAt(start);
     const name = this.expectKind('word', 'a graph name').text;
     this.expectPunct('{');
-    const g: Graph = { name, inputs: [], params: [], nodes: [], outputs: [] };
-    // Declarations come in the order they are printed: inputs, params, nodes, outputs.
+    const g: Graph = { name, inputs: [], params: [], nodes: [], outputs: [], updates: [] };
+    // Declarations come in the order they are printed: inputs, params, nodes, outputs, updates.
     let section = 0;
     for (;;) {
       const t = this.peek();
@@ -303,7 +312,8 @@ class Parser {
       if (kind === 0) this.push(g.inputs, this.sites.input, this.input(), at);
       else if (kind === 1) this.push(g.params, this.sites.param, this.param(), at);
       else if (kind === 2) this.push(g.nodes, this.sites.node, this.node(), at);
-      else this.push(g.outputs, this.sites.output, this.output(), at);
+      else if (kind === 3) this.push(g.outputs, this.sites.output, this.output(), at);
+      else this.push(g.updates, this.sites.update, this.update(), at);
     }
     this.take();
     this.expectKind('eof', 'end of input');
@@ -373,6 +383,15 @@ class Parser {
     this.expectPunct('=');
     const value = this.expectKind('value', "a value '%name'").text.slice(1);
     return this.withLoc<OutputDecl>({ name, value });
+  }
+
+  /** `update PARAM = %VALUE loc?` */
+  private update(): UpdateDecl {
+    this.take();
+    const param = this.valueName('a parameter name');
+    this.expectPunct('=');
+    const value = this.expectKind('value', "a value '%name'").text.slice(1);
+    return this.withLoc<UpdateDecl>({ param, value });
   }
 
   /** `DTYPE[DIM, ...]`, kept as written: the verifier compares it with the inferred type. */

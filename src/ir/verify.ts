@@ -14,7 +14,7 @@ import { DTYPES, formatType, isDType, isValidDim, sameType } from './types.js';
 import type { TensorType } from './types.js';
 
 /** A declaration of a graph, for callers that know where each one was written. */
-export type GraphSite = { kind: 'graph' } | { kind: 'input' | 'param' | 'node' | 'output'; index: number };
+export type GraphSite = { kind: 'graph' } | { kind: 'input' | 'param' | 'node' | 'output' | 'update'; index: number };
 
 /**
  * Where a declaration came from when it carries no span of its own (the text parser passes the
@@ -143,5 +143,18 @@ export function verify(g: Graph, locate: SiteLocator = nowhere): void {
     if (first !== undefined) bad(`output ${o.name} is declared twice (outputs #${first} and #${index})`, span);
     outputIndex.set(o.name, index);
     if (!types.has(o.value)) bad(`output ${o.name} names %${o.value}, which is not defined`, span);
+  });
+
+  const params = new Map(g.params.map((p) => [p.name, p.type]));
+  const updated = new Set<string>();
+  g.updates.forEach((u, index) => {
+    const span = u.span ?? locate({ kind: 'update', index });
+    const pt = params.get(u.param);
+    if (!pt) bad(`update ${u.param}: '${u.param}' is not a parameter`, span);
+    if (updated.has(u.param)) bad(`update ${u.param}: the parameter is updated twice`, span);
+    updated.add(u.param);
+    const vt = types.get(u.value);
+    if (!vt) bad(`update ${u.param} names %${u.value}, which is not defined`, span);
+    if (!sameType(vt, pt)) bad(`update ${u.param}: %${u.value} is ${formatType(vt)} but the parameter is ${formatType(pt)}`, span);
   });
 }

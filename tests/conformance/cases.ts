@@ -223,4 +223,27 @@ export const CASES: readonly OpCase[] = [
   { name: 'clip: f32', op: 'clip', inputs: [f32([5], [-2, 0.5, 3, -INF, NAN])], attrs: { min: 0, max: 1 }, expected: f32([5], [0, 0.5, 1, 0, NAN]) },
   { name: 'clip: i32', op: 'clip', inputs: [i32([3], [-5, 3, 10])], attrs: { min: -1, max: 4 }, expected: i32([3], [-1, 3, 4]) },
   { name: 'dense: one row', op: 'dense', inputs: [f32([1, 2], [1, 2]), f32([2, 2], [1, 2, 3, 4]), f32([2], [10, 20])], expected: f32([1, 2], [17, 30]) },
+
+  // ---- losses and penalties: scalar f32[] results -----------------------------------------
+  // |d| = 0.5, 0, 2, 1 and d^2 = 0.25, 0, 4, 1
+  { name: 'mae: mean of |pred - target|', op: 'mae', inputs: [f32([4], [1, 2, 3, 4]), f32([4], [1.5, 2, 1, 5])], expected: f32([], [0.875]) },
+  { name: 'mae: target broadcasts', op: 'mae', inputs: [f32([2, 1], [1, 2]), f32([3], [0, 1, 2])], expected: f32([], [5 / 6]) },
+  { name: 'mse: mean of (pred - target)^2', op: 'mse', inputs: [f32([2, 2], [1, 2, 3, 4]), f32([2, 2], [1.5, 2, 1, 5])], expected: f32([], [1.3125]) },
+  // -ln 0.5, -ln 0.9, -ln 0.8
+  { name: 'binary_cross_entropy: values', op: 'binary_cross_entropy', inputs: [f32([3], [0.5, 0.9, 0.2]), f32([3], [1, 1, 0])], expected: f32([], [0.3405504159]) },
+  // -ln(1e-7) for each wrong answer at p = 0 and p = 1
+  { name: 'binary_cross_entropy: p clipped to eps', op: 'binary_cross_entropy', inputs: [f32([2], [0, 1]), f32([2], [1, 0])], expected: f32([], [16.118095651]) },
+  // ln 2, then 1000 and 0 at the extremes
+  { name: 'sigmoid_cross_entropy: stable at ±1000', op: 'sigmoid_cross_entropy', inputs: [f32([3], [0, -1000, 1000]), f32([3], [1, 1, 1])], expected: f32([], [(0.6931471806 + 1000) / 3]) },
+  // -log_softmax([0, 1, 2]) at label 2, and 0 for a row whose label wins by 1000
+  { name: 'softmax_cross_entropy: i32 labels', op: 'softmax_cross_entropy', inputs: [f32([2, 3], [0, 1, 2, 1000, 0, -1000]), i32([2], [2, 0])], expected: f32([], [0.2038029823]) },
+  { name: 'softmax_cross_entropy: an out-of-range label is ignored', op: 'softmax_cross_entropy', inputs: [f32([2, 3], [0, 1, 2, 0, 1, 2]), i32([2], [0, 3])], expected: f32([], [2.4076059645]) },
+  { name: 'softmax_cross_entropy_onehot: soft targets', op: 'softmax_cross_entropy_onehot', inputs: [f32([1, 3], [0, 1, 2]), f32([1, 3], [0.5, 0, 0.5])], expected: f32([], [1.4076059645]) },
+  { name: 'l1_penalty: sum of |w|', op: 'l1_penalty', inputs: [f32([2, 2], [1, -2, 3, -4])], expected: f32([], [10]) },
+  { name: 'l2_penalty: sum of w^2', op: 'l2_penalty', inputs: [f32([2, 2], [1, -2, 3, -4])], expected: f32([], [30]) },
+
+  // ---- dropout ---------------------------------------------------------------------------
+  { name: 'dropout: eval mode is the identity', op: 'dropout', inputs: [f32([3], [1.5, -2, NAN])], attrs: { rate: 0.5, training: false }, expected: f32([3], [1.5, -2, NAN]) },
+  // uniforms of the seed 7 stream: 0.800, 0.395, 0.911, 0.578 (see random_uniform above); 0.5 and above are kept, doubled
+  { name: 'dropout: the seed 7 mask', op: 'dropout', inputs: [f32([2, 2], [1, 2, 3, 4])], attrs: { rate: 0.5, seed: 7 }, expected: f32([2, 2], [2, 0, 6, 8]) },
 ];

@@ -80,6 +80,15 @@ export const OP_SAMPLES: Readonly<Record<string, OpSample>> = {
       { param: f32(2), init: { fn: 'zeros', args: {} } },
     ],
   },
+  mae: { operands: [f32('B', 3), f32(3)] },
+  mse: { operands: [f32('B', 1), f32('B', 1)] },
+  binary_cross_entropy: { operands: [f32('B'), f32('B')], attrs: { eps: 1e-6 } },
+  sigmoid_cross_entropy: { operands: [f32('B', 2), f32('B', 2)] },
+  softmax_cross_entropy: { operands: [f32('B', 10), i32('B')] },
+  softmax_cross_entropy_onehot: { operands: [f32('B', 4, 10), f32('B', 4, 10)] },
+  l1_penalty: { operands: [{ param: f32(4, 2), init: { fn: 'glorot_uniform', args: { seed: 1 } } }] },
+  l2_penalty: { operands: [f32(3, 'N')] },
+  dropout: { operands: [f32('B', 16), i32()], attrs: { rate: 0.1, seed: 3 } },
 };
 
 /** A graph applying `op` to its sample operands, returning the result as output `out`. */

@@ -184,7 +184,7 @@ describe('parse errors', () => {
     const e = parseError(lines('graph g {', '  input x: f32[2] @', '}'));
     expect(e.code).toBe('parse');
     expect(e.span).toEqual({ line: 2, col: 19 });
-    expect(e.detail).toBe("expected 'input', 'param', a node '%name = op(...)', 'output' or '}', got '@'");
+    expect(e.detail).toBe("expected 'input', 'param', a node '%name = op(...)', 'output', 'update' or '}', got '@'");
   });
 
   it('a missing type, at the token that came instead', () => {
@@ -265,7 +265,7 @@ describe('parse errors', () => {
   it('declarations out of order', () => {
     const e = parseError(lines('graph g {', '  input x: f32[3]', '  %s = neg(%x) : f32[3]', '  param w: f32[3] = zeros()', '}'));
     expect(e.span).toEqual({ line: 4, col: 3 });
-    expect(e.detail).toBe("expected a node '%name = op(...)', 'output' or '}' (params come before nodes), got 'param'");
+    expect(e.detail).toBe("expected a node '%name = op(...)', 'output', 'update' or '}' (params come before nodes), got 'param'");
   });
 
   it('an unknown initializer', () => {

@@ -58,16 +58,33 @@ describe('decompose', () => {
 
   test('every composite expands to primitives only, and the result verifies', () => {
     const composites = [...OPS.values()].filter((d) => d.kind === 'composite').map((d) => d.name);
-    expect(composites.sort()).toEqual(['clip', 'dense', 'identity', 'log_softmax', 'mean', 'softmax', 'square']);
+    expect(composites.sort()).toEqual([
+      'binary_cross_entropy', 'clip', 'dense', 'dropout', 'identity', 'l1_penalty', 'l2_penalty', 'log_softmax', 'mae', 'mean', 'mse',
+      'sigmoid_cross_entropy', 'softmax', 'softmax_cross_entropy', 'softmax_cross_entropy_onehot', 'square',
+    ]);
     const b = new GraphBuilder('all');
     const x = b.input('x', { dtype: 'f32', shape: ['B', 4] });
     const w = b.input('w', { dtype: 'f32', shape: [4, 4] });
     const v = b.input('v', { dtype: 'f32', shape: [4] });
-    const attrs: Record<string, Record<string, unknown>> = { mean: { axes: [0, 1] }, clip: { min: -1, max: 1 } };
-    for (const op of composites) {
-      const args = op === 'dense' ? [x, w, v] : [x];
-      b.output(op, b.emit(op, args, attrs[op] ?? {}));
-    }
+    const labels = b.input('labels', { dtype: 'i32', shape: ['B'] });
+    const key = b.input('key', { dtype: 'i32', shape: [] });
+    const attrs: Record<string, Record<string, unknown>> = {
+      mean: { axes: [0, 1] },
+      clip: { min: -1, max: 1 },
+      binary_cross_entropy: { eps: 1e-5 },
+      dropout: { rate: 0.25, seed: 2 },
+    };
+    const operands: Record<string, string[]> = {
+      dense: [x, w, v],
+      mae: [x, v],
+      mse: [x, x],
+      binary_cross_entropy: [x, x],
+      sigmoid_cross_entropy: [x, v],
+      softmax_cross_entropy: [x, labels],
+      softmax_cross_entropy_onehot: [x, x],
+      dropout: [x, key],
+    };
+    for (const op of composites) b.output(op, b.emit(op, operands[op] ?? [x], attrs[op] ?? {}));
     const g = decompose(b.build());
     verify(g);
     expect(g.nodes.filter((n) => OPS.get(n.op)!.kind !== 'primitive')).toEqual([]);

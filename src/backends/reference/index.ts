@@ -15,6 +15,12 @@ import type { IOSpec, TensorLike } from '../../../runtime/tensor.js';
 export interface ReferenceOptions {
   /** 'f64' stores f32 values in doubles: for finite-difference gradient checks. */
   precision?: 'f32' | 'f64';
+  /**
+   * Parameter storage shared between programs (a training step and its evaluation, or steps
+   * compiled for two batch sizes): all read and update the same weights. Missing entries are
+   * initialized from the graph's initializers.
+   */
+  paramStore?: Map<string, Tensor>;
 }
 
 function concreteShape(t: TensorType): number[] {
@@ -34,7 +40,7 @@ export class ReferenceExecutable {
   readonly paramSpecs: IOSpec[];
   private readonly ctx: EvalContext;
   private readonly allowF64: boolean;
-  private readonly paramValues = new Map<string, Tensor>();
+  private readonly paramValues: Map<string, Tensor>;
 
   constructor(graph: Graph, options: ReferenceOptions = {}) {
     this.graph = graph;
@@ -52,9 +58,12 @@ export class ReferenceExecutable {
       return spec(o.name, t);
     });
     this.paramSpecs = this.graph.params.map((p) => spec(p.name, p.type));
+    this.paramValues = options.paramStore ?? new Map();
     for (const p of this.graph.params) {
       const t = { dtype: p.type.dtype, shape: concreteShape(p.type) };
-      this.paramValues.set(p.name, materialize(p.init, t, (n) => alloc(t.dtype, n)));
+      const held = this.paramValues.get(p.name);
+      if (!held) this.paramValues.set(p.name, materialize(p.init, t, (n) => alloc(t.dtype, n)));
+      else toTensor(held, spec(p.name, p.type), `shared parameter '${p.name}'`, this.allowF64);
     }
   }
 
@@ -94,6 +103,13 @@ export class ReferenceExecutable {
         throw e;
       }
     }
+    // Updates take effect together, after every node ran. The interpreter never writes into a
+    // tensor it made, so sharing is safe, except with input arrays the caller still owns.
+    const next = this.graph.updates.map((u) => [u.param, env.get(u.value)!] as const);
+    for (const [param, t] of next) {
+      this.paramValues.set(param, inputsGiven.some((i) => i.data === t.data) ? { ...t, data: t.data.slice() } : t);
+    }
+
     // Outputs never share storage with parameters or inputs (identity and reshape pass
     // buffers through), so callers may change either without the other changing.
     const held = new Set<TensorData>([...this.paramValues.values(), ...inputsGiven].map((t) => t.data));

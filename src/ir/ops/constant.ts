@@ -25,4 +25,5 @@ export const constant = primitive({
     else data.set(value);
     return { dtype, shape: out.shape, data };
   },
+  vjp: 'none',
 });

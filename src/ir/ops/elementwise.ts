@@ -6,11 +6,15 @@ import { attr, primitive } from '../op.js';
 import type { PrimitiveDef } from '../op.js';
 import { numel } from '../types.js';
 import type { DType, Tensor } from '../types.js';
+import { Grad } from './grad.js';
 import { ANY, FLOAT, NUMERIC, broadcastIndexer, broadcastOrFail, requireDType, requireSameDType } from './util.js';
 
 // ---- unary ------------------------------------------------------------------------------
 
-function unary(name: string, doc: string, dtypes: readonly DType[], f: (x: number) => number): PrimitiveDef<{}> {
+/** The cotangent of x from x, the result y and the result's cotangent g. */
+type UnaryVjp = (d: Grad, x: string, y: string, g: string) => string;
+
+function unary(name: string, doc: string, dtypes: readonly DType[], f: (x: number) => number, vjp: UnaryVjp | 'none'): PrimitiveDef<{}> {
   return primitive({
     name,
     doc,
@@ -27,24 +31,35 @@ function unary(name: string, doc: string, dtypes: readonly DType[], f: (x: numbe
       for (let i = 0; i < data.length; i++) data[i] = f(src[i]!);
       return { dtype: out.dtype, shape: out.shape, data };
     },
+    vjp: vjp === 'none' ? 'none' : (e, { inputs: [x], output, g }) => [vjp(new Grad(e), x!, output, g)],
   });
 }
 
 const stableSigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
-export const neg = unary('neg', 'negation, -x', NUMERIC, (x) => -x);
-export const abs = unary('abs', 'absolute value |x|', NUMERIC, Math.abs);
-export const exp = unary('exp', 'e to the power x', FLOAT, Math.exp);
-export const log = unary('log', 'natural logarithm (-inf at 0, nan below)', FLOAT, Math.log);
-export const sqrt = unary('sqrt', 'square root', FLOAT, Math.sqrt);
-export const rsqrt = unary('rsqrt', 'reciprocal square root, 1 / sqrt(x)', FLOAT, (x) => 1 / Math.sqrt(x));
-export const tanh = unary('tanh', 'hyperbolic tangent', FLOAT, Math.tanh);
-export const sigmoid = unary('sigmoid', 'logistic function 1 / (1 + exp(-x)), stable for large |x|', FLOAT, stableSigmoid);
-export const relu = unary('relu', 'max(x, 0)', NUMERIC, (x) => (x > 0 ? x : 0));
-export const sign = unary('sign', '-1, 0 or 1 by the sign of x (nan stays nan)', NUMERIC, (x) => (x > 0 ? 1 : x < 0 ? -1 : x));
-export const step = unary('step', 'Heaviside step: 1 where x > 0, else 0', NUMERIC, (x) => (x > 0 ? 1 : 0));
-export const sin = unary('sin', 'sine', FLOAT, Math.sin);
-export const cos = unary('cos', 'cosine', FLOAT, Math.cos);
+// Each VJP is one line of calculus: d/dx of the op, times g.
+export const neg = unary('neg', 'negation, -x', NUMERIC, (x) => -x, (d, _x, _y, g) => d.neg(g));
+export const abs = unary('abs', 'absolute value |x|', NUMERIC, Math.abs, (d, x, _y, g) => d.mul(g, d.un('sign', x)));
+export const exp = unary('exp', 'e to the power x', FLOAT, Math.exp, (d, _x, y, g) => d.mul(g, y));
+export const log = unary('log', 'natural logarithm (-inf at 0, nan below)', FLOAT, Math.log, (d, x, _y, g) => d.div(g, x));
+// d sqrt(x) = 1 / (2 sqrt(x))
+export const sqrt = unary('sqrt', 'square root', FLOAT, Math.sqrt, (d, _x, y, g) => d.div(g, d.mul(d.const(2), y)));
+// d x^(-1/2) = -1/2 x^(-3/2) = -1/2 y / x
+export const rsqrt = unary('rsqrt', 'reciprocal square root, 1 / sqrt(x)', FLOAT, (x) => 1 / Math.sqrt(x), (d, x, y, g) =>
+  d.mul(g, d.mul(d.const(-0.5), d.div(y, x))),
+);
+// d tanh = 1 - tanh^2
+export const tanh = unary('tanh', 'hyperbolic tangent', FLOAT, Math.tanh, (d, _x, y, g) => d.mul(g, d.sub(d.const(1), d.mul(y, y))));
+// d sigmoid = sigmoid (1 - sigmoid)
+export const sigmoid = unary('sigmoid', 'logistic function 1 / (1 + exp(-x)), stable for large |x|', FLOAT, stableSigmoid, (d, _x, y, g) =>
+  d.mul(g, d.mul(y, d.sub(d.const(1), y))),
+);
+// The subgradient 0 at x = 0, as every framework takes it.
+export const relu = unary('relu', 'max(x, 0)', NUMERIC, (x) => (x > 0 ? x : 0), (d, x, _y, g) => d.mul(g, d.un('step', x)));
+export const sign = unary('sign', '-1, 0 or 1 by the sign of x (nan stays nan)', NUMERIC, (x) => (x > 0 ? 1 : x < 0 ? -1 : x), 'none');
+export const step = unary('step', 'Heaviside step: 1 where x > 0, else 0', NUMERIC, (x) => (x > 0 ? 1 : 0), 'none');
+export const sin = unary('sin', 'sine', FLOAT, Math.sin, (d, x, _y, g) => d.mul(g, d.un('cos', x)));
+export const cos = unary('cos', 'cosine', FLOAT, Math.cos, (d, x, _y, g) => d.neg(d.mul(g, d.un('sin', x))));
 
 // ---- binary -----------------------------------------------------------------------------
 
@@ -69,13 +84,17 @@ function broadcastApply(
  * A binary op over operands of one dtype from `dtypes`; `result` is the result dtype (the
  * operand dtype when omitted). `fi` overrides `f` for i32 operands.
  */
+/** Cotangents of a and b at the broadcast result shape; `binary` sums them back to each operand. */
+type BinaryVjp = (d: Grad, a: string, b: string, y: string, g: string) => [string, string];
+
 function binary(
   name: string,
   doc: string,
   dtypes: readonly DType[],
   f: (a: number, b: number) => number,
-  options: { result?: DType; fi?: (a: number, b: number) => number } = {},
+  options: { result?: DType; fi?: (a: number, b: number) => number; vjp?: BinaryVjp } = {},
 ): PrimitiveDef<{}> {
+  const rule = options.vjp;
   return primitive({
     name,
     doc,
@@ -92,20 +111,43 @@ function binary(
       const g = inputs[0]!.dtype === 'i32' && options.fi ? options.fi : f;
       return broadcastApply(inputs, out, ctx.alloc, ([a, b]) => g(a!, b!));
     },
+    vjp: !rule
+      ? 'none'
+      : (e, { inputs: [a, b], output, g }) => {
+          const d = new Grad(e);
+          const [ga, gb] = rule(d, a!, b!, output, g);
+          return [d.sumToShape(ga, d.shape(a!)), d.sumToShape(gb, d.shape(b!))];
+        },
   });
 }
 
 // i32 arithmetic wraps around like Wasm and WGSL integer ops.
-export const add = binary('add', 'a + b', NUMERIC, (a, b) => a + b, { fi: (a, b) => (a + b) | 0 });
-export const sub = binary('sub', 'a - b', NUMERIC, (a, b) => a - b, { fi: (a, b) => (a - b) | 0 });
-export const mul = binary('mul', 'a * b', NUMERIC, (a, b) => a * b, { fi: (a, b) => Math.imul(a, b) });
+export const add = binary('add', 'a + b', NUMERIC, (a, b) => a + b, { fi: (a, b) => (a + b) | 0, vjp: (_d, _a, _b, _y, g) => [g, g] });
+export const sub = binary('sub', 'a - b', NUMERIC, (a, b) => a - b, { fi: (a, b) => (a - b) | 0, vjp: (d, _a, _b, _y, g) => [g, d.neg(g)] });
+export const mul = binary('mul', 'a * b', NUMERIC, (a, b) => a * b, {
+  fi: (a, b) => Math.imul(a, b),
+  vjp: (d, a, b, _y, g) => [d.mul(g, b), d.mul(g, a)],
+});
 // Integer division truncates toward zero; dividing by zero gives 0 instead of trapping.
+// d(a/b) = 1/b da - a/b^2 db = (da - y db) / b
 export const div = binary('div', 'a / b (i32: truncated toward zero, x / 0 = 0)', NUMERIC, (a, b) => a / b, {
   fi: (a, b) => (b === 0 ? 0 : (a / b) | 0),
+  vjp: (d, _a, b, y, g) => [d.div(g, b), d.neg(d.div(d.mul(g, y), b))],
 });
-export const pow = binary('pow', 'a to the power b', FLOAT, Math.pow);
-export const max = binary('max', 'elementwise maximum (nan if either is nan)', NUMERIC, Math.max);
-export const min = binary('min', 'elementwise minimum (nan if either is nan)', NUMERIC, Math.min);
+// d a^b = b a^(b-1) da + a^b log(a) db; the db term is taken as 0 where a <= 0 (log undefined).
+export const pow = binary('pow', 'a to the power b', FLOAT, Math.pow, {
+  vjp: (d, a, b, y, g) => [
+    d.mul(g, d.mul(b, d.bin('pow', a, d.sub(b, d.const(1))))),
+    d.select(d.bin('gt', a, d.const(0)), d.mul(g, d.mul(y, d.un('log', a)))),
+  ],
+});
+// The cotangent goes to the operand that won; ties go to a.
+export const max = binary('max', 'elementwise maximum (nan if either is nan)', NUMERIC, Math.max, {
+  vjp: (d, a, b, _y, g) => d.route(d.bin('ge', a, b), g),
+});
+export const min = binary('min', 'elementwise minimum (nan if either is nan)', NUMERIC, Math.min, {
+  vjp: (d, a, b, _y, g) => d.route(d.bin('le', a, b), g),
+});
 
 // Comparisons: equality on any dtype, ordering on numbers; the result is bool.
 export const eq = binary('eq', 'a == b', ANY, (a, b) => +(a === b), { result: 'bool' });
@@ -130,6 +172,11 @@ export const where = primitive({
   },
   evaluate(inputs, _attrs, out, ctx) {
     return broadcastApply(inputs, out, ctx.alloc, ([c, a, b]) => (c ? a! : b!));
+  },
+  vjp(e, { inputs: [cond, a, b], g }) {
+    const d = new Grad(e);
+    const [ga, gb] = d.route(cond!, g);
+    return [undefined, d.sumToShape(ga, d.shape(a!)), d.sumToShape(gb, d.shape(b!))];
   },
 });
 
@@ -158,6 +205,8 @@ export const cast = primitive({
     for (let i = 0; i < data.length; i++) data[i] = f(src[i]!);
     return { dtype: to, shape: out.shape, data };
   },
+  // Only an f32 -> f32 cast carries a gradient; the others pass through integers or bools.
+  vjp: (e, { inputs: [x], g, attrs }) => [e.typeOf(x!).dtype === 'f32' && attrs.to === 'f32' ? g : undefined],
 });
 
 /** Fails unless a constant's values fit its dtype. */

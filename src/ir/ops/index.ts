@@ -9,7 +9,9 @@ import { constant } from './constant.js';
 import * as ew from './elementwise.js';
 import { gather, one_hot } from './indexing.js';
 import { matmul } from './linalg.js';
+import * as losses from './losses.js';
 import { broadcast_to, concat, pad, reshape, slice, transpose } from './movement.js';
+import { dropout } from './nn.js';
 import { random_normal, random_uniform } from './random.js';
 import { argmax, reduce_max, reduce_sum } from './reduce.js';
 
@@ -29,6 +31,9 @@ const defs: readonly OpDef<any>[] = [
   // composites
   composites.mean, composites.softmax, composites.log_softmax, composites.identity, composites.square,
   composites.clip, composites.dense,
+  losses.mae, losses.mse, losses.binary_cross_entropy, losses.sigmoid_cross_entropy,
+  losses.softmax_cross_entropy, losses.softmax_cross_entropy_onehot, losses.l1_penalty, losses.l2_penalty,
+  dropout,
 ];
 
 /** Every op, by name. */

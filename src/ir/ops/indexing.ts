@@ -3,6 +3,7 @@
 import { fail } from '../errors.js';
 import { attr, primitive } from '../op.js';
 import { normalizeAxis, numel } from '../types.js';
+import { Grad } from './grad.js';
 import { ANY, requireDType } from './util.js';
 
 export const gather = primitive({
@@ -37,6 +38,25 @@ export const gather = primitive({
     }
     return { dtype: out.dtype, shape: out.shape, data };
   },
+  // dx[pre, k, post] = sum over index positions j of [indices[j] == k] * g[pre, j, post]: a
+  // one-hot of the indices, broadcast against g and summed over the index axes.
+  vjp(e, { inputs: [x, indices], g, attrs: { axis } }) {
+    const d = new Grad(e);
+    const xs = d.shape(x!);
+    const a = normalizeAxis(axis, xs.length, 'gather');
+    const n = xs[a]!;
+    if (typeof n !== 'number') fail('shape', `gather: the gradient needs a concrete size for axis ${axis}, got ${n}`);
+    const is = d.shape(indices!);
+    const pre = xs.slice(0, a);
+    const post = xs.slice(a + 1);
+    const ones = (k: number) => new Array<number>(k).fill(1);
+    const hot = e.emit('one_hot', [indices!], { depth: n, dtype: 'f32' });
+    const hotB = d.reshape(hot, [...ones(pre.length), ...is, n, ...ones(post.length)]);
+    const gB = d.reshape(g, [...pre, ...is, 1, ...post]);
+    const indexAxes = is.map((_, i) => pre.length + i);
+    const summed = e.emit('reduce_sum', [d.mul(hotB, gB)], { axes: indexAxes, keepdims: false });
+    return [summed, undefined];
+  },
 });
 
 export const one_hot = primitive({
@@ -58,4 +78,5 @@ export const one_hot = primitive({
     }
     return { dtype, shape: out.shape, data };
   },
+  vjp: 'none',
 });

@@ -3,6 +3,7 @@
 import { fail } from '../errors.js';
 import { primitive } from '../op.js';
 import { broadcastShapes, formatType, numel } from '../types.js';
+import { Grad } from './grad.js';
 import { NUMERIC, broadcastIndexer, requireDType, requireSameDType } from './util.js';
 
 export const matmul = primitive({
@@ -51,5 +52,18 @@ export const matmul = primitive({
       }
     }
     return { dtype: out.dtype, shape: out.shape, data };
+  },
+  // dA = G @ B^T, dB = A^T @ G, each summed over the batch axes its operand was broadcast along.
+  vjp(e, { inputs: [a, b], g }) {
+    const d = new Grad(e);
+    const swapLast = (v: string) => {
+      const r = d.shape(v).length;
+      const perm = [...Array(r).keys()];
+      [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+      return e.emit('transpose', [v], { perm });
+    };
+    const ga = e.emit('matmul', [g, swapLast(b!)]);
+    const gb = e.emit('matmul', [swapLast(a!), g]);
+    return [d.sumToShape(ga, d.shape(a!)), d.sumToShape(gb, d.shape(b!))];
   },
 });

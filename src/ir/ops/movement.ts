@@ -6,6 +6,7 @@ import { attr, primitive } from '../op.js';
 import { broadcastShapes, formatShape, formatType, isConcrete, normalizeAxis, numel, sameShape, sameSize, stridesOf } from '../types.js';
 import type { Dim, Shape } from '../types.js';
 import { checkValuesFit } from './elementwise.js';
+import { Grad } from './grad.js';
 import { broadcastIndexer, ravel, requireSameDType, unravel } from './util.js';
 
 export const reshape = primitive({
@@ -23,6 +24,7 @@ export const reshape = primitive({
   evaluate([x], _attrs, out) {
     return { dtype: out.dtype, shape: out.shape, data: x!.data };
   },
+  vjp: (e, { inputs: [x], g }) => [new Grad(e).reshape(g, e.typeOf(x!).shape)],
 });
 
 export const broadcast_to = primitive({
@@ -44,6 +46,7 @@ export const broadcast_to = primitive({
     for (let i = 0; i < data.length; i++) data[i] = x!.data[index(i)]!;
     return { dtype: out.dtype, shape: out.shape, data };
   },
+  vjp: (e, { inputs: [x], g }) => [new Grad(e).sumToShape(g, e.typeOf(x!).shape)],
 });
 
 function checkPerm(perm: readonly number[], rank: number): void {
@@ -68,6 +71,7 @@ export const transpose = primitive({
     for (let i = 0; i < data.length; i++) data[i] = x!.data[ravel(unravel(i, out.shape), strides)]!;
     return { dtype: out.dtype, shape: out.shape, data };
   },
+  vjp: (e, { g, attrs: { perm } }) => [e.emit('transpose', [g], { perm: Grad.invert(perm) })],
 });
 
 /** Bound for "to the end of the axis" in slice `end`, as in Python's `x[a:]`. */
@@ -115,6 +119,39 @@ export const slice = primitive({
     }
     return { dtype: out.dtype, shape: out.shape, data };
   },
+  // The cotangent is put back where the slice came from, zeros elsewhere: strided axes first
+  // get stride-1 zeros after each element, then one pad restores the untaken borders.
+  vjp(e, { inputs: [x], g, attrs: { begin, end, stride } }) {
+    const d = new Grad(e);
+    const xs = d.shape(x!);
+    const rank = xs.length;
+    const zeros = (n: number) => new Array<number>(n).fill(0);
+    let cur = g;
+    const before = zeros(rank);
+    const after = zeros(rank);
+    xs.forEach((dim, i) => {
+      if (typeof dim !== 'number') return; // symbolic axes are only ever taken whole
+      const s = stride[i]!;
+      const { start, count } = sliceRange(begin[i]!, end[i]!, s, dim);
+      if (count === 0) {
+        after[i] = dim;
+        return;
+      }
+      if (s > 1) {
+        const sh = d.shape(cur);
+        const spread = d.reshape(cur, [...sh.slice(0, i + 1), 1, ...sh.slice(i + 1)]);
+        const gaps = zeros(rank + 1);
+        gaps[i + 1] = s - 1;
+        const padded = e.emit('pad', [spread], { before: zeros(rank + 1), after: gaps });
+        const merged = d.reshape(padded, sh.map((n, k) => (k === i ? count * s : n)));
+        const ends = sh.map((_, k) => (k === i ? (count - 1) * s + 1 : SLICE_END));
+        cur = e.emit('slice', [merged], { begin: zeros(rank), end: ends, stride: new Array<number>(rank).fill(1) });
+      }
+      before[i] = start;
+      after[i] = dim - start - ((count - 1) * s + 1);
+    });
+    return [e.emit('pad', [cur], { before, after, value: 0 })];
+  },
 });
 
 export const pad = primitive({
@@ -150,6 +187,11 @@ export const pad = primitive({
       data[ravel(idx, outStrides)] = x!.data[i]!;
     }
     return { dtype: out.dtype, shape: out.shape, data };
+  },
+  vjp(e, { inputs: [x], g, attrs: { before } }) {
+    const xs = e.typeOf(x!).shape;
+    const end = xs.map((dim, i) => (typeof dim === 'number' ? before[i]! + dim : SLICE_END));
+    return [e.emit('slice', [g], { begin: [...before], end, stride: xs.map(() => 1) })];
   },
 });
 
@@ -192,5 +234,19 @@ export const concat = primitive({
       offset += row;
     }
     return { dtype: out.dtype, shape: out.shape, data };
+  },
+  // Each operand's cotangent is its own stretch of g along the axis.
+  vjp(e, { inputs, g, attrs: { axis } }) {
+    if (inputs.length === 1) return [g];
+    const shape = e.typeOf(g).shape;
+    const a = normalizeAxis(axis, shape.length, 'concat');
+    let offset = 0;
+    return inputs.map((x) => {
+      const size = e.typeOf(x).shape[a] as number; // concrete: checked by the shape rule
+      const begin = shape.map((_, i) => (i === a ? offset : 0));
+      const end = shape.map((_, i) => (i === a ? offset + size : SLICE_END));
+      offset += size;
+      return e.emit('slice', [g], { begin, end, stride: shape.map(() => 1) });
+    });
   },
 });

@@ -55,6 +55,7 @@ export const random_uniform = primitive({
       return Math.fround(v) >= high && low < high ? f32Below(high) : v;
     });
   },
+  vjp: 'none',
 });
 
 export const random_normal = primitive({
@@ -69,4 +70,5 @@ export const random_normal = primitive({
     const s = streamOf(seed, keys);
     return fill(out, ctx, (i) => mean + std * standardNormal(s, i));
   },
+  vjp: 'none',
 });

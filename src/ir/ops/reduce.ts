@@ -5,6 +5,7 @@ import { attr, primitive } from '../op.js';
 import type { ConcreteType, EvalContext } from '../op.js';
 import { formatType, normalizeAxes, normalizeAxis, numel, stridesOf } from '../types.js';
 import type { Dim, Tensor, TensorType } from '../types.js';
+import { Grad } from './grad.js';
 import { NUMERIC, requireDType, unravel } from './util.js';
 
 function reducedShape(shape: readonly Dim[], axes: readonly number[], keepdims: boolean): Dim[] {
@@ -61,6 +62,13 @@ export const reduce_sum = primitive({
     const add = x!.dtype === 'i32' ? (a: number, v: number) => (a + v) | 0 : (a: number, v: number) => a + v;
     return reduceInto(x!, normalizeAxes(axes, x!.shape.length, 'reduce_sum'), out, ctx, 0, add);
   },
+  // Every element contributed once: the cotangent is broadcast back over the reduced axes.
+  vjp(e, { inputs: [x], g, attrs: { axes } }) {
+    const d = new Grad(e);
+    const shape = d.shape(x!);
+    const kept = d.reshape(g, Grad.keepAxes(shape, normalizeAxes(axes, shape.length, 'reduce_sum')));
+    return [e.emit('broadcast_to', [kept], { shape: [...shape] })];
+  },
 });
 
 export const reduce_max = primitive({
@@ -74,6 +82,16 @@ export const reduce_max = primitive({
     const init = x!.dtype === 'i32' ? -2147483648 : -Infinity;
     const max = (a: number, v: number) => (Number.isNaN(a) || v <= a ? a : v);
     return reduceInto(x!, normalizeAxes(axes, x!.shape.length, 'reduce_max'), out, ctx, init, max);
+  },
+  // The cotangent goes to the elements equal to the maximum, shared equally among ties.
+  vjp(e, { inputs: [x], output, g, attrs: { axes } }) {
+    const d = new Grad(e);
+    const shape = d.shape(x!);
+    const norm = normalizeAxes(axes, shape.length, 'reduce_max');
+    const keep = Grad.keepAxes(shape, norm);
+    const hit = d.un('cast', d.bin('eq', x!, d.reshape(output, keep)), { to: 'f32' });
+    const ties = e.emit('reduce_sum', [hit], { axes: norm, keepdims: true });
+    return [d.mul(hit, d.div(d.reshape(g, keep), ties))];
   },
 });
 
@@ -110,4 +128,5 @@ export const argmax = primitive({
     }
     return { dtype: 'i32', shape: out.shape, data };
   },
+  vjp: 'none',
 });
