@@ -28,7 +28,7 @@ export const awayFromZero =
 export const positive = (lo = 0.5, hi = 2): Gen => uniform(lo, hi);
 
 /**
- * The grid `offset + spacing * (k - n/2)` for k < n, shuffled: no two values within `spacing`,
+ * The grid `offset + spacing * (k - floor(n/2))` for k < n, shuffled: no two values within `spacing`,
  * so a max, min or reduce_max never sees a tie that a step of h could flip. Two operands on
  * grids offset by spacing/2 never tie with each other either.
  */
@@ -37,7 +37,7 @@ export const distinct =
   (seed, n) => {
     const keys = Array.from({ length: n }, (_, k) => ({ k, key: uniform01(seed, k) }));
     keys.sort((a, b) => a.key - b.key);
-    return keys.map(({ k }) => offset + spacing * (k - n / 2));
+    return keys.map(({ k }) => offset + spacing * (k - Math.floor(n / 2)));
   };
 
 /** One input of the graph under test. */
@@ -67,14 +67,9 @@ export interface GradCheckOptions {
   allowZero?: boolean;
 }
 
-export interface GradCheckResult {
-  /** The forward graph, with output `loss`. */
-  forward: Graph;
-  /** The forward graph after grad(). */
-  backward: Graph;
-  loss: number;
-  analytic: Record<string, Float64Array>;
-  numeric: Record<string, Float64Array>;
+/** Plain numbers for exact comparisons, with -0 as 0 (a zero cotangent times a negative is -0). */
+export function plain(a: ArrayLike<number>): number[] {
+  return Array.from(a, (v) => v + 0);
 }
 
 /** Name of the input holding the fixed weights R in loss = reduce_sum(y * R). */
@@ -87,19 +82,41 @@ function feedOf(dtype: DType, values: readonly number[]): Float64Array | Int32Ar
   return Uint8Array.from(values);
 }
 
+type Feed = Record<string, Float64Array | Int32Array | Uint8Array>;
+
+/** What grad() computes, before any comparison. */
+export interface Analytic {
+  /** The forward graph, with output `loss`. */
+  forward: Graph;
+  /** The forward graph after grad(). */
+  backward: Graph;
+  /** The inputs fed, including the weights R under WEIGHTS where y is not a scalar. */
+  feed: Feed;
+  /** The parameters' values in both programs. */
+  params: Record<string, Float64Array>;
+  wrt: readonly string[];
+  loss: number;
+  analytic: Record<string, Float64Array>;
+  /** The forward program, compiled in double precision. */
+  forwardExe: Executable;
+}
+
+export interface GradCheckResult extends Analytic {
+  numeric: Record<string, Float64Array>;
+}
+
 /**
  * Builds the graph (inputs declared by name, `build` adds the rest and returns y), makes the
- * scalar loss from y, and checks grad()'s gradients against central differences of the
- * forward graph, both compiled for the reference backend in double precision.
+ * scalar loss from y, applies grad() and runs it in double precision.
  */
-export async function gradCheck(
+export async function analyticGrad(
   build: (b: GraphBuilder) => string,
   inputs: Readonly<Record<string, InputSpec>>,
   options: GradCheckOptions = {},
-): Promise<GradCheckResult> {
+): Promise<Analytic> {
   const seed = options.seed ?? 1;
   const b = new GraphBuilder('check');
-  const feed: Record<string, Float64Array | Int32Array | Uint8Array> = {};
+  const feed: Feed = {};
   Object.entries(inputs).forEach(([name, s], k) => {
     const dtype = s.dtype ?? 'f32';
     b.input(name, { dtype, shape: s.shape });
@@ -129,26 +146,38 @@ export async function gradCheck(
       ...forward.params.filter((p) => p.type.dtype === 'f32').map((p) => p.name),
     ];
   const backward = grad(forward, { loss: 'loss', wrt });
-  const fwdExe = await compile(forward, { backend: 'reference', precision: 'f64' });
-  const bwdExe = await compile(backward, { backend: 'reference', precision: 'f64' });
+  const forwardExe = await compile(forward, { backend: 'reference', precision: 'f64' });
+  const backwardExe = await compile(backward, { backend: 'reference', precision: 'f64' });
 
   const params: Record<string, Float64Array> = {};
-  for (const [name, t] of Object.entries(fwdExe.params())) {
+  for (const [name, t] of Object.entries(forwardExe.params())) {
     const given = options.params?.[name];
     params[name] = given ? Float64Array.from(given) : Float64Array.from(t.data);
   }
   if (Object.keys(params).length) {
-    fwdExe.setParams(params);
-    bwdExe.setParams(params);
+    forwardExe.setParams(params);
+    backwardExe.setParams(params);
   }
 
-  const out = await bwdExe.run(feed);
-  const lossValue = out['loss']!.data[0]!;
+  const out = await backwardExe.run(feed);
   const analytic: Record<string, Float64Array> = {};
   for (const w of wrt) analytic[w] = Float64Array.from(out[gradOutputName(w)]!.data);
+  return { forward, backward, feed, params, wrt, loss: out['loss']!.data[0]!, analytic, forwardExe };
+}
 
+/**
+ * analyticGrad, then a comparison of every gradient element with central differences of the
+ * forward program.
+ */
+export async function gradCheck(
+  build: (b: GraphBuilder) => string,
+  inputs: Readonly<Record<string, InputSpec>>,
+  options: GradCheckOptions = {},
+): Promise<GradCheckResult> {
+  const r = await analyticGrad(build, inputs, options);
+  const { wrt, analytic, forwardExe, feed, params } = r;
   const numeric: Record<string, Float64Array> = {};
-  for (const w of wrt) numeric[w] = await centralDifferences(fwdExe, feed, params, w);
+  for (const w of wrt) numeric[w] = await centralDifferences(forwardExe, feed, params, w);
 
   const rtol = options.rtol ?? 1e-5;
   const atol = options.atol ?? 1e-5;
@@ -162,18 +191,19 @@ export async function gradCheck(
     });
   }
   expect(mismatches, `gradients of ${wrt.join(', ')}`).toEqual([]);
-  expect(lossValue, 'the loss is the same with the backward graph appended').toBeCloseTo((await fwdExe.run(feed))['loss']!.data[0]!, 12);
+  const forwardLoss = (await forwardExe.run(feed))['loss']!.data[0]!;
+  expect(r.loss, 'the loss is the same with the backward graph appended').toBeCloseTo(forwardLoss, 12);
   if (!options.allowZero) {
-    const largest = Math.max(0, ...wrt.flatMap((w) => [...numeric[w]!].map(Math.abs)));
+    const largest = Math.max(0, ...wrt.flatMap((w) => Array.from(numeric[w]!, Math.abs)));
     expect(largest, 'some gradient is non-zero').toBeGreaterThan(1e-3);
   }
-  return { forward, backward, loss: lossValue, analytic, numeric };
+  return { ...r, numeric };
 }
 
 /** d loss / d w by (L(w + h) - L(w - h)) / 2h, one element at a time, h = 1e-6 max(1, |w|). */
 async function centralDifferences(
   exe: Executable,
-  feed: Readonly<Record<string, Float64Array | Int32Array | Uint8Array>>,
+  feed: Readonly<Feed>,
   params: Readonly<Record<string, Float64Array>>,
   w: string,
 ): Promise<Float64Array> {

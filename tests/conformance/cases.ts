@@ -242,6 +242,14 @@ export const CASES: readonly OpCase[] = [
   { name: 'l1_penalty: sum of |w|', op: 'l1_penalty', inputs: [f32([2, 2], [1, -2, 3, -4])], expected: f32([], [10]) },
   { name: 'l2_penalty: sum of w^2', op: 'l2_penalty', inputs: [f32([2, 2], [1, -2, 3, -4])], expected: f32([], [30]) },
 
+  // ---- metrics ---------------------------------------------------------------------------
+  // Row maxima at 1, 0, 2 against labels 1, 2, 2: two of three right.
+  { name: 'accuracy: argmax against labels', op: 'accuracy', inputs: [f32([3, 3], [0, 5, 1, 9, 2, 3, 0, 0, 1]), i32([3], [1, 2, 2])], expected: f32([], [2 / 3]) },
+  // Scores 0.9, 0.2, 0.6, 0.4 at threshold 0.5 say 1, 0, 1, 0; targets say 1, 1, 1, 0: three right.
+  { name: 'binary_accuracy: probabilities at 0.5', op: 'binary_accuracy', inputs: [f32([4], [0.9, 0.2, 0.6, 0.4]), f32([4], [1, 1, 1, 0])], expected: f32([], [0.75]) },
+  // Logits -1, 2 at threshold 0 say 0, 1; targets 0, 0: one right.
+  { name: 'binary_accuracy: logits at 0', op: 'binary_accuracy', inputs: [f32([2, 1], [-1, 2]), f32([2, 1], [0, 0])], attrs: { threshold: 0 }, expected: f32([], [0.5]) },
+
   // ---- dropout ---------------------------------------------------------------------------
   { name: 'dropout: eval mode is the identity', op: 'dropout', inputs: [f32([3], [1.5, -2, NAN])], attrs: { rate: 0.5, training: false }, expected: f32([3], [1.5, -2, NAN]) },
   // uniforms of the seed 7 stream: 0.800, 0.395, 0.911, 0.578 (see random_uniform above); 0.5 and above are kept, doubled

@@ -89,6 +89,8 @@ export const OP_SAMPLES: Readonly<Record<string, OpSample>> = {
   l1_penalty: { operands: [{ param: f32(4, 2), init: { fn: 'glorot_uniform', args: { seed: 1 } } }] },
   l2_penalty: { operands: [f32(3, 'N')] },
   dropout: { operands: [f32('B', 16), i32()], attrs: { rate: 0.1, seed: 3 } },
+  accuracy: { operands: [f32('B', 10), i32('B')] },
+  binary_accuracy: { operands: [f32('B', 1), f32('B', 1)], attrs: { threshold: 0 } },
 };
 
 /** A graph applying `op` to its sample operands, returning the result as output `out`. */

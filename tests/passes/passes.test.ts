@@ -59,7 +59,7 @@ describe('decompose', () => {
   test('every composite expands to primitives only, and the result verifies', () => {
     const composites = [...OPS.values()].filter((d) => d.kind === 'composite').map((d) => d.name);
     expect(composites.sort()).toEqual([
-      'binary_cross_entropy', 'clip', 'dense', 'dropout', 'identity', 'l1_penalty', 'l2_penalty', 'log_softmax', 'mae', 'mean', 'mse',
+      'accuracy', 'binary_accuracy', 'binary_cross_entropy', 'clip', 'dense', 'dropout', 'identity', 'l1_penalty', 'l2_penalty', 'log_softmax', 'mae', 'mean', 'mse',
       'sigmoid_cross_entropy', 'softmax', 'softmax_cross_entropy', 'softmax_cross_entropy_onehot', 'square',
     ]);
     const b = new GraphBuilder('all');
@@ -83,6 +83,8 @@ describe('decompose', () => {
       softmax_cross_entropy: [x, labels],
       softmax_cross_entropy_onehot: [x, x],
       dropout: [x, key],
+      accuracy: [x, labels],
+      binary_accuracy: [x, x],
     };
     for (const op of composites) b.output(op, b.emit(op, operands[op] ?? [x], attrs[op] ?? {}));
     const g = decompose(b.build());

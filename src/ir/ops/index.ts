@@ -11,6 +11,7 @@ import { gather, one_hot } from './indexing.js';
 import { matmul } from './linalg.js';
 import * as losses from './losses.js';
 import { broadcast_to, concat, pad, reshape, slice, transpose } from './movement.js';
+import { accuracy, binary_accuracy } from './metrics.js';
 import { dropout } from './nn.js';
 import { random_normal, random_uniform } from './random.js';
 import { argmax, reduce_max, reduce_sum } from './reduce.js';
@@ -34,6 +35,7 @@ const defs: readonly OpDef<any>[] = [
   losses.mae, losses.mse, losses.binary_cross_entropy, losses.sigmoid_cross_entropy,
   losses.softmax_cross_entropy, losses.softmax_cross_entropy_onehot, losses.l1_penalty, losses.l2_penalty,
   dropout,
+  accuracy, binary_accuracy,
 ];
 
 /** Every op, by name. */

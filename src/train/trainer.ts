@@ -1,0 +1,253 @@
+// compileTraining(): one model graph becomes a training step (forward, loss, backward and
+// optimizer update in one program) and an evaluation program, sharing one set of weights.
+
+import { checkCompatible, loadCheckpoint, saveCheckpoint } from '../../runtime/checkpoint.js';
+import { KilnRuntimeError } from '../../runtime/tensor.js';
+import type { Tensor, TensorLike } from '../../runtime/tensor.js';
+import { compile } from '../compile.js';
+import type { BackendName, Executable } from '../compile.js';
+import { batches } from '../data/dataset.js';
+import type { Batch, Dataset } from '../data/dataset.js';
+import { fail } from '../ir/errors.js';
+import type { Graph } from '../ir/graph.js';
+import { verify } from '../ir/verify.js';
+import { grad } from '../passes/autodiff.js';
+import { dce } from '../passes/dce.js';
+import { LR_INPUT, appendOptimizer } from '../passes/optimizer.js';
+import { regularize } from '../passes/regularize.js';
+import type { Regularization } from '../passes/regularize.js';
+import { reseed } from '../passes/reseed.js';
+import { setTrainingMode } from '../passes/training-mode.js';
+import { describeOptimizer } from './optimizers.js';
+import type { Optimizer } from './optimizers.js';
+
+/** The input a model declares to receive the step count (an i32 scalar), e.g. as dropout's key. */
+export const STEP_INPUT = 'step';
+
+export interface TrainingOptions {
+  backend?: BackendName;
+  optimizer: Optimizer;
+  /** Sizes of symbolic dims; a batch's own shapes take precedence for the dims it shows. */
+  shapes?: Readonly<Record<string, number>>;
+  /** Mixed into every initializer and random op: a different seed, a different draw. */
+  seed?: number;
+  /** The scalar output minimized (default 'loss'). */
+  loss?: string;
+  regularization?: Regularization;
+  precision?: 'f32' | 'f64';
+}
+
+/** The loss and every other scalar output (metrics) of one step or one evaluation. */
+export type Scalars = Record<string, number>;
+
+export class Trainer {
+  /** The training step as one graph: forward, loss, backward, optimizer updates. */
+  readonly trainGraph: Graph;
+  /** The model in evaluation mode (dropout off), all outputs. */
+  readonly evalGraph: Graph;
+  readonly lossName: string;
+  /** The parameters being trained (the model's f32 parameters). */
+  readonly trainable: readonly string[];
+  learningRate: number;
+  stepCount = 0;
+  private readonly store = new Map<string, Tensor>();
+  private readonly programs = new Map<string, Executable>();
+
+  constructor(
+    model: Graph,
+    private readonly options: TrainingOptions,
+  ) {
+    verify(model);
+    this.lossName = options.loss ?? 'loss';
+    this.learningRate = options.optimizer.lr;
+    let g = options.seed === undefined ? model : reseed(model, options.seed);
+    g = regularize(g, options.regularization ?? {}, this.lossName);
+    const loss = g.outputs.find((o) => o.name === this.lossName);
+    if (!loss) fail('usage', `compileTraining: graph ${model.name} has no output '${this.lossName}' to minimize (outputs: ${g.outputs.map((o) => o.name).join(', ')})`);
+    this.trainable = g.params.filter((p) => p.type.dtype === 'f32').map((p) => p.name);
+    if (this.trainable.length === 0) fail('usage', `compileTraining: graph ${model.name} has no f32 parameters to train`);
+    for (const name of [LR_INPUT]) {
+      if (g.inputs.some((i) => i.name === name)) fail('usage', `compileTraining: the input name '${name}' is reserved for the learning rate`);
+    }
+    const step = g.inputs.find((i) => i.name === STEP_INPUT);
+    if (step && (step.type.dtype !== 'i32' || step.type.shape.length !== 0)) {
+      fail('usage', `compileTraining: input '${STEP_INPUT}' receives the step count and must be i32[], got ${step.type.dtype}[${step.type.shape.join(', ')}]`);
+    }
+    this.evalGraph = setTrainingMode(g, false);
+    // The step returns scalars only (loss and metrics); predictions stay in evaluation.
+    const scalarOutputs = setTrainingMode(g, true);
+    const stepModel = { ...scalarOutputs, outputs: scalarOutputs.outputs.filter((o) => isScalar(scalarOutputs, o.value)) };
+    const backward = grad(stepModel, { loss: this.lossName, wrt: this.trainable });
+    this.trainGraph = dce(appendOptimizer(backward, options.optimizer, this.trainable));
+  }
+
+  /** One optimizer step on one batch; returns the loss and metrics before the update. */
+  async step(batch: Batch | Readonly<Record<string, TensorLike>>, options: { lr?: number } = {}): Promise<Scalars> {
+    const lr = options.lr ?? this.learningRate;
+    const feed = this.feed(this.trainGraph, batch);
+    feed[LR_INPUT] = new Float32Array([lr]);
+    const out = await (await this.program('train', this.trainGraph, feed)).run(feed);
+    this.stepCount++;
+    return readScalars(out);
+  }
+
+  /** The evaluation program's outputs on one batch (dropout off, weights unchanged). */
+  async predict(batch: Batch | Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
+    const feed = this.feed(this.evalGraph, batch);
+    return (await this.program('eval', this.evalGraph, feed)).run(feed);
+  }
+
+  /** Scalar outputs averaged over every example of `data` (weighted by batch size). */
+  async evaluate(data: Dataset | Iterable<Batch>, options: { batchSize?: number } = {}): Promise<Scalars> {
+    const source = isDataset(data) ? batches(data, options.batchSize ?? 256, { remainder: 'keep' }) : data;
+    const sums: Scalars = {};
+    let count = 0;
+    for (const batch of source) {
+      const out = await this.predict(batch);
+      const n = batchSizeOf(batch);
+      for (const [name, t] of Object.entries(out)) {
+        if (t.shape.length === 0 && t.dtype === 'f32') sums[name] = (sums[name] ?? 0) + Number(t.data[0]) * n;
+      }
+      count += n;
+    }
+    if (count === 0) fail('usage', 'evaluate: the data set is empty');
+    return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / count]));
+  }
+
+  /** Copies of the model's trained parameters (optimizer state excluded). */
+  params(): Record<string, Tensor> {
+    return Object.fromEntries(this.trainable.map((n) => [n, copy(this.store.get(n)!)]));
+  }
+
+  /** Every parameter the training step holds: the model's and the optimizer's state. */
+  state(): Record<string, Tensor> {
+    return Object.fromEntries([...this.store].map(([n, t]) => [n, copy(t)]));
+  }
+
+  /** Replaces some parameters; all are checked before any changes. */
+  setParams(values: Readonly<Record<string, TensorLike>>): void {
+    this.anyProgram().setParams(values);
+  }
+
+  /** Writes every parameter and the optimizer state to `path`, atomically. */
+  async save(path: string): Promise<void> {
+    await saveCheckpoint(path, this.state(), {
+      graph: this.trainGraph.name,
+      step: this.stepCount,
+      optimizer: describeOptimizer(this.options.optimizer),
+    });
+  }
+
+  /** Reads a checkpoint; a corrupt or mismatched file is refused and the weights stay as they were. */
+  async load(path: string): Promise<void> {
+    const { meta, params } = await loadCheckpoint(path);
+    const current = this.state();
+    const expected = Object.fromEntries(Object.entries(current).map(([n, t]) => [n, { dtype: t.dtype, shape: t.shape }]));
+    checkCompatible(expected, params, path);
+    if (meta.graph !== this.trainGraph.name) {
+      throw new KilnRuntimeError('checkpoint', `${path}: checkpoint is of graph '${meta.graph}', this trainer trains '${this.trainGraph.name}'`);
+    }
+    this.anyProgram().setParams(params);
+    this.stepCount = meta.step;
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  /** The batch's columns that `g` takes as inputs, plus the step count where it asks for one. */
+  private feed(g: Graph, batch: Readonly<Record<string, TensorLike>>): Record<string, TensorLike> {
+    const feed: Record<string, TensorLike> = {};
+    for (const input of g.inputs) {
+      if (input.name === STEP_INPUT && !(STEP_INPUT in batch)) feed[STEP_INPUT] = new Int32Array([this.stepCount]);
+      else if (input.name !== LR_INPUT && batch[input.name] !== undefined) feed[input.name] = batch[input.name]!;
+    }
+    return feed;
+  }
+
+  /** The program for `g` at the shapes this feed shows, compiled once per distinct binding. */
+  private async program(kind: string, g: Graph, feed: Readonly<Record<string, TensorLike>>, defaults = this.options.shapes ?? {}): Promise<Executable> {
+    const shapes = bindingsFrom(g, feed, defaults);
+    const key = `${kind}:${JSON.stringify(shapes)}`;
+    let exe = this.programs.get(key);
+    if (!exe) {
+      exe = await compile(g, { backend: this.options.backend ?? 'reference', shapes, paramStore: this.store, precision: this.options.precision ?? 'f32' });
+      this.programs.set(key, exe);
+    }
+    return exe;
+  }
+
+  /** A training program: it holds every parameter, the optimizer state included. */
+  private anyProgram(): Executable {
+    const entry = [...this.programs].find(([k]) => k.startsWith('train:'));
+    return entry ? entry[1] : fail('usage', 'the trainer is not initialized; create it with compileTraining()');
+  }
+
+  /** Compiles the training step once so the weights exist before the first batch arrives. */
+  async initialize(): Promise<void> {
+    const shapes: Record<string, number> = { ...this.options.shapes };
+    for (const i of this.trainGraph.inputs) for (const d of i.type.shape) if (typeof d === 'string' && !(d in shapes)) shapes[d] = 1;
+    const feed: Record<string, TensorLike> = {};
+    await this.program('train', this.trainGraph, feed, shapes);
+  }
+}
+
+function isScalar(g: Graph, value: string): boolean {
+  const all = [...g.inputs, ...g.params, ...g.nodes];
+  const t = all.find((v) => v.name === value)!.type;
+  return t.shape.length === 0 && t.dtype === 'f32';
+}
+
+function readScalars(out: Record<string, Tensor>): Scalars {
+  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, Number(t.data[0])]));
+}
+
+function copy(t: Tensor): Tensor {
+  return { dtype: t.dtype, shape: [...t.shape], data: t.data.slice() };
+}
+
+function isDataset(d: unknown): d is Dataset {
+  return typeof d === 'object' && d !== null && 'columns' in d && 'size' in d;
+}
+
+/**
+ * The shape a fed value shows: a Tensor's own, nested arrays' nesting, or for a bare typed
+ * array the declared shape with its one symbolic dim solved from the length.
+ */
+function shapeOf(v: TensorLike, declared: readonly (number | string)[]): number[] | undefined {
+  if (typeof v !== 'object' || v === null) return [];
+  if ('shape' in v && Array.isArray((v as Tensor).shape)) return (v as Tensor).shape;
+  if (Array.isArray(v)) {
+    const shape: number[] = [];
+    for (let cur: unknown = v; Array.isArray(cur); cur = cur[0]) shape.push(cur.length);
+    return shape;
+  }
+  const symbolic = declared.filter((d) => typeof d === 'string');
+  const known = declared.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
+  if (symbolic.length !== 1 || known === 0) return undefined;
+  return declared.map((d) => (typeof d === 'number' ? d : (v as ArrayLike<number>).length / known));
+}
+
+function batchSizeOf(batch: Batch): number {
+  const first = Object.values(batch)[0];
+  return first && first.shape.length > 0 ? first.shape[0]! : 1;
+}
+
+/** Symbol bindings read off the shapes of the fed tensors, over the defaults. */
+function bindingsFrom(g: Graph, feed: Readonly<Record<string, TensorLike>>, defaults: Readonly<Record<string, number>>): Record<string, number> {
+  const shapes: Record<string, number> = { ...defaults };
+  for (const input of g.inputs) {
+    const given = feed[input.name];
+    const shape = given === undefined ? undefined : shapeOf(given, input.type.shape);
+    if (!shape || shape.length !== input.type.shape.length) continue;
+    input.type.shape.forEach((d, i) => {
+      if (typeof d === 'string') shapes[d] = shape[i]!;
+    });
+  }
+  return shapes;
+}
+
+/** Builds the training step and evaluation programs of `model`. */
+export async function compileTraining(model: Graph, options: TrainingOptions): Promise<Trainer> {
+  const trainer = new Trainer(model, options);
+  await trainer.initialize();
+  return trainer;
+}
