@@ -13,6 +13,9 @@ import { verify } from '../ir/verify.js';
 import { formatShape, formatType, isDType, isValidDim, sizeMonomial } from '../ir/types.js';
 import type { DType, Dim, Shape, TensorType } from '../ir/types.js';
 
+/** The input that keys dropout masks; trainers feed it their step count. */
+const STEP_KEY = 'step';
+
 /** A number, a boolean, or nested arrays of them: the value of a constant. */
 export type NestedValues = number | boolean | readonly NestedValues[];
 
@@ -111,6 +114,7 @@ export class Sym {
   logSoftmax(axis = -1): Sym { return this.builder.logSoftmax(this, axis); }
   clip(min: number, max: number): Sym { return this.builder.clip(this, min, max); }
   dense(w: Sym, b: Sym): Sym { return this.builder.dense(this, w, b); }
+  dropout(rate: number, o: { seed?: number } = {}): Sym { return this.builder.dropout(this, rate, o); }
 }
 
 /** Parameter initializers: each returns the `{fn, args}` a ParamDecl stores. */
@@ -390,6 +394,42 @@ export class Builder {
     const span = this.site();
     const attrs = { shape: [...shape], mean: o.mean ?? 0, std: o.std ?? 1, seed: this.randomSeed(o.seed) };
     return this.emit('random_normal', o.key ? [this.use('random_normal', 'key', o.key, span)] : [], attrs, span);
+  }
+
+  // ---- losses, metrics, dropout ---------------------------------------------------------
+
+  /** Applies a two-operand op (a loss or a metric) at the call site. */
+  private pair(op: string, names: [string, string], a: Sym, b: Sym, attrs: Readonly<Record<string, unknown>> = {}): Sym {
+    const span = this.site();
+    return this.emit(op, [this.use(op, names[0], a, span), this.use(op, names[1], b, span)], attrs, span);
+  }
+
+  mae(pred: Sym, target: Sym): Sym { return this.pair('mae', ['pred', 'target'], pred, target); }
+  mse(pred: Sym, target: Sym): Sym { return this.pair('mse', ['pred', 'target'], pred, target); }
+  binaryCrossEntropy(prob: Sym, target: Sym, eps = 1e-7): Sym {
+    return this.pair('binary_cross_entropy', ['prob', 'target'], prob, target, { eps });
+  }
+  sigmoidCrossEntropy(logits: Sym, target: Sym): Sym { return this.pair('sigmoid_cross_entropy', ['logits', 'target'], logits, target); }
+  /** Cross-entropy of logits [..., C] against i32 class labels [...]. */
+  softmaxCrossEntropy(logits: Sym, labels: Sym): Sym { return this.pair('softmax_cross_entropy', ['logits', 'labels'], logits, labels); }
+  softmaxCrossEntropyOneHot(logits: Sym, target: Sym): Sym {
+    return this.pair('softmax_cross_entropy_onehot', ['logits', 'target'], logits, target);
+  }
+  accuracy(logits: Sym, labels: Sym): Sym { return this.pair('accuracy', ['logits', 'labels'], logits, labels); }
+  binaryAccuracy(score: Sym, target: Sym, threshold = 0.5): Sym {
+    return this.pair('binary_accuracy', ['score', 'target'], score, target, { threshold });
+  }
+  l1Penalty(w: Sym): Sym { return this.unary('l1_penalty', w); }
+  l2Penalty(w: Sym): Sym { return this.unary('l2_penalty', w); }
+
+  /**
+   * Inverted dropout at `rate`. Its mask is keyed by the graph input `step` (an i32 scalar,
+   * declared on first use), which a trainer feeds with its step count: a new mask every step.
+   */
+  dropout(x: Sym, rate: number, o: { seed?: number } = {}): Sym {
+    const span = this.site();
+    const key = this.gb.has(STEP_KEY) ? STEP_KEY : this.gb.input(STEP_KEY, { dtype: 'i32', shape: [] }, span);
+    return this.emit('dropout', [this.use('dropout', 'x', x, span), key], { rate, seed: this.randomSeed(o.seed) }, span);
   }
 
   // ---- finishing ------------------------------------------------------------------------

@@ -96,6 +96,10 @@ export class GraphBuilder implements Emitter {
     return value;
   }
 
+  has(value: string): boolean {
+    return this.types.has(value);
+  }
+
   typeOf(value: string, span?: SourceSpan): TensorType {
     const t = this.types.get(value);
     if (!t) fail('verify', `unknown value '${value}'`, span);
