@@ -96,6 +96,27 @@ export class GraphBuilder implements Emitter {
     return value;
   }
 
+  /**
+   * Gives the last node the name `to` (a value not defined yet), so that a decomposition's
+   * result keeps the name of the composite it replaces.
+   */
+  renameLast(from: string, to: string): void {
+    const last = this.graph.nodes[this.graph.nodes.length - 1];
+    if (!last || last.name !== from) fail('usage', `renameLast: %${from} is not the last node`);
+    this.types.delete(from);
+    this.define(to, last.type, last.span);
+    last.name = to;
+  }
+
+  get nodeCount(): number {
+    return this.graph.nodes.length;
+  }
+
+  /** The name of the last node added, if any. */
+  get lastNode(): string | undefined {
+    return this.graph.nodes[this.graph.nodes.length - 1]?.name;
+  }
+
   has(value: string): boolean {
     return this.types.has(value);
   }
@@ -161,8 +182,12 @@ export function expandComposites(g: Graph): Graph {
       b.emit(n.op, inputs, n.attrs, n.span, n.name);
     } else {
       current = n.name;
+      const before = b.nodeCount;
       const result = def.decompose(emitter, inputs, n.attrs as never);
-      rename.set(n.name, result);
+      // The result keeps the composite's name when the decomposition made it; a composite
+      // that returns an existing value (identity) is an alias instead.
+      if (b.nodeCount > before && b.lastNode === result) b.renameLast(result, n.name);
+      else rename.set(n.name, result);
     }
   }
   b.defaultSpan = undefined;

@@ -100,6 +100,7 @@ export function grad(g: Graph, options: GradOptions = {}): Graph {
   b.defaultSpan = undefined;
 
   for (const o of fwd.outputs) b.output(o.name, o.value, o.span);
+  for (const u of fwd.updates) b.update(u.param, u.value, u.span);
   const taken = new Set(fwd.outputs.map((o) => o.name));
   for (const w of wrt) {
     const name = gradOutputName(w);

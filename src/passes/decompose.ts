@@ -5,7 +5,7 @@
 //                                      %p.1 = sub(%x, %p.0)
 //                                      %p.2 = exp(%p.1)
 //                                      %p.3 = reduce_sum(%p.2) {axes=[1], keepdims=true}
-//                                      %p.4 = div(%p.2, %p.3)
+//                                      %p = div(%p.2, %p.3)        the result keeps its name
 
 import { expandComposites } from '../ir/emit.js';
 import type { Graph } from '../ir/graph.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GraphBuilder } from '../../src/ir/emit.js';
 import { OPS } from '../../src/ir/ops/index.js';
-import { analyticGrad, awayFromZero, distinct, gradCheck, plain, positive, uniform } from './gradcheck.js';
+import { WEIGHTS, analyticGrad, awayFromZero, distinct, gradCheck, plain, positive, uniform } from './gradcheck.js';
 
 /** Loss ops are being added in parallel: their tests run once the op is registered. */
 const missing = (op: string) => !OPS.has(op);
@@ -40,7 +40,7 @@ describe('composites', () => {
     // A grid at odd multiples of 0.05 never lands on the bounds ±0.5.
     const r = await gradCheck((b) => b.emit('clip', ['x'], { min: -0.5, max: 0.5 }), { x: { shape: [4, 5], gen: distinct(0.1, 0.05) } });
     const x = r.feed['x']!;
-    const w = r.feed['loss_weights']!;
+    const w = r.feed[WEIGHTS]!;
     expect(plain(r.analytic['x']!)).toEqual(Array.from(x, (v, i) => (Math.abs(v) < 0.5 ? w[i]! : 0)));
   });
 
@@ -50,7 +50,7 @@ describe('composites', () => {
 
   it('identity', async () => {
     const r = await gradCheck((b) => b.emit('identity', ['x']), { x: { shape: [2, 2] } });
-    expect(plain(r.analytic['x']!)).toEqual(plain(r.feed['loss_weights']!));
+    expect(plain(r.analytic['x']!)).toEqual(plain(r.feed[WEIGHTS]!));
   });
 });
 
@@ -117,12 +117,12 @@ describe('losses', () => {
 describe('dropout', () => {
   it.skipIf(missing('dropout'))('training=false is the identity', async () => {
     const r = await gradCheck((b) => b.emit('dropout', ['x'], { rate: 0.5, training: false }), { x: { shape: [2, 3] } });
-    expect(plain(r.analytic['x']!)).toEqual(plain(r.feed['loss_weights']!));
+    expect(plain(r.analytic['x']!)).toEqual(plain(r.feed[WEIGHTS]!));
   });
 
   it.skipIf(missing('dropout'))('training=true at a fixed seed: the mask is a constant, the kept elements scaled by 1 / (1 - rate)', async () => {
     const r = await gradCheck((b) => b.emit('dropout', ['x'], { rate: 0.5, seed: 7 }), { x: { shape: [4, 4] } });
-    const w = r.feed['loss_weights']!;
+    const w = r.feed[WEIGHTS]!;
     const g = plain(r.analytic['x']!);
     const kept = g.filter((v) => v !== 0).length;
     // With 16 draws at rate 0.5, both outcomes occur: the check covers a real mask.
@@ -143,6 +143,6 @@ describe('dropout', () => {
 
   it.skipIf(missing('dropout'))('rate 0 in training passes everything', async () => {
     const r = await analyticGrad((b) => b.emit('dropout', ['x'], { rate: 0 }), { x: { shape: [3] } });
-    expect(plain(r.analytic['x']!)).toEqual(plain(r.feed['loss_weights']!));
+    expect(plain(r.analytic['x']!)).toEqual(plain(r.feed[WEIGHTS]!));
   });
 });

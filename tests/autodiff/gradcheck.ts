@@ -6,7 +6,7 @@ import type { Executable } from '../../src/compile.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { uniform01 } from '../../src/ir/random.js';
-import type { DType } from '../../src/ir/types.js';
+import type { DType, Dim } from '../../src/ir/types.js';
 import { grad, gradOutputName } from '../../src/passes/autodiff.js';
 
 /** Makes `n` values from a seed: how a test keeps inputs away from kinks, ties and poles. */
@@ -28,9 +28,9 @@ export const awayFromZero =
 export const positive = (lo = 0.5, hi = 2): Gen => uniform(lo, hi);
 
 /**
- * The grid `offset + spacing * (k - floor(n/2))` for k < n, shuffled: no two values within `spacing`,
- * so a max, min or reduce_max never sees a tie that a step of h could flip. Two operands on
- * grids offset by spacing/2 never tie with each other either.
+ * The grid `offset + spacing * (k - floor(n/2))` for k < n, shuffled: no two values closer than
+ * `spacing`, so a max, min or reduce_max never sees a tie that a step of h could flip. Two
+ * operands on grids offset by spacing/2 never tie with each other either.
  */
 export const distinct =
   (spacing = 0.1, offset = 0): Gen =>
@@ -42,7 +42,8 @@ export const distinct =
 
 /** One input of the graph under test. */
 export interface InputSpec {
-  shape: number[];
+  /** May name symbolic dims, bound by the `shapes` option. */
+  shape: readonly Dim[];
   /** f32 unless given; only f32 inputs are differentiated. */
   dtype?: DType;
   /** Explicit values (required for i32 and bool inputs without `gen`). */
@@ -63,6 +64,8 @@ export interface GradCheckOptions {
   params?: Record<string, readonly number[]>;
   /** The values to differentiate: default every f32 input with diff !== false, then every f32 param. */
   wrt?: readonly string[];
+  /** Sizes of the symbolic dims in input shapes: grad() sees the symbols, compile() binds them. */
+  shapes?: Record<string, number>;
   /** Let every gradient be zero (otherwise that fails: a check of zeros proves little). */
   allowZero?: boolean;
 }
@@ -115,12 +118,19 @@ export async function analyticGrad(
   options: GradCheckOptions = {},
 ): Promise<Analytic> {
   const seed = options.seed ?? 1;
+  const sizes = (shape: readonly Dim[]): number[] =>
+    shape.map((d) => {
+      const n = typeof d === 'number' ? d : options.shapes?.[d];
+      if (n === undefined) throw new Error(`gradCheck: no size for the symbolic dim ${d} (pass it in options.shapes)`);
+      return n;
+    });
+  const numel = (shape: readonly Dim[]) => sizes(shape).reduce((p, d) => p * d, 1);
   const b = new GraphBuilder('check');
   const feed: Feed = {};
   Object.entries(inputs).forEach(([name, s], k) => {
     const dtype = s.dtype ?? 'f32';
     b.input(name, { dtype, shape: s.shape });
-    const n = s.shape.reduce((p, d) => p * d, 1);
+    const n = numel(s.shape);
     const values = s.values ?? (s.gen ?? (dtype === 'f32' ? uniform() : undefined))?.(seed * 1009 + k, n);
     if (!values) throw new Error(`gradCheck: input ${name} (${dtype}) needs values or gen`);
     if (values.length !== n) throw new Error(`gradCheck: input ${name} has ${values.length} values for ${n} elements`);
@@ -131,9 +141,9 @@ export async function analyticGrad(
   let loss = y;
   if (yType.shape.length > 0) {
     // Weights away from 0 so that every element of y moves the loss.
-    const shape = yType.shape as number[];
+    const shape = [...yType.shape];
     b.input(WEIGHTS, { dtype: 'f32', shape });
-    feed[WEIGHTS] = Float64Array.from(awayFromZero(0.25, 1)(seed * 7919, shape.reduce((p, d) => p * d, 1)));
+    feed[WEIGHTS] = Float64Array.from(awayFromZero(0.25, 1)(seed * 7919, numel(shape)));
     loss = b.emit('reduce_sum', [b.emit('mul', [y, WEIGHTS])], { axes: shape.map((_, i) => i) });
   }
   b.output('loss', loss);
@@ -146,8 +156,9 @@ export async function analyticGrad(
       ...forward.params.filter((p) => p.type.dtype === 'f32').map((p) => p.name),
     ];
   const backward = grad(forward, { loss: 'loss', wrt });
-  const forwardExe = await compile(forward, { backend: 'reference', precision: 'f64' });
-  const backwardExe = await compile(backward, { backend: 'reference', precision: 'f64' });
+  const compileOptions = { backend: 'reference', precision: 'f64', ...(options.shapes ? { shapes: options.shapes } : {}) } as const;
+  const forwardExe = await compile(forward, compileOptions);
+  const backwardExe = await compile(backward, compileOptions);
 
   const params: Record<string, Float64Array> = {};
   for (const [name, t] of Object.entries(forwardExe.params())) {
@@ -190,7 +201,8 @@ export async function gradCheck(
       if (!(Math.abs(a[i]! - v) <= atol + rtol * Math.abs(v))) mismatches.push(`${w}[${i}]: analytic ${a[i]} vs numeric ${v}`);
     });
   }
-  expect(mismatches, `gradients of ${wrt.join(', ')}`).toEqual([]);
+  // One line per wrong element, so a failure shows which and by how much.
+  expect(mismatches.join('\n'), `gradients of ${wrt.join(', ')}`).toBe('');
   const forwardLoss = (await forwardExe.run(feed))['loss']!.data[0]!;
   expect(r.loss, 'the loss is the same with the backward graph appended').toBeCloseTo(forwardLoss, 12);
   if (!options.allowZero) {
@@ -207,8 +219,9 @@ async function centralDifferences(
   params: Readonly<Record<string, Float64Array>>,
   w: string,
 ): Promise<Float64Array> {
-  const isParam = w in params;
-  const base = isParam ? params[w]! : (feed[w] as Float64Array);
+  const isParam = Object.hasOwn(params, w);
+  const base = isParam ? params[w]! : feed[w];
+  if (!(base instanceof Float64Array)) throw new Error(`gradCheck: differences need ${w} to be an f32 input or parameter`);
   const lossAt = async (moved: Float64Array): Promise<number> => {
     if (isParam) {
       exe.setParams({ [w]: moved });
