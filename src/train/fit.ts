@@ -107,14 +107,15 @@ export async function fit(trainer: Trainable, train: Dataset, options: FitOption
     history.push(log);
     options.onEpoch?.(log);
 
+    if (!es) continue;
     const value = log[monitor];
     if (value === undefined) fail('usage', `fit: early stopping monitors '${monitor}', which epoch logs do not have (${Object.keys(log).join(', ')})`);
     if (bestEpoch < 0 || better(value, best)) {
       best = value;
       bestEpoch = epoch;
       waited = 0;
-      if (es && restore) bestState = trainer.state();
-    } else if (es && ++waited >= es.patience) {
+      if (restore) bestState = trainer.state();
+    } else if (++waited >= es.patience) {
       stoppedEarly = true;
       break;
     }

@@ -10,6 +10,8 @@ import { batches } from '../data/dataset.js';
 import type { Batch, Dataset } from '../data/dataset.js';
 import { fail } from '../ir/errors.js';
 import type { Graph } from '../ir/graph.js';
+import { valueTypes } from '../ir/graph.js';
+import { formatType } from '../ir/types.js';
 import { verify } from '../ir/verify.js';
 import { grad } from '../passes/autodiff.js';
 import { dce } from '../passes/dce.js';
@@ -64,6 +66,10 @@ export class Trainer {
     g = regularize(g, options.regularization ?? {}, this.lossName);
     const loss = g.outputs.find((o) => o.name === this.lossName);
     if (!loss) fail('usage', `compileTraining: graph ${model.name} has no output '${this.lossName}' to minimize (outputs: ${g.outputs.map((o) => o.name).join(', ')})`);
+    const lossType = valueTypes(g).get(loss.value)!;
+    if (lossType.dtype !== 'f32' || lossType.shape.length !== 0) {
+      fail('usage', `compileTraining: the loss '${this.lossName}' must be a scalar f32, got ${formatType(lossType)}`);
+    }
     this.trainable = g.params.filter((p) => p.type.dtype === 'f32').map((p) => p.name);
     if (this.trainable.length === 0) fail('usage', `compileTraining: graph ${model.name} has no f32 parameters to train`);
     for (const name of [LR_INPUT]) {
@@ -84,8 +90,10 @@ export class Trainer {
   /** One optimizer step on one batch; returns the loss and metrics before the update. */
   async step(batch: Batch | Readonly<Record<string, TensorLike>>, options: { lr?: number } = {}): Promise<Scalars> {
     const lr = options.lr ?? this.learningRate;
+    // A rate that is not a positive number would silently wreck the weights.
+    if (!(lr > 0) || !Number.isFinite(lr)) fail('usage', `step: the learning rate must be a positive number, got ${lr}`);
     const feed = this.feed(this.trainGraph, batch);
-    feed[LR_INPUT] = new Float32Array([lr]);
+    feed[LR_INPUT] = this.options.precision === 'f64' ? new Float64Array([lr]) : new Float32Array([lr]);
     const out = await (await this.program('train', this.trainGraph, feed)).run(feed);
     this.stepCount++;
     return readScalars(out);
