@@ -1,4 +1,4 @@
-// Kiln's public API: build or load a graph, compile it for a backend, run it.
+// Kiln's public API: build or load a graph, compile it for a backend, run it, train it.
 
 export { graph, init, Builder } from './frontend/builder.js';
 export { KilnError, formatSpan } from './ir/errors.js';
@@ -16,3 +16,25 @@ export { expandComposites } from './ir/emit.js';
 
 export { compile, BACKENDS } from './compile.js';
 export type { BackendName, CompileOptions, Executable } from './compile.js';
+
+// Passes: graph-to-graph functions, usable one by one.
+export { grad, gradOutputName } from './passes/autodiff.js';
+export type { GradOptions } from './passes/autodiff.js';
+export { dce } from './passes/dce.js';
+export { decompose } from './passes/decompose.js';
+export { specialize } from './passes/specialize.js';
+export type { SpecializeOptions } from './passes/specialize.js';
+export { setTrainingMode } from './passes/training-mode.js';
+export { regularize } from './passes/regularize.js';
+export type { Regularization } from './passes/regularize.js';
+
+// Training: the step program, optimizers and the epoch loop.
+export { compileTraining, Trainer, STEP_INPUT } from './train/trainer.js';
+export type { TrainingOptions, Scalars } from './train/trainer.js';
+export { sgd, adam, adamw } from './train/optimizers.js';
+export type { Optimizer, SgdOptimizer, AdamOptimizer } from './train/optimizers.js';
+export { fit } from './train/fit.js';
+export type { FitOptions, FitResult, EpochLog, EarlyStopping, Trainable } from './train/fit.js';
+
+// Data: datasets of named columns, splits, batches, CSV and MNIST.
+export * from './data/index.js';

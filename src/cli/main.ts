@@ -2,27 +2,17 @@
 // line (with file:line:col where there is a source), never as a stack trace.
 
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { KilnRuntimeError } from '../../runtime/tensor.js';
 import type { TensorLike } from '../../runtime/tensor.js';
-import { bindShapes, compile, expandComposites, parseGraph, parseGraphJSON, printGraph, OPS, KilnError } from '../index.js';
-import type { Graph, Tensor } from '../index.js';
+import { bindShapes, compile, expandComposites, grad, printGraph, OPS, KilnError } from '../index.js';
+import type { Tensor } from '../index.js';
+import { loadGraphFile } from './load.js';
+import type { ProgressStream } from './progress.js';
+import { OPTIMIZERS, trainCommand } from './train.js';
+import type { TrainFlags } from './train.js';
 
-/** Reads a graph from IR JSON (`.json`) or IR text (`.kir`). */
-export function loadGraphFile(path: string): Graph {
-  const ext = extname(path);
-  if (ext !== '.json' && ext !== '.kir') {
-    throw new KilnError('usage', `${path}: unsupported file type '${ext || '(none)'}' (expected .json for IR JSON or .kir for IR text)`);
-  }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new KilnError('usage', `${path}: cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return ext === '.json' ? parseGraphJSON(text, path) : parseGraph(text, path);
-}
+export { loadGraphFile };
 
 /** Parses `B=128,T=16` (or repeated flags) into symbol bindings. */
 function parseShapes(specs: readonly string[]): Record<string, number> {
@@ -45,7 +35,7 @@ function formatTensor(t: Tensor): string {
   return `${t.dtype}[${t.shape.join(', ')}] [${shown}]`;
 }
 
-function buildProgram(out: (s: string) => void, err: (s: string) => void): Command {
+function buildProgram(out: (s: string) => void, err: (s: string) => void, progress: ProgressStream): Command {
   const program = new Command('kiln')
     .description('Kiln: a dataflow-graph compiler and runtime for neural networks')
     .version('0.1.0')
@@ -58,9 +48,16 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void): Comma
     .argument('<file>', 'a .json (IR JSON) or .kir (IR text) file')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=128 (repeatable)', collect, [])
     .option('--expand', 'expand composite ops into primitives')
-    .action((file: string, opts: { shapes: string[]; expand?: boolean }) => {
+    .option('--grad', 'append the backward graph: gradients of the loss with respect to every f32 parameter')
+    .option('--loss <name>', 'the scalar output --grad differentiates', 'loss')
+    .action((file: string, opts: { shapes: string[]; expand?: boolean; grad?: boolean; loss: string }, cmd: Command) => {
+      if (cmd.getOptionValueSource('loss') === 'cli' && !opts.grad) throw new KilnError('usage', '--loss applies only with --grad');
       let g = loadGraphFile(file);
       if (opts.shapes.length) g = bindShapes(g, parseShapes(opts.shapes));
+      if (opts.grad) {
+        if (!g.params.some((p) => p.type.dtype === 'f32')) throw new KilnError('usage', `--grad: graph ${g.name} has no f32 parameters to differentiate with respect to`);
+        g = grad(g, { loss: opts.loss });
+      }
       if (opts.expand) g = expandComposites(g);
       out(printGraph(g));
     });
@@ -84,6 +81,27 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void): Comma
     });
 
   program
+    .command('train')
+    .description('train a model on a dataset and report each epoch and the test set')
+    .argument('<model>', 'a .json (IR JSON) or .kir (IR text) file with inputs x, y and a scalar output loss')
+    .requiredOption('--dataset <name>', 'mnist, or csv:PATH (numeric columns; the label column becomes y)')
+    .option('--limit <n>', 'use n examples (mnist: a class-balanced subset; csv: the first n rows)')
+    .option('--label <column>', 'csv: the label column, a header name or an index (default: the last column)')
+    .option('--label-dtype <dtype>', "csv: i32 (class labels) or f32 (targets); default: the model's y dtype")
+    .option('--split <ratios>', 'train:validation:test ratios; 0 leaves a set out', '8:1:1')
+    .option('--epochs <n>', 'passes over the training set', '10')
+    .option('--batch <n>', 'examples per step', '32')
+    .option('--optimizer <name>', `${OPTIMIZERS.join(', ')} (momentum: sgd with momentum 0.9)`, 'adam')
+    .option('--lr <rate>', 'learning rate (default: 1e-3 for adam and adamw, 0.01 for sgd and momentum)')
+    .option('--seed <n>', 'seeds the initial weights, the split, the subset and the shuffles')
+    .option('--patience <n>', 'stop after n epochs without a better val_loss (loss without a validation set), keeping the best weights')
+    .option('--l2 <strength>', 'L2 penalty on the weights (parameters of rank >= 2)')
+    .option('--curve <file>', 'write the loss and accuracy per epoch as an SVG chart')
+    .option('--save <file>', 'write the trained weights and optimizer state as a checkpoint')
+    .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
+    .action((file: string, opts: TrainFlags) => trainCommand(file, opts, { out, progress }));
+
+  program
     .command('ops')
     .description('list the ops Kiln knows, with their operands and attributes')
     .action(() => {
@@ -97,13 +115,17 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void): Comma
   return program;
 }
 
-/** Runs the CLI; returns the process exit code. Output goes to `out`, errors to `err`. */
+/**
+ * Runs the CLI; returns the process exit code. Output goes to `out`, errors to `err`; `train`
+ * draws its progress bar on `progress` when that is a terminal.
+ */
 export async function main(
   argv: readonly string[],
   out: (s: string) => void = (s) => process.stdout.write(s),
   err: (s: string) => void = (s) => process.stderr.write(s),
+  progress: ProgressStream = process.stderr,
 ): Promise<number> {
-  const program = buildProgram(out, err);
+  const program = buildProgram(out, err, progress);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -1,4 +1,5 @@
-// The `kiln` command: help, inspect, run and ops, and one-line errors (never a stack trace).
+// The `kiln` command: help, inspect (with --grad), run and ops, and one-line errors (never a stack trace).
+// `kiln train` has its own file, train.test.ts.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { graphToJSON, parseGraph, printGraph } from '../../src/index.js';
+import { graphToJSON, parseGraph, printGraph, verify } from '../../src/index.js';
 
 async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -26,7 +27,7 @@ describe('kiln CLI', () => {
   test('--help lists the commands', async () => {
     const { code, out } = await kiln('--help');
     expect(code).toBe(0);
-    for (const cmd of ['inspect', 'run', 'ops']) expect(out).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+    for (const cmd of ['inspect', 'run', 'train', 'ops']) expect(out).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
   });
 
   test('inspect prints IR JSON as the same IR text as the .kir twin', async () => {
@@ -48,6 +49,52 @@ describe('kiln CLI', () => {
     expect(out).toContain('input x: f32[4, 2]');
     expect(out).toContain('= matmul(%x, %w1) : f32[4, 2]');
     expect(out).not.toContain('dense');
+  });
+
+  // A tiny regression: mse of x·w + b against y.
+  const linear = `graph linear {
+  input x: f32[B, 3]
+  input y: f32[B, 1]
+  param w: f32[3, 1] = glorot_uniform(seed=1)
+  param b: f32[1] = zeros()
+  %p = dense(%x, %w, %b) : f32[B, 1]
+  %l = mse(%p, %y) : f32[]
+  output objective = %l
+}
+`;
+
+  test('inspect --grad prints the backward graph, which parses back', async () => {
+    const path = file('linear.kir', linear);
+    const { code, out, err } = await kiln('inspect', path, '--grad', '--loss', 'objective');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^ {2}output grad_w = %\S+$/m);
+    expect(out).toMatch(/^ {2}output grad_b = %\S+$/m);
+    expect(out).toMatch(/^ {2}output objective = %l$/m);
+    expect(out).not.toContain('dense('); // grad works on primitives
+    const back = parseGraph(out);
+    verify(back);
+    expect(printGraph(back)).toBe(out);
+    expect(back.outputs.find((o) => o.name === 'grad_w')).toBeDefined();
+  });
+
+  test('inspect --grad with --shapes binds B first', async () => {
+    const path = file('linear-b.kir', linear.replace('output objective', 'output loss'));
+    const { code, out } = await kiln('inspect', path, '--grad', '--shapes', 'B=4');
+    expect(code).toBe(0);
+    expect(out).toContain('input x: f32[4, 3]');
+    expect(out).toMatch(/= transpose\(%x\) \{perm=\[1, 0\]\} : f32\[3, 4\]/);
+  });
+
+  test('inspect --grad errors: no such loss, no parameters, --loss alone', async () => {
+    const path = file('linear-c.kir', linear);
+    const r1 = await kiln('inspect', path, '--grad');
+    expect(r1.code).toBe(1);
+    expect(r1.err).toBe("kiln: grad: graph linear has no output or value 'loss' to differentiate (outputs: objective)\n");
+    const r2 = await kiln('inspect', 'examples/xor.kir', '--grad');
+    expect(r2.err).toBe('kiln: --grad: graph xor has no f32 parameters to differentiate with respect to\n');
+    const r3 = await kiln('inspect', path, '--loss', 'objective');
+    expect(r3.err).toBe('kiln: --loss applies only with --grad\n');
   });
 
   test('run computes XOR', async () => {

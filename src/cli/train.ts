@@ -1,0 +1,328 @@
+// `kiln train MODEL`: loads a dataset (MNIST or a CSV file), checks its columns against the
+// model's inputs, splits it, trains with fit() and reports epochs, the test set and a curve.
+
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadCSV } from '../data/csv.js';
+import type { Column, Dataset } from '../data/dataset.js';
+import { slice, split } from '../data/dataset.js';
+import { MNIST_PIXELS, loadMnist, mnistDigits } from '../data/mnist.js';
+import { fail } from '../ir/errors.js';
+import type { Graph, InputDecl } from '../ir/graph.js';
+import { formatType } from '../ir/types.js';
+import type { Dim } from '../ir/types.js';
+import { fit } from '../train/fit.js';
+import type { EpochLog } from '../train/fit.js';
+import { adam, adamw, describeOptimizer, sgd } from '../train/optimizers.js';
+import type { Optimizer } from '../train/optimizers.js';
+import { STEP_INPUT, compileTraining } from '../train/trainer.js';
+import type { Scalars } from '../train/trainer.js';
+import { loadGraphFile } from './load.js';
+import { epochProgress } from './progress.js';
+import type { ProgressStream } from './progress.js';
+import { lineChartSVG } from './svg.js';
+import type { Series } from './svg.js';
+
+/** The flags as commander hands them over: strings, checked here so errors name the flag. */
+export interface TrainFlags {
+  dataset: string;
+  limit?: string;
+  label?: string;
+  labelDtype?: string;
+  split: string;
+  epochs: string;
+  batch: string;
+  optimizer: string;
+  lr?: string;
+  seed?: string;
+  patience?: string;
+  l2?: string;
+  curve?: string;
+  save?: string;
+  progress: boolean;
+}
+
+export interface TrainIO {
+  out: (s: string) => void;
+  progress: ProgressStream;
+}
+
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw'] as const;
+type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/** Learning rates that suit each optimizer when --lr is not given. */
+const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.01, momentum: 0.01, adam: 1e-3, adamw: 1e-3 };
+
+// ---- flag parsing ---------------------------------------------------------------------------
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function integerFlag(flag: string, text: string, min: number): number {
+  const v = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(v) || v < min) fail('usage', `${flag}: expected an integer >= ${min}, got '${text}'`);
+  return v;
+}
+
+function numberFlag(flag: string, text: string, ok: (v: number) => boolean, rule: string): number {
+  const v = DECIMAL.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(v) || !ok(v)) fail('usage', `${flag}: expected ${rule}, got '${text}'`);
+  return v;
+}
+
+/** `8:1:1` as train, validation and test ratios; validation and test may be 0 (no such set). */
+export function parseSplit(text: string): [number, number, number] {
+  const parts = text.split(':');
+  const ratios = parts.map((p) => (DECIMAL.test(p.trim()) ? Number(p) : Number.NaN));
+  if (ratios.length !== 3 || ratios.some((r) => !Number.isFinite(r) || r < 0) || ratios[0]! <= 0) {
+    fail('usage', `--split: expected TRAIN:VALIDATION:TEST ratios such as 8:1:1 (train > 0, the others >= 0), got '${text}'`);
+  }
+  return ratios as [number, number, number];
+}
+
+function makeOptimizer(name: string, lrText: string | undefined): Optimizer {
+  if (!(OPTIMIZERS as readonly string[]).includes(name)) fail('usage', `--optimizer: unknown optimizer '${name}' (expected ${OPTIMIZERS.join(', ')})`);
+  const kind = name as OptimizerName;
+  const lr = lrText === undefined ? DEFAULT_LR[kind] : numberFlag('--lr', lrText, (v) => v > 0, 'a positive number');
+  switch (kind) {
+    case 'sgd':
+      return sgd({ lr });
+    case 'momentum':
+      return sgd({ lr, momentum: 0.9 });
+    case 'adam':
+      return adam({ lr });
+    case 'adamw':
+      return adamw({ lr });
+  }
+}
+
+/** Fails before training when an output file could not be written afterwards. */
+function checkWritable(flag: string, path: string): void {
+  if (!existsSync(dirname(path))) fail('usage', `${flag}: the folder of '${path}' does not exist`);
+}
+
+// ---- the dataset ----------------------------------------------------------------------------
+
+interface DataOptions {
+  limit?: number;
+  label?: string;
+  labelDtype?: 'i32' | 'f32';
+  seed: number;
+}
+
+/** `mnist` or `csv:PATH` as a dataset; a CSV label is a header name or a column index (-1: the last). */
+export function loadDataset(spec: string, o: DataOptions): Dataset {
+  if (spec === 'mnist') {
+    if (o.label !== undefined || o.labelDtype !== undefined) fail('usage', '--label and --label-dtype apply to csv: datasets only');
+    const total = mnistDigits().reduce((n, px) => n + px.length / MNIST_PIXELS, 0);
+    if (o.limit !== undefined && o.limit > total) fail('usage', `--limit: mnist has ${total} examples, got ${o.limit}`);
+    return loadMnist({ count: o.limit, seed: o.seed });
+  }
+  if (spec.startsWith('csv:')) {
+    const path = spec.slice(4);
+    if (path === '') fail('usage', "--dataset: 'csv:' needs a path, e.g. csv:data/iris.csv");
+    const label = o.label === undefined ? -1 : /^-?\d+$/.test(o.label) ? Number(o.label) : o.label;
+    const ds = loadCSV(path, { label, labelDtype: o.labelDtype ?? 'i32' });
+    if (o.limit !== undefined && o.limit < ds.size) return slice(ds, 0, o.limit);
+    return ds;
+  }
+  return fail('usage', `unknown dataset '${spec}' (expected mnist or csv:PATH)`);
+}
+
+const describeColumn = (c: Column): string => `${c.dtype}[${c.shape.join(', ')}]`;
+
+/** Whether an example shape fits a model's dims (a symbolic dim fits any size). */
+const fits = (dims: readonly Dim[], have: readonly number[]): boolean =>
+  dims.length === have.length && dims.every((d, i) => typeof d === 'string' || d === have[i]);
+
+/** Whether two concrete shapes differ only by size-1 dims, like [1] and [] (the same values in the same order). */
+const sameUpToUnitDims = (a: readonly Dim[], b: readonly number[]): boolean => {
+  const [x, y] = [a.filter((d) => d !== 1), b.filter((d) => d !== 1)];
+  return a.every((d) => typeof d === 'number') && x.length === y.length && x.every((d, i) => d === y[i]);
+};
+
+/** The model's inputs that examples feed: every input except the step count, which the trainer feeds. */
+function dataInputs(model: Graph): InputDecl[] {
+  return model.inputs.filter((i) => i.name !== STEP_INPUT);
+}
+
+/**
+ * The dataset with its columns checked against the model's inputs: each input [B, ...dims] needs
+ * a column of the same dtype and example shape `dims`. A column that differs only by size-1 dims
+ * (a scalar label for a y of f32[B, 1]) is given the model's shape: the values are laid out the same.
+ */
+export function fitColumns(model: Graph, ds: Dataset, datasetName: string): Dataset {
+  const inputs = dataInputs(model);
+  const listing = (): string =>
+    `model inputs: ${inputs.map((i) => `${i.name} ${formatType(i.type)}`).join(', ')}; ` +
+    `dataset columns: ${Object.entries(ds.columns).map(([n, c]) => `${n} ${describeColumn(c)}`).join(', ')}`;
+  const mismatch = (why: string): never => fail('usage', `model ${model.name} does not fit dataset ${datasetName}: ${why} (${listing()})`);
+
+  const columns: Record<string, Column> = { ...ds.columns };
+  const bound = new Map<string, number>(); // symbolic example dims, consistent across columns
+  for (const input of inputs) {
+    const shape = input.type.shape;
+    const batchDim = shape[0];
+    if (typeof batchDim !== 'string') mismatch(`the model's ${input.name} is ${formatType(input.type)}, but inputs fed from a dataset need a symbolic batch dim first, e.g. ${input.type.dtype}[B, ...]`);
+    const col = ds.columns[input.name];
+    if (!col) mismatch(`the model's input ${input.name} is not a column of the dataset`);
+    const want = shape.slice(1);
+    let example = col.shape;
+    if (col.dtype === input.type.dtype && !fits(want, example) && sameUpToUnitDims(want, example)) {
+      example = want as number[];
+      columns[input.name] = { ...col, shape: example };
+    }
+    if (col.dtype !== input.type.dtype || !fits(want, example)) {
+      mismatch(`the model's ${input.name} is ${formatType(input.type)} but the dataset's ${input.name} is ${describeColumn(col)} per example`);
+    }
+    want.forEach((d, i) => {
+      if (typeof d !== 'string') return;
+      const seen = bound.get(d);
+      if (seen !== undefined && seen !== example[i]) mismatch(`dim ${d} is ${seen} in one column and ${example[i]} in ${input.name}`);
+      bound.set(d, example[i]!);
+    });
+  }
+  return { size: ds.size, columns: Object.freeze(columns) };
+}
+
+/** Train, validation and test sets; a 0 ratio leaves that set out, a positive one must not come out empty. */
+function splitDataset(ds: Dataset, ratios: [number, number, number], seed: number): { train: Dataset; validation?: Dataset; test?: Dataset } {
+  const names = ['train', 'validation', 'test'] as const;
+  const kept = names.filter((_, k) => ratios[k]! > 0);
+  const parts = split(ds, kept.map((n) => ratios[names.indexOf(n)]!), { seed });
+  const sets: Partial<Record<(typeof names)[number], Dataset>> = {};
+  kept.forEach((n, k) => {
+    if (parts[k]!.size === 0) fail('usage', `--split ${ratios.join(':')} leaves the ${n} set empty (the dataset has ${ds.size} examples)`);
+    sets[n] = parts[k]!;
+  });
+  return { train: sets.train!, validation: sets.validation, test: sets.test };
+}
+
+// ---- reporting ------------------------------------------------------------------------------
+
+const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : String(v));
+
+/** `loss 0.2412  accuracy 0.9312  ...` for every quantity of a log, in its order. */
+function quantities(scalars: Scalars | EpochLog): string {
+  return Object.entries(scalars)
+    .filter(([k]) => k !== 'epoch' && k !== 'seconds')
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join('  ');
+}
+
+/** Loss curves on the left axis; accuracies, when the model reports any, on a 0..1 right axis. */
+export function trainingCurve(history: readonly EpochLog[], title: string): string {
+  const keys = [...new Set(history.flatMap((h) => Object.keys(h)))].filter((k) => k !== 'epoch' && k !== 'seconds');
+  const base = (k: string): string => k.replace(/^val_/, '');
+  const isAccuracy = (k: string): boolean => /acc/.test(k);
+  const bases = [...new Set(keys.map(base))];
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b'];
+  // The same color for a quantity and its validation twin; validation is dashed.
+  const order = (k: string): number => bases.indexOf(base(k)) * 2 + (k.startsWith('val_') ? 1 : 0);
+  const series: Series[] = keys
+    .filter((k) => isAccuracy(k) || /loss/.test(k))
+    .sort((a, b) => order(a) - order(b))
+    .map((k) => ({
+      name: k,
+      values: history.map((h) => h[k] ?? Number.NaN),
+      axis: isAccuracy(k) ? ('right' as const) : ('left' as const),
+      color: colors[bases.indexOf(base(k)) % colors.length]!,
+      dashed: k.startsWith('val_'),
+    }));
+  const hasAccuracy = series.some((s) => s.axis === 'right');
+  return lineChartSVG(series, {
+    title,
+    xLabel: 'epoch',
+    left: { label: 'loss', min: 0 },
+    ...(hasAccuracy ? { right: { label: 'accuracy', min: 0, max: 1 } } : {}),
+  });
+}
+
+// ---- the command ----------------------------------------------------------------------------
+
+export async function trainCommand(modelPath: string, flags: TrainFlags, io: TrainIO): Promise<void> {
+  // Every flag is checked before anything slow happens.
+  const epochs = integerFlag('--epochs', flags.epochs, 1);
+  const batchSize = integerFlag('--batch', flags.batch, 1);
+  const seed = flags.seed === undefined ? undefined : integerFlag('--seed', flags.seed, 0);
+  const limit = flags.limit === undefined ? undefined : integerFlag('--limit', flags.limit, 1);
+  const patience = flags.patience === undefined ? undefined : integerFlag('--patience', flags.patience, 1);
+  const l2 = flags.l2 === undefined ? 0 : numberFlag('--l2', flags.l2, (v) => v >= 0, 'a non-negative number');
+  const ratios = parseSplit(flags.split);
+  const optimizer = makeOptimizer(flags.optimizer, flags.lr);
+  if (flags.labelDtype !== undefined && flags.labelDtype !== 'i32' && flags.labelDtype !== 'f32') {
+    fail('usage', `--label-dtype: expected i32 or f32, got '${flags.labelDtype}'`);
+  }
+  if (flags.curve !== undefined) checkWritable('--curve', flags.curve);
+  if (flags.save !== undefined) checkWritable('--save', flags.save);
+
+  const model = loadGraphFile(modelPath);
+  // CSV labels default to the dtype of the model's y, so a regression model needs no flag.
+  const yType = model.inputs.find((i) => i.name === 'y')?.type.dtype;
+  const labelDtype = (flags.labelDtype as 'i32' | 'f32' | undefined) ?? (flags.dataset.startsWith('csv:') && (yType === 'f32' || yType === 'i32') ? yType : undefined);
+  const raw = loadDataset(flags.dataset, { limit, label: flags.label, labelDtype, seed: seed ?? 0 });
+  const data = fitColumns(model, raw, flags.dataset);
+  const { train, validation, test } = splitDataset(data, ratios, seed ?? 0);
+
+  const trainer = await compileTraining(model, {
+    optimizer,
+    ...(seed !== undefined ? { seed } : {}),
+    ...(l2 > 0 ? { regularization: { l2 } } : {}),
+  });
+  const out = io.out;
+  out(
+    `train ${model.name} on ${flags.dataset}: ${train.size} train, ${validation?.size ?? 0} validation, ${test?.size ?? 0} test examples; ` +
+      `${describeOptimizer(optimizer)}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}\n`,
+  );
+
+  const bar = epochProgress(io.progress, flags.progress);
+  let epochLoss = 0;
+  let seen = 0;
+  let started = -1;
+  let result;
+  try {
+    result = await fit(trainer, train, {
+      epochs,
+      batchSize,
+      validation,
+      seed: seed ?? 0,
+      ...(patience !== undefined ? { earlyStopping: { patience, restoreBest: true } } : {}),
+      onBatch: ({ epoch, batch, batches, scalars }) => {
+        if (epoch !== started) {
+          bar.start(epoch, epochs, batches);
+          [started, epochLoss, seen] = [epoch, 0, 0];
+        }
+        const n = Math.min(batchSize, train.size - batch * batchSize);
+        epochLoss += (scalars[trainer.lossName] ?? Number.NaN) * n;
+        seen += n;
+        bar.update(batch + 1, seen, epochLoss / seen);
+      },
+      onEpoch: (log) => {
+        bar.stop();
+        out(`epoch ${log.epoch + 1}/${epochs}  ${quantities(log)}  ${log.seconds.toFixed(1)}s\n`);
+      },
+    });
+  } finally {
+    bar.stop(); // a failed step must not leave the bar's timer running
+  }
+
+  const { history, bestEpoch, stoppedEarly } = result;
+  if (patience !== undefined) {
+    const monitor = validation ? 'val_loss' : 'loss';
+    if (stoppedEarly) out(`stopped early after epoch ${history.length}: ${monitor} did not improve for ${patience} epochs\n`);
+    if (bestEpoch !== history.length - 1) out(`restored the weights of epoch ${bestEpoch + 1} (${monitor} ${fmt(history[bestEpoch]![monitor]!)})\n`);
+  }
+  if (test) out(`test  ${quantities(await trainer.evaluate(test, { batchSize }))}\n`);
+
+  if (flags.curve !== undefined) {
+    try {
+      writeFileSync(flags.curve, trainingCurve(history, `${model.name} on ${flags.dataset}`));
+    } catch (e) {
+      fail('usage', `--curve: cannot write '${flags.curve}' (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    out(`wrote ${flags.curve}\n`);
+  }
+  if (flags.save !== undefined) {
+    await trainer.save(flags.save);
+    out(`saved ${flags.save}\n`);
+  }
+}
