@@ -54,6 +54,8 @@ export class Trainer {
   stepCount = 0;
   private readonly store = new Map<string, Tensor>();
   private readonly programs = new Map<string, Executable>();
+  /** Evaluation graphs cut down to the inputs a batch provides, by input set. */
+  private readonly predictGraphs = new Map<string, Graph>();
 
   constructor(
     model: Graph,
@@ -100,9 +102,24 @@ export class Trainer {
   }
 
   /** The evaluation program's outputs on one batch (dropout off, weights unchanged). */
+  /**
+   * The evaluation program's outputs on one batch (dropout off, weights unchanged). Outputs that
+   * need a column the batch lacks (the loss without labels) are left out, so `{ x }` suffices
+   * for predictions.
+   */
   async predict(batch: Batch | Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
-    const feed = this.feed(this.evalGraph, batch);
-    return (await this.program('eval', this.evalGraph, feed)).run(feed);
+    const given = this.evalGraph.inputs.filter((i) => batch[i.name] !== undefined || i.name === STEP_INPUT).map((i) => i.name);
+    const key = given.join(',');
+    let g = this.predictGraphs.get(key);
+    if (!g) {
+      g = restrictToInputs(this.evalGraph, new Set(given));
+      if (g.outputs.length === 0) {
+        fail('usage', `predict: no output of ${this.evalGraph.name} can be computed from the columns given (${Object.keys(batch).join(', ') || 'none'}); its inputs are ${this.evalGraph.inputs.map((i) => i.name).join(', ')}`);
+      }
+      this.predictGraphs.set(key, g);
+    }
+    const feed = this.feed(g, batch);
+    return (await this.program(`eval[${key}]`, g, feed)).run(feed);
   }
 
   /** Scalar outputs averaged over every example of `data` (weighted by batch size). */
@@ -196,6 +213,18 @@ export class Trainer {
     const feed: Record<string, TensorLike> = {};
     await this.program('train', this.trainGraph, feed, shapes);
   }
+}
+
+/** `g` keeping only the outputs computable from `inputs`, and only the inputs they use. */
+function restrictToInputs(g: Graph, inputs: ReadonlySet<string>): Graph {
+  const needs = new Map<string, Set<string>>();
+  for (const i of g.inputs) needs.set(i.name, new Set([i.name]));
+  for (const p of g.params) needs.set(p.name, new Set());
+  for (const n of g.nodes) needs.set(n.name, new Set(n.inputs.flatMap((v) => [...needs.get(v)!])));
+  const outputs = g.outputs.filter((o) => [...needs.get(o.value)!].every((i) => inputs.has(i)));
+  const pruned = dce({ ...g, outputs, updates: [] });
+  const used = new Set(pruned.nodes.flatMap((n) => n.inputs).concat(outputs.map((o) => o.value)));
+  return { ...pruned, inputs: g.inputs.filter((i) => used.has(i.name)) };
 }
 
 function isScalar(g: Graph, value: string): boolean {

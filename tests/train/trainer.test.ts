@@ -336,3 +336,22 @@ describe('learning rates', () => {
     expect(trainer.stepCount).toBe(0);
   });
 });
+
+describe('predict without labels', () => {
+  test('outputs that need only the given columns are computed; the loss is left out', async () => {
+    const trainer = await compileTraining(lin, { optimizer: sgd({ lr: 0.125 }) });
+    trainer.setParams({ w: [1, -1] });
+    const out = await trainer.predict({ x: [[2, 7], [4, 1], [0, 5]] });
+    expect(Object.keys(out)).toEqual(['pred']);
+    expect(Array.from(out.pred!.data)).toEqual([-5, 3, -5]);
+    // With labels the loss comes back too, from the same weights.
+    const full = await trainer.predict({ x: [[2, 7]], y: [-4] });
+    expect(Object.keys(full).sort()).toEqual(['loss', 'mae', 'pred']);
+    expect(full.loss!.data[0]).toBe(1);
+  });
+
+  test('a batch that feeds no output is refused, naming the inputs', async () => {
+    const trainer = await compileTraining(lin, { optimizer: sgd({ lr: 0.125 }) });
+    expect((await rejection(trainer.predict({ y: [1] }))).message).toBe('predict: no output of lin can be computed from the columns given (y); its inputs are x, y');
+  });
+});
