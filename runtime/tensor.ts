@@ -20,6 +20,8 @@ export interface IOSpec {
   name: string;
   dtype: RuntimeDType;
   shape: number[];
+  /** An input the program never reads (dropout's step key in evaluation mode) may be left out. */
+  optional?: boolean;
 }
 
 export type RuntimeErrorCode = 'input' | 'runtime' | 'artifact' | 'checkpoint';
@@ -136,7 +138,10 @@ export function prepareInputs(specs: readonly IOSpec[], given: unknown, allowF64
   const out = new Map<string, Tensor>();
   for (const spec of specs) {
     const v = record[spec.name];
-    if (v === undefined) throw new KilnRuntimeError('input', `missing input '${spec.name}' (expected ${describe(spec)})`);
+    if (v === undefined) {
+      if (spec.optional) continue;
+      throw new KilnRuntimeError('input', `missing input '${spec.name}' (expected ${describe(spec)})`);
+    }
     out.set(spec.name, toTensor(v, spec, `input '${spec.name}'`, allowF64));
   }
   return out;

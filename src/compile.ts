@@ -5,6 +5,7 @@ import type { ReferenceOptions } from './backends/reference/index.js';
 import { fail } from './ir/errors.js';
 import { decompose } from './passes/decompose.js';
 import { specialize } from './passes/specialize.js';
+import { setTrainingMode } from './passes/training-mode.js';
 import type { SpecializeOptions } from './passes/specialize.js';
 import type { Graph } from './ir/graph.js';
 import { verify } from './ir/verify.js';
@@ -16,6 +17,12 @@ export type BackendName = (typeof BACKENDS)[number];
 
 export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
   backend?: BackendName;
+  /**
+   * Sets the mode of ops that behave differently in training (dropout): true turns them on,
+   * false off. Left out, the graph runs as written, where dropout is off unless a node says
+   * `training=true` (as compileTraining's step does).
+   */
+  training?: boolean;
 }
 
 /** A compiled program: call `run` with named inputs to get named outputs. */
@@ -37,7 +44,7 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
   switch (backend) {
     case 'reference':
       // The oracle runs the graph as written, composites spelled out, nothing optimized.
-      return new ReferenceExecutable(decompose(specialize(g, options)), options);
+      return new ReferenceExecutable(decompose(specialize(options.training === undefined ? g : setTrainingMode(g, options.training), options)), options);
     default:
       return fail('usage', `unknown backend '${String(backend)}' (available: ${BACKENDS.join(', ')})`);
   }

@@ -121,7 +121,7 @@ describe('dropout', () => {
   });
 
   it.skipIf(missing('dropout'))('training=true at a fixed seed: the mask is a constant, the kept elements scaled by 1 / (1 - rate)', async () => {
-    const r = await gradCheck((b) => b.emit('dropout', ['x'], { rate: 0.5, seed: 7 }), { x: { shape: [4, 4] } });
+    const r = await gradCheck((b) => b.emit('dropout', ['x'], { rate: 0.5, seed: 7, training: true }), { x: { shape: [4, 4] } });
     const w = r.feed[WEIGHTS]!;
     const g = plain(r.analytic['x']!);
     const kept = g.filter((v) => v !== 0).length;
@@ -132,7 +132,7 @@ describe('dropout', () => {
   });
 
   it.skipIf(missing('dropout'))('training=true with an i32 key operand: each key is a fixed mask', async () => {
-    const build = (b: GraphBuilder) => b.emit('dropout', ['x', 'k'], { rate: 0.25, seed: 1 });
+    const build = (b: GraphBuilder) => b.emit('dropout', ['x', 'k'], { rate: 0.25, seed: 1, training: true });
     const masks: number[][] = [];
     for (const key of [0, 1]) {
       const r = await gradCheck(build, { x: { shape: [8] }, k: { shape: [], dtype: 'i32', values: [key] } });
@@ -142,7 +142,7 @@ describe('dropout', () => {
   });
 
   it.skipIf(missing('dropout'))('rate 0 in training passes everything', async () => {
-    const r = await analyticGrad((b) => b.emit('dropout', ['x'], { rate: 0 }), { x: { shape: [3] } });
+    const r = await analyticGrad((b) => b.emit('dropout', ['x'], { rate: 0, training: true }), { x: { shape: [3] } });
     expect(plain(r.analytic['x']!)).toEqual(plain(r.feed[WEIGHTS]!));
   });
 });

@@ -252,6 +252,7 @@ export const CASES: readonly OpCase[] = [
 
   // ---- dropout ---------------------------------------------------------------------------
   { name: 'dropout: eval mode is the identity', op: 'dropout', inputs: [f32([3], [1.5, -2, NAN])], attrs: { rate: 0.5, training: false }, expected: f32([3], [1.5, -2, NAN]) },
+  { name: 'dropout: off unless training is set', op: 'dropout', inputs: [f32([2], [3, -4])], attrs: { rate: 0.9 }, expected: f32([2], [3, -4]) },
   // uniforms of the seed 7 stream: 0.800, 0.395, 0.911, 0.578 (see random_uniform above); 0.5 and above are kept, doubled
-  { name: 'dropout: the seed 7 mask', op: 'dropout', inputs: [f32([2, 2], [1, 2, 3, 4])], attrs: { rate: 0.5, seed: 7 }, expected: f32([2, 2], [2, 0, 6, 8]) },
+  { name: 'dropout: the seed 7 mask', op: 'dropout', inputs: [f32([2, 2], [1, 2, 3, 4])], attrs: { rate: 0.5, seed: 7, training: true }, expected: f32([2, 2], [2, 0, 6, 8]) },
 ];

@@ -48,3 +48,22 @@ test('a loss given labels of the wrong dtype names the op, the types and this fi
   expect(e.code).toBe('dtype');
   expect(e.message).toMatch(/^tests\/frontend\/builder-training\.test\.ts:\d+:\d+: softmax_cross_entropy: operand 'labels' must be i32, got f32\[B\]/);
 });
+
+test('compile() runs dropout as the identity and needs no step; training: true applies the mask', async () => {
+  const g = graph('drop', (b) => {
+    const x = b.input('x', 'f32', [1000]);
+    b.output('y', x.dropout(0.5));
+  });
+  const x = new Float32Array(1000).fill(1);
+  const inference = await compile(g);
+  expect(inference.inputs.find((i) => i.name === 'step')!.optional).toBe(true);
+  expect(Array.from((await inference.run({ x })).y!.data).every((v) => v === 1)).toBe(true);
+
+  const training = await compile(g, { training: true });
+  await expect(training.run({ x })).rejects.toThrow("missing input 'step' (expected i32[])");
+  const y = Array.from((await training.run({ x, step: 0 })).y!.data);
+  expect(y.every((v) => v === 0 || v === 2)).toBe(true);
+  const kept = y.filter((v) => v === 2).length;
+  expect(kept).toBeGreaterThan(430);
+  expect(kept).toBeLessThan(570);
+});

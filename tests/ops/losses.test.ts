@@ -181,7 +181,7 @@ describe('dropout', () => {
     const b = new GraphBuilder('train');
     const x = b.input('x', { dtype: 'f32', shape: ['B', 4] });
     const key = b.input('step', { dtype: 'i32', shape: [] });
-    b.output('y', b.emit('dropout', [x, key], { rate: 0.2, seed: 5 }));
+    b.output('y', b.emit('dropout', [x, key], { rate: 0.2, seed: 5, training: true }));
     const g = decompose(b.build());
     expect(g.nodes.map((n) => n.op)).toEqual(['random_uniform', 'constant', 'ge', 'cast', 'constant', 'mul', 'mul']);
     expect(g.nodes[0]!.inputs).toEqual(['step']);
@@ -191,7 +191,7 @@ describe('dropout', () => {
 
   it('keeps each element as 0 or x / (1 - rate)', async () => {
     const xs = ramp(1000);
-    const y = await runOp('dropout', [f32([1000], xs)], { rate: 0.25, seed: 3 });
+    const y = await runOp('dropout', [f32([1000], xs)], { rate: 0.25, seed: 3, training: true });
     expect(y.shape).toEqual([1000]);
     xs.forEach((x, i) => {
       const v = y.data[i]!;
@@ -201,7 +201,7 @@ describe('dropout', () => {
 
   it.each([0.5, 0.3, 0.9])('keeps about 1 - rate of 10^5 elements at rate %s', async (rate) => {
     const n = 100_000;
-    const y = await runOp('dropout', [f32([n], new Array<number>(n).fill(1))], { rate, seed: 11 });
+    const y = await runOp('dropout', [f32([n], new Array<number>(n).fill(1))], { rate, seed: 11, training: true });
     const kept = Array.from(y.data).filter((v) => v !== 0).length;
     // The binomial standard deviation of the fraction is at most 0.0016: 0.01 is over six of them.
     expect(Math.abs(kept / n - (1 - rate))).toBeLessThan(0.01);
@@ -210,7 +210,7 @@ describe('dropout', () => {
   it('draws its mask from the seed and key: the same pair repeats it, another key changes it', async () => {
     const x = f32([256], new Array<number>(256).fill(1));
     const mask = async (key: number | undefined, seed = 1) =>
-      Array.from((await runOp('dropout', key === undefined ? [x] : [x, i32([], [key])], { rate: 0.5, seed })).data);
+      Array.from((await runOp('dropout', key === undefined ? [x] : [x, i32([], [key])], { rate: 0.5, seed, training: true })).data);
     const a = await mask(7);
     expect(await mask(7)).toEqual(a);
     expect(await mask(8)).not.toEqual(a);
@@ -220,7 +220,7 @@ describe('dropout', () => {
   });
 
   it('runs over a symbolic shape', async () => {
-    const y = await runOp('dropout', [f32(['B', 2], ramp(6))], { rate: 0.5 }, { B: 3 });
+    const y = await runOp('dropout', [f32(['B', 2], ramp(6))], { rate: 0.5, training: true }, { B: 3 });
     expect(y.shape).toEqual([3, 2]);
     y.data.forEach((v, i) => expect([0, 2 * (i + 1)]).toContain(v));
   });

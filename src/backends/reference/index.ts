@@ -52,7 +52,8 @@ export class ReferenceExecutable {
     const alloc = (dtype: DType, n: number): TensorData => (dtype === 'f32' && this.allowF64 ? new Float64Array(n) : arrayFor(dtype, n));
     this.ctx = { alloc };
     const types = new Map(this.graph.nodes.map((n) => [n.name, n.type]));
-    this.inputs = this.graph.inputs.map((i) => spec(i.name, i.type));
+    const read = new Set([...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.value), ...graph.updates.map((u) => u.value)]);
+    this.inputs = this.graph.inputs.map((i) => (read.has(i.name) ? spec(i.name, i.type) : { ...spec(i.name, i.type), optional: true }));
     this.outputs = this.graph.outputs.map((o) => {
       const t = types.get(o.value) ?? [...this.graph.inputs, ...this.graph.params].find((v) => v.name === o.value)!.type;
       return spec(o.name, t);

@@ -1,5 +1,6 @@
 // Neural-network layers that are ops rather than builder helpers because they carry a mode:
-// dropout, a composite over random_uniform whose training flag is an attribute.
+// dropout, a composite over random_uniform whose training flag is an attribute: false (the
+// identity) unless set, so a model runs for inference as written; training turns it on.
 
 import { fail } from '../errors.js';
 import { attr, composite } from '../op.js';
@@ -12,7 +13,7 @@ export const dropout = composite({
   doc: 'inverted dropout: in training, zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate); else x',
   operands: ['x', 'key'],
   variadic: { min: 1, max: 2 },
-  attrs: { rate: attr.float(), seed: attr.int(0), training: attr.bool(true) },
+  attrs: { rate: attr.float(), seed: attr.int(0), training: attr.bool(false) },
   decompose(e, [x, key], { rate, seed, training }) {
     if (!(rate >= 0 && rate < 1)) fail('attr', `dropout: rate must be in [0, 1), got ${rate}`);
     const t = e.typeOf(x!);
