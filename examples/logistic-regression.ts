@@ -1,9 +1,10 @@
 // Logistic regression: p = sigmoid(x·w + b), trained with binary cross-entropy on the logits
 // (sigmoid_cross_entropy, stable for any logit) on a linearly separable set of points.
 
-import { compileTraining, fit, fromArrays, graph, init, sgd } from '../src/index.js';
-import type { Dataset, Graph, Trainer } from '../src/index.js';
-import { TRUE_LINE, formatLine, separablePoints } from './toy-data.js';
+import { fromArrays, graph, init } from '../src/index.js';
+import type { Dataset, Graph } from '../src/index.js';
+import { TRUE_LINE, fitLine, formatLine, separablePoints } from './toy-data.js';
+import type { LineFit } from './toy-data.js';
 
 /** x: points [B, 2]; y: class 0 or 1 [B, 1]. */
 export function logisticRegressionGraph(): Graph {
@@ -34,33 +35,12 @@ export interface LogisticOptions {
   seed?: number;
 }
 
-export interface LogisticResult {
-  trainer: Trainer;
-  loss: number;
-  accuracy: number;
-  w: [number, number];
-  b: number;
-  epochs: number;
-  seconds: number;
-}
+export type LogisticResult = LineFit;
 
 export async function train(options: LogisticOptions = {}): Promise<LogisticResult> {
   const { points = 200, epochs = 30, batchSize = 20, lr = 0.5, seed = 2 } = options;
-  const started = performance.now();
   const data = logisticData(points, seed);
-  const trainer = await compileTraining(logisticRegressionGraph(), { optimizer: sgd({ lr }), seed });
-  const { history } = await fit(trainer, data, { epochs, batchSize, seed });
-  const { loss, accuracy } = await trainer.evaluate(data);
-  const p = trainer.params();
-  return {
-    trainer,
-    loss: loss!,
-    accuracy: accuracy!,
-    w: [Number(p['w']!.data[0]), Number(p['w']!.data[1])],
-    b: Number(p['b']!.data[0]),
-    epochs: history.length,
-    seconds: (performance.now() - started) / 1000,
-  };
+  return fitLine(logisticRegressionGraph(), data, { epochs, batchSize, lr, seed });
 }
 
 async function main(): Promise<void> {

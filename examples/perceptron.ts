@@ -1,9 +1,10 @@
 // A single neuron y = sign(w·x + b) trained with the perceptron criterion and SGD on a
 // linearly separable set of points in the plane.
 
-import { compileTraining, fit, fromArrays, graph, sgd } from '../src/index.js';
-import type { Dataset, Graph, Trainer } from '../src/index.js';
-import { TRUE_LINE, formatLine, separablePoints } from './toy-data.js';
+import { fromArrays, graph } from '../src/index.js';
+import type { Dataset, Graph } from '../src/index.js';
+import { TRUE_LINE, fitLine, formatLine, separablePoints } from './toy-data.js';
+import type { LineFit } from './toy-data.js';
 
 /** x: points [B, 2]; y: targets t in {-1, +1} [B, 1]. */
 export function perceptronGraph(): Graph {
@@ -36,34 +37,12 @@ export interface PerceptronOptions {
   seed?: number;
 }
 
-export interface PerceptronResult {
-  trainer: Trainer;
-  loss: number;
-  accuracy: number;
-  /** The learned boundary w·x + b = 0. */
-  w: [number, number];
-  b: number;
-  epochs: number;
-  seconds: number;
-}
+export type PerceptronResult = LineFit;
 
 export async function train(options: PerceptronOptions = {}): Promise<PerceptronResult> {
   const { points = 200, epochs = 20, batchSize = 20, lr = 0.1, seed = 3 } = options;
-  const started = performance.now();
   const data = perceptronData(points, seed);
-  const trainer = await compileTraining(perceptronGraph(), { optimizer: sgd({ lr }), seed });
-  const { history } = await fit(trainer, data, { epochs, batchSize, seed });
-  const { loss, accuracy } = await trainer.evaluate(data);
-  const p = trainer.params();
-  return {
-    trainer,
-    loss: loss!,
-    accuracy: accuracy!,
-    w: [Number(p['w']!.data[0]), Number(p['w']!.data[1])],
-    b: Number(p['b']!.data[0]),
-    epochs: history.length,
-    seconds: (performance.now() - started) / 1000,
-  };
+  return fitLine(perceptronGraph(), data, { epochs, batchSize, lr, seed });
 }
 
 async function main(): Promise<void> {

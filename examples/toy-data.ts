@@ -1,6 +1,8 @@
 // Deterministic toy data for the training examples, drawn from Kiln's counter-based RNG so that
 // every run and every machine sees the same points.
 
+import { compileTraining, fit, sgd } from '../src/index.js';
+import type { Dataset, Graph, Trainer } from '../src/index.js';
 import { standardNormal, uniform01 } from '../src/ir/random.js';
 
 /** A line in the plane: the points x with w·x + b = 0. */
@@ -49,4 +51,36 @@ export function gaussianNoise(n: number, std: number, seed: number): Float32Arra
 export function formatLine(w: readonly number[], b: number, scale = 1): string {
   const term = (v: number, name: string) => `${v < 0 ? '- ' : '+ '}${Math.abs(v * scale).toFixed(3)}${name}`;
   return `${(w[0]! * scale).toFixed(3)}·x0 ${term(w[1]!, '·x1')} ${term(b, '')} = 0`;
+}
+
+/** A trained linear classifier of the plane: its boundary w·x + b = 0 and its figures. */
+export interface LineFit {
+  trainer: Trainer;
+  loss: number;
+  accuracy: number;
+  w: [number, number];
+  b: number;
+  epochs: number;
+  seconds: number;
+}
+
+/**
+ * Trains a model with parameters `w` [2, 1] and `b` [1] on `data` with SGD, and reads back its
+ * boundary; the model's `loss` and `accuracy` outputs are evaluated on the training set.
+ */
+export async function fitLine(model: Graph, data: Dataset, o: { epochs: number; batchSize: number; lr: number; seed: number }): Promise<LineFit> {
+  const started = performance.now();
+  const trainer = await compileTraining(model, { optimizer: sgd({ lr: o.lr }), seed: o.seed });
+  const { history } = await fit(trainer, data, { epochs: o.epochs, batchSize: o.batchSize, seed: o.seed });
+  const { loss, accuracy } = await trainer.evaluate(data);
+  const p = trainer.params();
+  return {
+    trainer,
+    loss: loss!,
+    accuracy: accuracy!,
+    w: [Number(p['w']!.data[0]), Number(p['w']!.data[1])],
+    b: Number(p['b']!.data[0]),
+    epochs: history.length,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

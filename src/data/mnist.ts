@@ -56,7 +56,7 @@ function quotas(available: readonly number[], count: number): number[] {
   let left = count;
   // Water-filling: share what is left among the digits that still have samples to give.
   while (left > 0) {
-    const open = available.map((n, d) => d).filter((d) => take[d]! < available[d]!);
+    const open = available.map((_, d) => d).filter((d) => take[d]! < available[d]!);
     const share = Math.floor(left / open.length);
     if (share === 0) {
       for (const d of open.slice(0, left)) take[d]!++;

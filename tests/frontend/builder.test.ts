@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Builder, Sym, graph, init } from '../../src/frontend/builder.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
-import { KilnError } from '../../src/ir/errors.js';
 import { SLICE_END } from '../../src/ir/ops/movement.js';
 
 const THIS_FILE = 'tests/frontend/builder.test.ts';
