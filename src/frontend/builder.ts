@@ -9,7 +9,6 @@ import { INITIALIZERS, checkInitializer } from '../ir/init.js';
 import type { AttrValue } from '../ir/op.js';
 import { SLICE_END } from '../ir/ops/movement.js';
 import { mix32 } from '../ir/random.js';
-import { verify } from '../ir/verify.js';
 import { formatShape, formatType, isDType, isValidDim, sizeMonomial } from '../ir/types.js';
 import type { DType, Dim, Shape, TensorType } from '../ir/types.js';
 
@@ -432,14 +431,20 @@ export class Builder {
     return this.emit('dropout', [this.use('dropout', 'x', x, span), key], { rate, seed: this.randomSeed(o.seed) }, span);
   }
 
+  /** Keeps names that will be declared later from being given to intermediate values. */
+  reserve(names: Iterable<string>): void {
+    for (const n of names) this.gb.reserve(n);
+  }
+
   // ---- finishing ------------------------------------------------------------------------
 
   /** The graph, verified as a whole; the builder accepts no more calls afterwards. */
   build(): Graph {
     this.finished = true;
     const g = this.gb.build();
-    // Nodes carry their own spans; graph-level faults (no outputs) point at the graph's creation.
-    verify(g, (site) => (site.kind === 'graph' ? this.span : undefined));
+    // GraphBuilder checked every declaration and node as it was added (the verifier's rules,
+    // one at a time); what remains is the one rule about the whole graph.
+    if (g.outputs.length === 0) fail('verify', `graph ${g.name} has no outputs`, this.span);
     return g;
   }
 

@@ -40,6 +40,7 @@ export class GraphBuilder implements Emitter {
   private readonly types = new Map<string, TensorType>();
   private readonly outputNames = new Set<string>();
   private counter = 0;
+  private readonly reserved = new Set<string>();
   /** Span given to nodes emitted without one (decompositions inherit their composite's). */
   defaultSpan: SourceSpan | undefined;
 
@@ -73,7 +74,7 @@ export class GraphBuilder implements Emitter {
   fresh(prefix = 't'): string {
     let name: string;
     do name = `${prefix}${this.counter++}`;
-    while (this.types.has(name));
+    while (this.types.has(name) || this.reserved.has(name));
     return name;
   }
 
@@ -105,7 +106,7 @@ export class GraphBuilder implements Emitter {
     if (!last || last.name !== from) fail('usage', `renameLast: %${from} is not the last node`);
     this.types.delete(from);
     this.define(to, last.type, last.span);
-    last.name = to;
+    this.graph.nodes[this.graph.nodes.length - 1] = { ...last, name: to };
   }
 
   get nodeCount(): number {
@@ -147,9 +148,19 @@ export class GraphBuilder implements Emitter {
     this.graph.updates.push(span ? { param, value, span } : { param, value });
   }
 
-  /** The graph built so far (a snapshot: later additions do not change it). */
+  /**
+   * The graph built so far, as a snapshot: later additions do not change it. The lists are
+   * copied; their entries are shared, which is safe because the builder never changes an
+   * entry once added (renameLast replaces the node).
+   */
   build(): Graph {
-    return structuredClone(this.graph);
+    const g = this.graph;
+    return { name: g.name, inputs: [...g.inputs], params: [...g.params], nodes: [...g.nodes], outputs: [...g.outputs], updates: [...g.updates] };
+  }
+
+  /** Keeps `name` from being chosen by `fresh` (a name the caller will declare later). */
+  reserve(name: string): void {
+    this.reserved.add(name);
   }
 }
 

@@ -28,12 +28,15 @@ function bad(detail: string, span: SourceSpan | undefined): never {
   throw new KilnError('verify', detail, span);
 }
 
+/** What a message is about, built only when there is a message (verify runs on every graph). */
+type Label = () => string;
+
 /** Runs `fn`, turning a KilnError from an op rule into a 'verify' error about `what`. */
-function rethrowAs<T>(what: string, span: SourceSpan | undefined, fn: () => T): T {
+function rethrowAs<T>(what: Label | undefined, span: SourceSpan | undefined, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof KilnError) bad(what ? `${what}: ${e.detail}` : e.detail, span);
+    if (e instanceof KilnError) bad(what ? `${what()}: ${e.detail}` : e.detail, span);
     throw e;
   }
 }
@@ -49,13 +52,13 @@ function showDim(d: unknown): string {
   return typeof d === 'string' ? `'${d}'` : String(d);
 }
 
-function checkType(t: TensorType, what: string, span: SourceSpan | undefined): void {
-  if (typeof t !== 'object' || t === null) bad(`${what}: missing type`, span);
-  if (!isDType(t.dtype)) bad(`${what}: invalid dtype '${String(t.dtype)}' (expected ${DTYPES.join(', ')})`, span);
+function checkType(t: TensorType, what: Label, span: SourceSpan | undefined): void {
+  if (typeof t !== 'object' || t === null) bad(`${what()}: missing type`, span);
+  if (!isDType(t.dtype)) bad(`${what()}: invalid dtype '${String(t.dtype)}' (expected ${DTYPES.join(', ')})`, span);
   const shape: unknown = t.shape;
-  if (!Array.isArray(shape)) bad(`${what}: shape is not a list of dims`, span);
+  if (!Array.isArray(shape)) bad(`${what()}: shape is not a list of dims`, span);
   shape.forEach((d: unknown, i) => {
-    if (!isValidDim(d)) bad(`${what}: invalid dim ${showDim(d)} at axis ${i} (a dim is an integer >= 0 or a symbol)`, span);
+    if (!isValidDim(d)) bad(`${what()}: invalid dim ${showDim(d)} at axis ${i} (a dim is an integer >= 0 or a symbol)`, span);
   });
 }
 
@@ -69,23 +72,23 @@ export function verify(g: Graph, locate: SiteLocator = nowhere): void {
   // Every name defined anywhere, to tell a use before the definition from a dangling use.
   const everywhere = new Set<string>([...g.inputs, ...g.params, ...g.nodes].map((d) => d.name));
   // What first defined each name (for the SSA message), and the types usable so far.
-  const definedBy = new Map<string, string>();
+  const definedBy = new Map<string, Label>();
   const types = new Map<string, TensorType>();
 
-  const define = (name: string, what: string, span: SourceSpan | undefined): void => {
+  const define = (name: string, what: Label, span: SourceSpan | undefined): void => {
     if (typeof name !== 'string' || !VALUE_NAME.test(name)) {
-      bad(`${what}: invalid value name '${String(name)}' (letters, digits, '_' and '.', not starting with '.')`, span);
+      bad(`${what()}: invalid value name '${String(name)}' (letters, digits, '_' and '.', not starting with '.')`, span);
     }
     const first = definedBy.get(name);
     if (first !== undefined) {
-      bad(`${what}: value %${name} is defined twice (first by ${first}); each value has exactly one definition (SSA)`, span);
+      bad(`${what()}: value %${name} is defined twice (first by ${first()}); each value has exactly one definition (SSA)`, span);
     }
     definedBy.set(name, what);
   };
 
   g.inputs.forEach((input, index) => {
     const span = input.span ?? locate({ kind: 'input', index });
-    const what = `input ${input.name}`;
+    const what = () => `input ${input.name}`;
     define(input.name, what, span);
     checkType(input.type, what, span);
     types.set(input.name, input.type);
@@ -93,20 +96,20 @@ export function verify(g: Graph, locate: SiteLocator = nowhere): void {
 
   g.params.forEach((p, index) => {
     const span = p.span ?? locate({ kind: 'param', index });
-    const what = `param ${p.name}`;
+    const what = () => `param ${p.name}`;
     define(p.name, what, span);
     checkType(p.type, what, span);
     const init: unknown = p.init;
     const ok = typeof init === 'object' && init !== null && typeof p.init.fn === 'string' && typeof p.init.args === 'object' && p.init.args !== null;
-    if (!ok) bad(`${what}: initializer must be { fn, args }`, span);
+    if (!ok) bad(`${what()}: initializer must be { fn, args }`, span);
     // checkInitializer's messages already name the param.
-    rethrowAs('', span, () => checkInitializer(p.init, p.type, what));
+    rethrowAs(undefined, span, () => checkInitializer(p.init, p.type, what()));
     types.set(p.name, p.type);
   });
 
   g.nodes.forEach((n, index) => {
     const span = n.span ?? locate({ kind: 'node', index });
-    const what = nodeLabel(n);
+    const what = () => nodeLabel(n);
     define(n.name, what, span);
     checkType(n.type, what, span);
     const def = rethrowAs(what, span, () => getOp(n.op));
@@ -116,18 +119,18 @@ export function verify(g: Graph, locate: SiteLocator = nowhere): void {
     // graph has one printed form.
     for (const [key, value] of Object.entries(filled)) {
       if (n.attrs[key] === undefined) {
-        bad(`${what}: attribute '${key}' is missing (a node holds every attribute, defaults filled; here ${JSON.stringify(value)})`, span);
+        bad(`${what()}: attribute '${key}' is missing (a node holds every attribute, defaults filled; here ${JSON.stringify(value)})`, span);
       }
     }
     const operandTypes = n.inputs.map((v, k) => {
       const t = types.get(v);
       if (t) return t;
-      if (everywhere.has(v)) bad(`${what}: operand ${k} %${v} is used before its definition (values are defined before use, SSA order)`, span);
-      bad(`${what}: operand ${k} %${v} is not defined anywhere in the graph (dangling reference)`, span);
+      if (everywhere.has(v)) bad(`${what()}: operand ${k} %${v} is used before its definition (values are defined before use, SSA order)`, span);
+      bad(`${what()}: operand ${k} %${v} is not defined anywhere in the graph (dangling reference)`, span);
     });
     const inferred = rethrowAs(what, span, () => inferType(def, operandTypes, filled));
     if (!sameType(inferred, n.type)) {
-      bad(`${what}: recorded type ${formatType(n.type)} differs from the inferred type ${formatType(inferred)}`, span);
+      bad(`${what()}: recorded type ${formatType(n.type)} differs from the inferred type ${formatType(inferred)}`, span);
     }
     types.set(n.name, n.type);
   });
