@@ -38,3 +38,15 @@ export type { FitOptions, FitResult, EpochLog, EarlyStopping, Trainable } from '
 
 // Data: datasets of named columns, splits, batches, CSV and MNIST.
 export * from './data/index.js';
+
+export { checkModel, formatModel, parseModel, DiagnosticsError, formatDiagnostic } from './frontend/dsl/index.js';
+export type { CheckResult, Diagnostic, ModelOptions, TrainConfig } from './frontend/dsl/index.js';
+
+import { parseModel } from './frontend/dsl/index.js';
+import type { ModelOptions } from './frontend/dsl/index.js';
+import type { Graph as ModelGraph } from './ir/graph.js';
+
+/** The graph of a model written in the model language; throws a DiagnosticsError listing every problem. */
+export function parse(source: string, file?: string, options?: ModelOptions): ModelGraph {
+  return parseModel(source, file, options).graph;
+}

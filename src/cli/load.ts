@@ -1,23 +1,38 @@
-// Model files for the CLI: IR JSON (.json) or IR text (.kir), chosen by extension.
+// Model files for the CLI, chosen by extension: the model language (.kiln), IR JSON (.json) or
+// IR text (.kir).
 
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { parseModel } from '../frontend/dsl/index.js';
+import type { TrainConfig } from '../frontend/dsl/index.js';
 import { KilnError } from '../ir/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { parseGraphJSON } from '../ir/json.js';
 import { parseGraph } from '../ir/text.js';
 
-/** Reads a graph from IR JSON (`.json`) or IR text (`.kir`). */
-export function loadGraphFile(path: string): Graph {
-  const ext = extname(path);
-  if (ext !== '.json' && ext !== '.kir') {
-    throw new KilnError('usage', `${path}: unsupported file type '${ext || '(none)'}' (expected .json for IR JSON or .kir for IR text)`);
-  }
-  let text: string;
+export const MODEL_FILE_TYPES = '.kiln (model language), .json (IR JSON) or .kir (IR text)';
+
+/** The text of a file, or a one-line error naming it and the reason. */
+export function readSource(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     throw new KilnError('usage', `${path}: cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  return ext === '.json' ? parseGraphJSON(text, path) : parseGraph(text, path);
+}
+
+/** A model and, from a .kiln file, its `train` section. */
+export function loadModelFile(path: string): { graph: Graph; train?: TrainConfig } {
+  const ext = extname(path);
+  if (ext !== '.json' && ext !== '.kir' && ext !== '.kiln') {
+    throw new KilnError('usage', `${path}: unsupported file type '${ext || '(none)'}' (expected ${MODEL_FILE_TYPES})`);
+  }
+  const text = readSource(path);
+  if (ext === '.kiln') return parseModel(text, path);
+  return { graph: ext === '.json' ? parseGraphJSON(text, path) : parseGraph(text, path) };
+}
+
+/** Reads a graph from any model file. */
+export function loadGraphFile(path: string): Graph {
+  return loadModelFile(path).graph;
 }

@@ -1,18 +1,23 @@
 // The `kiln` command line: a thin layer over the public API. Errors from Kiln are printed as one
 // line (with file:line:col where there is a source), never as a stack trace.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { KilnRuntimeError } from '../../runtime/tensor.js';
 import type { TensorLike } from '../../runtime/tensor.js';
 import { bindShapes, compile, expandComposites, grad, printGraph, OPS, KilnError } from '../index.js';
 import type { Tensor } from '../index.js';
-import { loadGraphFile } from './load.js';
+import { DiagnosticsError, checkModel, formatDiagnostic, formatModel } from '../frontend/dsl/index.js';
+import { loadGraphFile, readSource } from './load.js';
 import type { ProgressStream } from './progress.js';
 import { OPTIMIZERS, trainCommand } from './train.js';
 import type { TrainFlags } from './train.js';
 
 export { loadGraphFile };
+
+/** A command whose findings are printed ends with exit code 1 through this. */
+class CheckFailed extends Error {}
 
 /** Parses `B=128,T=16` (or repeated flags) into symbol bindings. */
 function parseShapes(specs: readonly string[]): Record<string, number> {
@@ -44,8 +49,8 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
 
   program
     .command('inspect')
-    .description('print a graph (IR JSON or IR text) as IR text')
-    .argument('<file>', 'a .json (IR JSON) or .kir (IR text) file')
+    .description('print a model (.kiln, IR JSON or IR text) as IR text')
+    .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=128 (repeatable)', collect, [])
     .option('--expand', 'expand composite ops into primitives')
     .option('--grad', 'append the backward graph: gradients of the loss with respect to every f32 parameter')
@@ -65,7 +70,7 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
   program
     .command('run')
     .description('run a graph on the reference backend and print its outputs')
-    .argument('<file>', 'a .json (IR JSON) or .kir (IR text) file')
+    .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .requiredOption('--inputs <file>', 'a JSON object of named inputs (nested number arrays)')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=4 (repeatable)', collect, [])
     .action(async (file: string, opts: { inputs: string; shapes: string[] }) => {
@@ -84,14 +89,14 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .command('train')
     .description('train a model on a dataset and report each epoch and the test set')
     .argument('<model>', 'a .json (IR JSON) or .kir (IR text) file with inputs x, y and a scalar output loss')
-    .requiredOption('--dataset <name>', 'mnist, or csv:PATH (numeric columns; the label column becomes y)')
+    .option('--dataset <name>', 'mnist, or csv:PATH (numeric columns; the label column becomes y); default: the train section')
     .option('--limit <n>', 'use n examples (mnist: a class-balanced subset; csv: the first n rows)')
     .option('--label <column>', 'csv: the label column, a header name or an index (default: the last column)')
     .option('--label-dtype <dtype>', "csv: i32 (class labels) or f32 (targets); default: the model's y dtype")
-    .option('--split <ratios>', 'train:validation:test ratios; 0 leaves a set out', '8:1:1')
-    .option('--epochs <n>', 'passes over the training set', '10')
-    .option('--batch <n>', 'examples per step', '32')
-    .option('--optimizer <name>', `${OPTIMIZERS.join(', ')} (momentum: sgd with momentum 0.9)`, 'adam')
+    .option('--split <ratios>', 'train:validation:test ratios; 0 leaves a set out (default: the train section, else 8:1:1)')
+    .option('--epochs <n>', 'passes over the training set (default: the train section, else 10)')
+    .option('--batch <n>', 'examples per step (default: the train section, else 32)')
+    .option('--optimizer <name>', `${OPTIMIZERS.join(', ')} (momentum: sgd with momentum 0.9); default: the train section, else adam`)
     .option('--lr <rate>', 'learning rate (default: 1e-3 for adam and adamw, 0.01 for sgd and momentum)')
     .option('--seed <n>', 'seeds the initial weights, the split, the subset and the shuffles')
     .option('--patience <n>', 'stop after n epochs without a better val_loss (loss without a validation set), keeping the best weights')
@@ -100,6 +105,57 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .option('--save <file>', 'write the trained weights and optimizer state as a checkpoint')
     .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
     .action((file: string, opts: TrainFlags) => trainCommand(file, opts, { out, progress }));
+
+  program
+    .command('check')
+    .description('report every error in model files (exit code 1 if there is any)')
+    .argument('<files...>', '.kiln, .json or .kir files')
+    .action((files: string[]) => {
+      let failed = false;
+      for (const file of files) {
+        if (extname(file) !== '.kiln') {
+          loadGraphFile(file); // IR files: parsed and verified, or a one-line error
+          continue;
+        }
+        const source = readSource(file);
+        const { diagnostics } = checkModel(source, file, { library: true });
+        for (const d of diagnostics) err(`${formatDiagnostic(d, source)}\n`);
+        failed ||= diagnostics.length > 0;
+      }
+      if (failed) throw new CheckFailed();
+    });
+
+  program
+    .command('fmt')
+    .description('print a .kiln file in canonical form (or rewrite it, or check it is)')
+    .argument('<files...>', '.kiln files')
+    .option('--write', 'rewrite the files in place')
+    .option('--check', 'only report files that are not formatted (exit code 1 if any)')
+    .action((files: string[], opts: { write?: boolean; check?: boolean }) => {
+      if (opts.write && opts.check) throw new KilnError('usage', 'fmt: --write and --check exclude each other');
+      let unformatted = false;
+      for (const file of files) {
+        if (extname(file) !== '.kiln') throw new KilnError('usage', `${file}: fmt formats .kiln files`);
+        const source = readSource(file);
+        const formatted = formatModel(source, file);
+        if (opts.check) {
+          if (formatted !== source) {
+            err(`${file}: not formatted\n`);
+            unformatted = true;
+          }
+        } else if (opts.write) {
+          if (formatted !== source) {
+            // Written beside and renamed over, so a failure never leaves half a file.
+            const temp = `${file}.${process.pid}.fmt.tmp`;
+            writeFileSync(temp, formatted);
+            renameSync(temp, file);
+          }
+        } else {
+          out(formatted);
+        }
+      }
+      if (unformatted) throw new CheckFailed();
+    });
 
   program
     .command('ops')
@@ -131,6 +187,11 @@ export async function main(
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof CheckFailed) return 1; // its findings are printed already
+    if (e instanceof DiagnosticsError) {
+      err(`${e.report()}\n`);
+      return 1;
+    }
     if (e instanceof KilnError || e instanceof KilnRuntimeError) {
       err(`kiln: ${e.message}\n`);
       return 1;

@@ -2,7 +2,7 @@
 // model's inputs, splits it, trains with fit() and reports epochs, the test set and a curve.
 
 import { existsSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { loadCSV } from '../data/csv.js';
 import type { Column, Dataset } from '../data/dataset.js';
 import { slice, split } from '../data/dataset.js';
@@ -17,7 +17,8 @@ import { adam, adamw, describeOptimizer, sgd } from '../train/optimizers.js';
 import type { Optimizer } from '../train/optimizers.js';
 import { STEP_INPUT, compileTraining } from '../train/trainer.js';
 import type { Scalars } from '../train/trainer.js';
-import { loadGraphFile } from './load.js';
+import { loadModelFile } from './load.js';
+import type { TrainConfig } from '../frontend/dsl/index.js';
 import { epochProgress } from './progress.js';
 import type { ProgressStream } from './progress.js';
 import { lineChartSVG } from './svg.js';
@@ -25,14 +26,14 @@ import type { Series } from './svg.js';
 
 /** The flags as commander hands them over: strings, checked here so errors name the flag. */
 export interface TrainFlags {
-  dataset: string;
+  dataset?: string;
   limit?: string;
   label?: string;
   labelDtype?: string;
-  split: string;
-  epochs: string;
-  batch: string;
-  optimizer: string;
+  split?: string;
+  epochs?: string;
+  batch?: string;
+  optimizer?: string;
   lr?: string;
   seed?: string;
   patience?: string;
@@ -239,38 +240,59 @@ export function trainingCurve(history: readonly EpochLog[], title: string): stri
 
 // ---- the command ----------------------------------------------------------------------------
 
+/** The optimizer from the flags, else the train section's (with --lr applied), else adam. */
+function chooseOptimizer(flags: TrainFlags, section: TrainConfig): Optimizer {
+  if (flags.optimizer !== undefined || !section.optimizer) return makeOptimizer(flags.optimizer ?? 'adam', flags.lr);
+  if (flags.lr === undefined) return section.optimizer;
+  return { ...section.optimizer, lr: numberFlag('--lr', flags.lr, (v) => v > 0, 'a positive number') };
+}
+
+/** The train section's split as train, validation and test ratios. */
+function sectionSplit(split: readonly number[]): [number, number, number] {
+  if (split.length !== 3 || split[0]! <= 0 || split.some((r) => !(r >= 0))) {
+    fail('usage', `train section: split must be three ratios such as [8, 1, 1] (train > 0, the others >= 0), got [${split.join(', ')}]`);
+  }
+  return [split[0]!, split[1]!, split[2]!];
+}
+
 export async function trainCommand(modelPath: string, flags: TrainFlags, io: TrainIO): Promise<void> {
-  // Every flag is checked before anything slow happens.
-  const epochs = integerFlag('--epochs', flags.epochs, 1);
-  const batchSize = integerFlag('--batch', flags.batch, 1);
-  const seed = flags.seed === undefined ? undefined : integerFlag('--seed', flags.seed, 0);
+  // A .kiln model's train section gives the defaults; flags override them.
+  const { graph: model, train: section = {} } = loadModelFile(modelPath);
+  // Every setting is checked before anything slow happens.
+  const epochs = flags.epochs !== undefined ? integerFlag('--epochs', flags.epochs, 1) : (section.epochs ?? 10);
+  const batchSize = flags.batch !== undefined ? integerFlag('--batch', flags.batch, 1) : (section.batch ?? 32);
+  const seed = flags.seed !== undefined ? integerFlag('--seed', flags.seed, 0) : section.seed;
   const limit = flags.limit === undefined ? undefined : integerFlag('--limit', flags.limit, 1);
-  const patience = flags.patience === undefined ? undefined : integerFlag('--patience', flags.patience, 1);
-  const l2 = flags.l2 === undefined ? 0 : numberFlag('--l2', flags.l2, (v) => v >= 0, 'a non-negative number');
-  const ratios = parseSplit(flags.split);
-  const optimizer = makeOptimizer(flags.optimizer, flags.lr);
+  const patience = flags.patience !== undefined ? integerFlag('--patience', flags.patience, 1) : section.patience;
+  const l2 = flags.l2 !== undefined ? numberFlag('--l2', flags.l2, (v) => v >= 0, 'a non-negative number') : (section.l2 ?? 0);
+  const l1 = section.l1 ?? 0;
+  const ratios = flags.split !== undefined ? parseSplit(flags.split) : section.split ? sectionSplit(section.split) : parseSplit('8:1:1');
+  const optimizer = chooseOptimizer(flags, section);
+  // A CSV named in the train section lies relative to the model file.
+  const fromSection = section.dataset?.startsWith('csv:') && !isAbsolute(section.dataset.slice(4)) ? `csv:${join(dirname(modelPath), section.dataset.slice(4))}` : section.dataset;
+  const datasetName = flags.dataset ?? fromSection;
+  if (datasetName === undefined) fail('usage', `train: no dataset; pass --dataset (mnist or csv:PATH) or set dataset in the model's train section`);
   if (flags.labelDtype !== undefined && flags.labelDtype !== 'i32' && flags.labelDtype !== 'f32') {
     fail('usage', `--label-dtype: expected i32 or f32, got '${flags.labelDtype}'`);
   }
   if (flags.curve !== undefined) checkWritable('--curve', flags.curve);
   if (flags.save !== undefined) checkWritable('--save', flags.save);
 
-  const model = loadGraphFile(modelPath);
   // CSV labels default to the dtype of the model's y, so a regression model needs no flag.
   const yType = model.inputs.find((i) => i.name === 'y')?.type.dtype;
-  const labelDtype = (flags.labelDtype as 'i32' | 'f32' | undefined) ?? (flags.dataset.startsWith('csv:') && (yType === 'f32' || yType === 'i32') ? yType : undefined);
-  const raw = loadDataset(flags.dataset, { limit, label: flags.label, labelDtype, seed: seed ?? 0 });
-  const data = fitColumns(model, raw, flags.dataset);
+  const labelDtype = (flags.labelDtype as 'i32' | 'f32' | undefined) ?? (datasetName.startsWith('csv:') && (yType === 'f32' || yType === 'i32') ? yType : undefined);
+  const raw = loadDataset(datasetName, { limit, label: flags.label, labelDtype, seed: seed ?? 0 });
+  const data = fitColumns(model, raw, datasetName);
   const { train, validation, test } = splitDataset(data, ratios, seed ?? 0);
 
   const trainer = await compileTraining(model, {
     optimizer,
     ...(seed !== undefined ? { seed } : {}),
-    ...(l2 > 0 ? { regularization: { l2 } } : {}),
+    ...(l1 > 0 || l2 > 0 ? { regularization: { l1, l2 } } : {}),
   });
   const out = io.out;
   out(
-    `train ${model.name} on ${flags.dataset}: ${train.size} train, ${validation?.size ?? 0} validation, ${test?.size ?? 0} test examples; ` +
+    `train ${model.name} on ${datasetName}: ${train.size} train, ${validation?.size ?? 0} validation, ${test?.size ?? 0} test examples; ` +
       `${describeOptimizer(optimizer)}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}\n`,
   );
 
@@ -315,7 +337,7 @@ export async function trainCommand(modelPath: string, flags: TrainFlags, io: Tra
 
   if (flags.curve !== undefined) {
     try {
-      writeFileSync(flags.curve, trainingCurve(history, `${model.name} on ${flags.dataset}`));
+      writeFileSync(flags.curve, trainingCurve(history, `${model.name} on ${datasetName}`));
     } catch (e) {
       fail('usage', `--curve: cannot write '${flags.curve}' (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }

@@ -227,8 +227,8 @@ describe('kiln train', () => {
     expect((await kiln([...base, '--optimizer', 'rmsprop'])).err).toBe("kiln: --optimizer: unknown optimizer 'rmsprop' (expected sgd, momentum, adam, adamw)\n");
     expect((await kiln([...base, '--curve', join(tmp, 'no-dir', 'c.svg')])).err).toContain("--curve: the folder of");
     const r2 = await kiln(['train', model]);
-    expect(r2.code).toBe(2);
-    expect(r2.err).toContain("required option '--dataset <name>' not specified");
+    expect(r2.code).toBe(1);
+    expect(r2.err).toBe("kiln: train: no dataset; pass --dataset (mnist or csv:PATH) or set dataset in the model's train section\n");
     expect(existsSync(join(tmp, 'no-dir'))).toBe(false);
   });
 });

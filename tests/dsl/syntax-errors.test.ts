@@ -59,6 +59,7 @@ const cases: [string, string, string[]][] = [
   ['a keyword as an output name', 'model m { output loss = x }', ["1:18: expected a name after 'output', got the keyword 'loss'"]],
   ['a keyword as a def parameter', 'def f(x, input) { return x }', ["1:10: expected a parameter name after ',', got the keyword 'input'"]],
   ['a number as an input name', 'model m { input 1: f32[2] }', ["1:17: expected a name after 'input', got '1'"]],
+  ['a string as a let name', 'model m { let "x" = 1 }', ["1:15: expected a name after 'let', got the string \"x\""]],
   // the grammar's own restrictions
   ['a chained comparison', 'model m { let x = a < b < c }', ["1:25: expected the end of the comparison, got '<' (comparisons do not chain)"]],
   ['a chain of equalities', 'model m { let x = a == b != c }', ["1:26: expected the end of the comparison, got '!=' (comparisons do not chain)"]],
@@ -91,6 +92,10 @@ describe('syntax errors: place and message', () => {
 
   it.each(cases)('%s', (_title, source, expected) => {
     expect(errors(source)).toEqual(expected);
+  });
+
+  it('leaves the file out of a place when the source has no name', () => {
+    expect(parseProgram('model { }').diagnostics.map((d) => d.span)).toEqual([{ line: 1, col: 7 }]);
   });
 });
 

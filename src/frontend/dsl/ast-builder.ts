@@ -117,7 +117,8 @@ export class AstBuilder {
       if (next !== '"' && next !== '\\') {
         const at = this.start(t);
         // Point at the backslash: body index i - 1, one column after the opening quote.
-        this.report(`expected '"' or '\\' after '\\' in a string, got '${next}'`, { ...at, col: at.col + i, offset: at.offset + i });
+        const place = { ...at, col: at.col + i, offset: at.offset + i };
+        this.report(`expected '"' or '\\' after '\\' in a string, got '${next}'`, place);
       }
       value += next;
     }
@@ -163,7 +164,8 @@ export class AstBuilder {
       lastEnd = a.positional.end;
     }
     const span = this.start(callee);
-    return { kind: 'call', callee: callee.image, calleeSpan: span, args: positional, kwargs: keywords, span, end: this.closeEnd(close, lastEnd) };
+    const end = this.closeEnd(close, lastEnd);
+    return { kind: 'call', callee: callee.image, calleeSpan: span, args: positional, kwargs: keywords, span, end };
   }
 
   /** `left op right`; without a right operand (recovery) the left one stands alone. */
@@ -230,7 +232,8 @@ export class AstBuilder {
 
   param(kw: IToken, name: IToken, type: TypeExpr | undefined, init: InitExpr | undefined): Stmt | undefined {
     if (!isReal(kw) || !isReal(name) || !type) return undefined;
-    const stmt: Stmt = { kind: 'param', name: name.image, nameSpan: this.start(name), type, span: this.start(kw), end: init?.end ?? type.end };
+    const end = init?.end ?? type.end;
+    const stmt: Stmt = { kind: 'param', name: name.image, nameSpan: this.start(name), type, span: this.start(kw), end };
     if (init) stmt.init = init;
     return stmt;
   }
@@ -242,7 +245,8 @@ export class AstBuilder {
 
   output(kw: IToken, name: IToken, value: Expr | undefined): Stmt | undefined {
     if (!isReal(kw) || !isReal(name)) return undefined;
-    const stmt: Stmt = { kind: 'output', name: name.image, nameSpan: this.start(name), span: this.start(kw), end: value?.end ?? this.end(name) };
+    const end = value?.end ?? this.end(name);
+    const stmt: Stmt = { kind: 'output', name: name.image, nameSpan: this.start(name), span: this.start(kw), end };
     if (value) stmt.value = value;
     return stmt;
   }
@@ -259,7 +263,13 @@ export class AstBuilder {
     return { kind: 'import', path: this.unescape(path), span: this.start(kw), end: this.end(path) };
   }
 
-  defDecl(kw: IToken, name: IToken, params: readonly IToken[], body: readonly (Stmt | undefined)[], close: IToken | undefined): DefDecl | undefined {
+  defDecl(
+    kw: IToken,
+    name: IToken,
+    params: readonly IToken[],
+    body: readonly (Stmt | undefined)[],
+    close: IToken | undefined,
+  ): DefDecl | undefined {
     if (!isReal(kw) || !isReal(name)) return undefined;
     const stmts = present(body);
     const last = stmts[stmts.length - 1]?.end ?? this.end(name);
@@ -274,11 +284,17 @@ export class AstBuilder {
     };
   }
 
-  modelDecl(kw: IToken, name: IToken, body: readonly (Stmt | undefined)[], close: IToken | undefined): ModelDecl | undefined {
+  modelDecl(
+    kw: IToken,
+    name: IToken,
+    body: readonly (Stmt | undefined)[],
+    close: IToken | undefined,
+  ): ModelDecl | undefined {
     if (!isReal(kw) || !isReal(name)) return undefined;
     const stmts = present(body);
     const last = stmts[stmts.length - 1]?.end ?? this.end(name);
-    return { kind: 'model', name: name.image, nameSpan: this.start(name), body: stmts, span: this.start(kw), end: this.closeEnd(close, last) };
+    const end = this.closeEnd(close, last);
+    return { kind: 'model', name: name.image, nameSpan: this.start(name), body: stmts, span: this.start(kw), end };
   }
 
   trainDecl(kw: IToken, settings: readonly (KeywordArg | undefined)[], close: IToken | undefined): TrainDecl | undefined {

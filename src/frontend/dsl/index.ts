@@ -21,6 +21,8 @@ export interface ModelOptions {
   readFile?: (path: string) => string;
   /** Which model of the file, when it holds several. */
   model?: string;
+  /** Accept a file of defs alone (checked, but with no graph). */
+  library?: boolean;
 }
 
 export interface CheckResult {
@@ -41,6 +43,7 @@ export function checkModel(source: string, file?: string, options: ModelOptions 
     readFile: options.readFile ?? readFromDisk,
     parse: parseProgram,
     ...(options.model !== undefined ? { model: options.model } : {}),
+    ...(options.library ? { library: true } : {}),
   });
 }
 

@@ -29,6 +29,8 @@ export interface LowerOptions {
   parse?: (source: string, file?: string) => { program: Program; diagnostics: Diagnostic[] };
   /** Which model to lower when the file holds several. */
   model?: string;
+  /** A file of defs alone is fine (a library, as `kiln check` sees it); its defs are still checked. */
+  library?: boolean;
 }
 
 export interface LowerResult {
@@ -231,7 +233,7 @@ class Lowering {
       if (!m) this.report(`no model named '${wanted}'${suggest(wanted, first.keys())} (${names ? `models: ${names}` : 'the file has none'})`, start);
       return m;
     }
-    if (models.length === 0) this.report(`no model in this file; declare one with model NAME { ... }`, start);
+    if (models.length === 0 && !this.options.library) this.report(`no model in this file; declare one with model NAME { ... }`, start);
     if (models.length > 1) this.report(`this file holds ${models.length} models (${names}); choose one with the model option`, models[1]!.nameSpan);
     return models.length === 1 ? models[0] : undefined;
   }
