@@ -1,5 +1,9 @@
 // Kiln's public API: build or load a graph, compile it for a backend, run it, train it.
 
+import { parseModel } from './frontend/dsl/index.js';
+import type { ModelOptions } from './frontend/dsl/index.js';
+import type { Graph } from './ir/graph.js';
+
 export { graph, init, Builder } from './frontend/builder.js';
 export { KilnError, formatSpan } from './ir/errors.js';
 export type { ErrorCode, SourceSpan } from './ir/errors.js';
@@ -42,11 +46,7 @@ export * from './data/index.js';
 export { checkModel, formatModel, parseModel, DiagnosticsError, formatDiagnostic } from './frontend/dsl/index.js';
 export type { CheckResult, Diagnostic, ModelOptions, TrainConfig } from './frontend/dsl/index.js';
 
-import { parseModel } from './frontend/dsl/index.js';
-import type { ModelOptions } from './frontend/dsl/index.js';
-import type { Graph as ModelGraph } from './ir/graph.js';
-
 /** The graph of a model written in the model language; throws a DiagnosticsError listing every problem. */
-export function parse(source: string, file?: string, options?: ModelOptions): ModelGraph {
+export function parse(source: string, file?: string, options?: ModelOptions): Graph {
   return parseModel(source, file, options).graph;
 }
