@@ -1,0 +1,115 @@
+// The kernel IR: what fusion produces and every executor consumes (the JavaScript interpreter in
+// runtime/, the Wasm and WGSL renderers later). A program is a list of buffers and a schedule of
+// kernels. A kernel is a parallel iteration space over its output (one point per output
+// element, row-major), optionally with reduction axes folded at each point; what it computes is
+// a scalar expression tree whose leaves load buffers at index expressions over the loop
+// variables. Movement ops (broadcast, transpose, slice, reshape, pad, concat) live only in those
+// index expressions: they never copy. Plain data throughout, so programs serialize as JSON.
+
+export type KernelDType = 'f32' | 'i32' | 'bool';
+
+// ---- index expressions ---------------------------------------------------------------------
+
+/**
+ * An integer expression over loop variables. Variables 0 .. rank-1 are the output axes of the
+ * kernel; rank .. rank+r-1 are its reduction axes. `div` is floor division and `mod` the
+ * non-negative remainder; both take positive constants.
+ */
+export type IndexExpr =
+  | { k: 'var'; axis: number }
+  | { k: 'const'; value: number }
+  | { k: 'add'; a: IndexExpr; b: IndexExpr }
+  | { k: 'mul'; a: IndexExpr; by: number }
+  | { k: 'div'; a: IndexExpr; by: number }
+  | { k: 'mod'; a: IndexExpr; by: number };
+
+// ---- value expressions ---------------------------------------------------------------------
+
+export type UnaryFn = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'step' | 'sin' | 'cos';
+export type BinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+/**
+ * A scalar computed at one point of the iteration space. Every node states its result dtype;
+ * the semantics of each function are those of the graph op of the same name (src/ir/ops), i32
+ * arithmetic wrapping like Wasm and WGSL.
+ */
+export type ValueExpr =
+  /** Element `index` (a flat row-major offset) of a buffer. */
+  | { k: 'load'; buffer: string; index: IndexExpr; dtype: KernelDType }
+  | { k: 'const'; value: number; dtype: KernelDType }
+  | { k: 'unary'; fn: UnaryFn; a: ValueExpr; dtype: KernelDType }
+  | { k: 'binary'; fn: BinaryFn; a: ValueExpr; b: ValueExpr; dtype: KernelDType }
+  | { k: 'where'; cond: ValueExpr; a: ValueExpr; b: ValueExpr; dtype: KernelDType }
+  | { k: 'cast'; a: ValueExpr; dtype: KernelDType }
+  /** The value of an index expression, as i32 (one_hot compares it with an index). */
+  | { k: 'index'; index: IndexExpr; dtype: 'i32' }
+  /**
+   * Element `counter` of a counter-based random stream (src/ir/random.ts): uniform in
+   * [a, b) or normal with mean a and standard deviation b; `key` (an i32 scalar) is mixed in.
+   */
+  | { k: 'random'; dist: 'uniform' | 'normal'; seed: number; key?: ValueExpr; counter: IndexExpr; a: number; b: number; dtype: 'f32' }
+  /** Inside a kernel's outputs: the reduction's result at this point. */
+  | { k: 'acc'; dtype: KernelDType };
+
+// ---- kernels and programs ------------------------------------------------------------------
+
+export interface Reduction {
+  /** How values fold: sum; max (nan propagates); argmax (first index of the largest, i32). */
+  op: 'sum' | 'max' | 'argmax';
+  /** Sizes of the reduction axes (loop variables rank .. rank+r-1). */
+  shape: number[];
+  /** The value folded at each (point, reduction index). */
+  value: ValueExpr;
+}
+
+export interface KernelStore {
+  buffer: string;
+  /** Stored at the point's row-major offset in `buffer` (whose shape is the kernel's). */
+  value: ValueExpr;
+}
+
+export interface Kernel {
+  name: string;
+  /** Renderer hint: 'matmul' when the reduction is a sum of products of two loads. */
+  pattern: 'elementwise' | 'reduce' | 'matmul';
+  /** The parallel iteration space: the output shape. */
+  shape: number[];
+  reduce?: Reduction;
+  /** One or more stores over the same space (sibling outputs fused into one kernel). */
+  stores: KernelStore[];
+  /** Target-specific tiling parameters (e.g. { m: 4, n: 8 }); executors may ignore them. */
+  tile?: Record<string, number>;
+}
+
+export type BufferRole = 'input' | 'param' | 'output' | 'temp' | 'const';
+
+export interface BufferSpec {
+  name: string;
+  dtype: KernelDType;
+  shape: number[];
+  role: BufferRole;
+  /** For 'temp' buffers: the byte offset in the arena the memory planner chose. */
+  offset?: number;
+  /** For 'const' buffers: the values, row-major. */
+  data?: number[];
+}
+
+/** How a parameter gets its first value: an initializer of src/ir/init.ts by name. */
+export interface ParamInit {
+  fn: string;
+  args: Record<string, number | string | boolean>;
+}
+
+export interface KernelProgram {
+  name: string;
+  buffers: BufferSpec[];
+  /** Kernels in execution order; each reads only buffers written before it or given. */
+  kernels: Kernel[];
+  inputs: { name: string; buffer: string }[];
+  outputs: { name: string; buffer: string }[];
+  params: { name: string; buffer: string; init: ParamInit }[];
+  /** After a run, parameter `param` takes the contents of `buffer`. */
+  updates: { param: string; buffer: string }[];
+  /** Bytes of the arena that holds every 'temp' buffer (4 bytes per element, any dtype). */
+  arenaBytes: number;
+}
