@@ -9,6 +9,9 @@ import type { TensorLike } from '../../runtime/tensor.js';
 import { bindShapes, compile, expandComposites, grad, printGraph, OPS, KilnError } from '../index.js';
 import type { Tensor } from '../index.js';
 import { DiagnosticsError, checkModel, formatDiagnostic, formatModel } from '../frontend/dsl/index.js';
+import { graphSymbols } from '../ir/bind.js';
+import type { Graph } from '../ir/graph.js';
+import { PASS_NAMES, passStats, passesUntil, runPipeline } from '../passes/pipeline.js';
 import { loadGraphFile, readSource } from './load.js';
 import type { ProgressStream } from './progress.js';
 import { OPTIMIZERS, trainCommand } from './train.js';
@@ -40,6 +43,40 @@ function formatTensor(t: Tensor): string {
   return `${t.dtype}[${t.shape.join(', ')}] [${shown}]`;
 }
 
+interface InspectFlags {
+  shapes: string[];
+  expand?: boolean;
+  grad?: boolean;
+  loss: string;
+  after?: string;
+  stats?: boolean;
+}
+
+/**
+ * `inspect --after PASS` and `--stats`: the IR after a pass, or a table of node counts per pass.
+ * Shapes are bound before the passes run (by --shapes), so specialize has nothing left to bind;
+ * a graph that still has symbols cannot go through it.
+ */
+function inspectPasses(g: Graph, after: string | undefined, stats: boolean): string {
+  const passes = passesUntil(after);
+  const symbols = graphSymbols(g);
+  if (symbols.size > 0 && passes.some((p) => p.name === 'specialize')) {
+    const [symbol, where] = [...symbols][0]!;
+    const list = [...symbols.keys()].map((s) => `${s}=<size>`).join(',');
+    throw new KilnError('usage', `the specialize pass needs a size for every symbolic dim: '${symbol}' (first in ${where}) is unbound; give --shapes ${list}`);
+  }
+  if (!stats) return printGraph(runPipeline(g, after === undefined ? {} : { until: after }));
+  const rows = passStats(g, after === undefined ? {} : { until: after });
+  const width = Math.max(...rows.map((r) => r.pass.length), 'pass'.length);
+  const lines = [`${'pass'.padEnd(width)}  ${'nodes'.padStart(6)}  ${'change'.padStart(6)}`];
+  rows.forEach((r, i) => {
+    const delta = i === 0 ? '' : r.nodes - rows[i - 1]!.nodes;
+    const change = delta === '' ? '' : delta > 0 ? `+${delta}` : String(delta);
+    lines.push(`${r.pass.padEnd(width)}  ${String(r.nodes).padStart(6)}  ${change.padStart(6)}`.trimEnd());
+  });
+  return lines.join('\n') + '\n';
+}
+
 function buildProgram(out: (s: string) => void, err: (s: string) => void, progress: ProgressStream): Command {
   const program = new Command('kiln')
     .description('Kiln: a dataflow-graph compiler and runtime for neural networks')
@@ -55,7 +92,9 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .option('--expand', 'expand composite ops into primitives')
     .option('--grad', 'append the backward graph: gradients of the loss with respect to every f32 parameter')
     .option('--loss <name>', 'the scalar output --grad differentiates', 'loss')
-    .action((file: string, opts: { shapes: string[]; expand?: boolean; grad?: boolean; loss: string }, cmd: Command) => {
+    .option('--after <pass>', `run the optimization passes up to this one and print the IR it leaves (${PASS_NAMES.join(', ')})`)
+    .option('--stats', 'print the node count after each optimization pass instead of the IR')
+    .action((file: string, opts: InspectFlags, cmd: Command) => {
       if (cmd.getOptionValueSource('loss') === 'cli' && !opts.grad) throw new KilnError('usage', '--loss applies only with --grad');
       let g = loadGraphFile(file);
       if (opts.shapes.length) g = bindShapes(g, parseShapes(opts.shapes));
@@ -64,7 +103,8 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
         g = grad(g, { loss: opts.loss });
       }
       if (opts.expand) g = expandComposites(g);
-      out(printGraph(g));
+      if (opts.after !== undefined || opts.stats) out(inspectPasses(g, opts.after, opts.stats ?? false));
+      else out(printGraph(g));
     });
 
   program
