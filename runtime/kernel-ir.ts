@@ -21,7 +21,9 @@ export type IndexExpr =
   | { k: 'add'; a: IndexExpr; b: IndexExpr }
   | { k: 'mul'; a: IndexExpr; by: number }
   | { k: 'div'; a: IndexExpr; by: number }
-  | { k: 'mod'; a: IndexExpr; by: number };
+  | { k: 'mod'; a: IndexExpr; by: number }
+  /** An index read from data: the value of an i32 expression (gather's loaded indices). */
+  | { k: 'value'; v: ValueExpr };
 
 // ---- value expressions ---------------------------------------------------------------------
 

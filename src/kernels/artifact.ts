@@ -1,0 +1,130 @@
+// Writing artifacts (the compiler's side of runtime/artifact.ts): a kernel program and its weights become manifest.json and weights.bin in a directory, written atomically.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  ARTIFACT_FORMAT,
+  ARTIFACT_VERSION,
+  MANIFEST_FILE,
+  WEIGHTS_FILE,
+  artifactHash,
+  encodeNumbers,
+  fsReason,
+  parseProgram,
+  weightsLayout,
+  writeWeight,
+  type ArtifactManifest,
+  type ArtifactTarget,
+} from '../../runtime/artifact.js';
+import type { KernelProgram } from '../../runtime/kernel-ir.js';
+import { KilnRuntimeError, toTensor, type Tensor } from '../../runtime/tensor.js';
+
+export interface ArtifactOptions {
+  target: ArtifactTarget;
+  /** Parameter values to store (trained weights); parameters left out start from their initializers. */
+  weights?: Readonly<Record<string, Tensor>>;
+}
+
+function fail(source: string, message: string): never {
+  throw new KilnRuntimeError('artifact', `${source}: ${message}`);
+}
+
+/**
+ * The manifest and weights bytes of an artifact, in memory (for runtime/artifact.ts's
+ * artifactFromObject, or to write). The program is validated first, and every weight must be a
+ * parameter of it with the same dtype and shape.
+ */
+export function encodeArtifact(program: KernelProgram, options: ArtifactOptions, source = 'artifact'): { manifest: ArtifactManifest; weights: Uint8Array | undefined } {
+  if (options.target !== 'js') fail(source, `unknown target '${String(options.target)}' (available: js)`);
+  const p = parseProgram(program, `${source}: program`);
+  const names = Object.keys(options.weights ?? {}).sort(); // sorted: the bytes depend only on the contents
+  const tensors = names.map((name) => {
+    const param = p.params.find((x) => x.name === name);
+    if (!param) fail(source, `weight '${name}' is not a parameter of program '${p.name}' (its parameters: ${p.params.map((x) => x.name).join(', ') || 'none'})`);
+    const b = p.buffers.find((x) => x.name === param.buffer)!;
+    const t = toTensor(options.weights![name]!, { name, dtype: b.dtype, shape: b.shape }, `${source}: weight '${name}'`, true);
+    return { name, dtype: b.dtype, shape: b.shape, data: t.data };
+  });
+  let table: ArtifactManifest['weights'] = null;
+  let bytes: Uint8Array | undefined;
+  if (tensors.length > 0) {
+    const { entries, byteLength } = weightsLayout(tensors);
+    bytes = new Uint8Array(byteLength);
+    entries.forEach((e, i) => writeWeight(bytes!, e, tensors[i]!.data));
+    table = { file: WEIGHTS_FILE, tensors: entries };
+  }
+  const unsigned = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, target: options.target, program: encodeNumbers(p), weights: table } as const;
+  return { manifest: { ...unsigned, hash: artifactHash(unsigned, bytes) }, weights: bytes };
+}
+
+async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
+  const file = await open(path, 'wx');
+  try {
+    await file.writeFile(data);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** The files in `dir`, or undefined when there is no such directory yet. */
+async function entriesOf(dir: string): Promise<string[] | undefined> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return fail(dir, `cannot write the artifact (${fsReason(e)})`);
+  }
+}
+
+/**
+ * Writes an artifact into directory `dir` atomically: the files are written and fsynced in a
+ * temporary directory beside it, which is then renamed into place. An existing artifact there is
+ * replaced; a directory holding anything else is refused. On failure nothing is left behind and
+ * an existing artifact stays as it was.
+ */
+export async function writeArtifact(dir: string, program: KernelProgram, options: ArtifactOptions): Promise<ArtifactManifest> {
+  const { manifest, weights } = encodeArtifact(program, options, dir); // fails before any file is touched
+  const target = resolve(dir);
+  const parent = dirname(target);
+  const existing = await entriesOf(target);
+  const foreign = existing?.filter((f) => f !== MANIFEST_FILE && f !== WEIGHTS_FILE);
+  if (foreign && foreign.length > 0) fail(dir, `refusing to replace a directory that holds more than an artifact (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''})`);
+  const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  const temp = join(parent, `.${basename(target)}.${tag}.tmp`);
+  const old = join(parent, `.${basename(target)}.${tag}.old`);
+  let moved = false;
+  try {
+    await mkdir(parent, { recursive: true });
+    await mkdir(temp);
+    await writeSynced(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest)}\n`);
+    if (weights) await writeSynced(join(temp, WEIGHTS_FILE), weights);
+    if (existing) {
+      await rename(target, old);
+      moved = true;
+    }
+    await rename(temp, target);
+  } catch (e) {
+    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
+    if (moved) await rename(old, target).catch(() => undefined);
+    fail(dir, `cannot write the artifact (${fsReason(e)})`);
+  }
+  if (moved) await rm(old, { recursive: true, force: true });
+  await syncDirectory(parent);
+  return manifest;
+}
+
+/** Makes the renames durable where the platform can fsync a directory. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some platforms cannot open or fsync a directory; the files themselves are synced.
+  }
+}
