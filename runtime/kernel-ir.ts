@@ -66,7 +66,7 @@ export interface Reduction {
 
 export interface KernelStore {
   buffer: string;
-  /** Stored at the point's row-major offset in `buffer` (whose shape is the kernel's). */
+  /** Stored at the point's row-major offset in `buffer` (as many elements as the kernel's space; its shape may be a reshape of it). */
   value: ValueExpr;
 }
 

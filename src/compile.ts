@@ -2,7 +2,12 @@
 
 import { ReferenceExecutable } from './backends/reference/index.js';
 import type { ReferenceOptions } from './backends/reference/index.js';
+import { KernelExecutable } from '../runtime/executable.js';
+import type { KernelProgram } from '../runtime/kernel-ir.js';
 import { fail } from './ir/errors.js';
+import { lowerToKernels } from './kernels/lower.js';
+import { planMemory } from './kernels/memory.js';
+import { runPipeline } from './passes/pipeline.js';
 import { decompose } from './passes/decompose.js';
 import { specialize } from './passes/specialize.js';
 import { setTrainingMode } from './passes/training-mode.js';
@@ -12,7 +17,7 @@ import { verify } from './ir/verify.js';
 import type { Tensor } from './ir/types.js';
 import type { IOSpec, TensorLike } from '../runtime/tensor.js';
 
-export const BACKENDS = ['reference'] as const;
+export const BACKENDS = ['reference', 'js'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
@@ -37,6 +42,15 @@ export interface Executable {
   setParams(values: Readonly<Record<string, TensorLike>>): void;
 }
 
+function modeOf(g: Graph, options: CompileOptions): Graph {
+  return options.training === undefined ? g : setTrainingMode(g, options.training);
+}
+
+/** The kernel program of a graph: the pass pipeline, fusion, memory planning. */
+export function kernelProgram(g: Graph, shapes: Readonly<Record<string, number>>): KernelProgram {
+  return planMemory(lowerToKernels(runPipeline(g, { shapes })));
+}
+
 /** Compiles a graph for a backend; symbolic dims are bound by `shapes`. */
 export async function compile(g: Graph, options: CompileOptions = {}): Promise<Executable> {
   const backend = options.backend ?? 'reference';
@@ -44,7 +58,14 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
   switch (backend) {
     case 'reference':
       // The oracle runs the graph as written, composites spelled out, nothing optimized.
-      return new ReferenceExecutable(decompose(specialize(options.training === undefined ? g : setTrainingMode(g, options.training), options)), options);
+      return new ReferenceExecutable(decompose(specialize(modeOf(g, options), options)), options);
+    case 'js': {
+      // The compiler's path: optimize, fuse into kernels, plan memory; the runtime's kernel
+      // interpreter executes the schedule.
+      if (options.precision === 'f64') fail('usage', "backend 'js' computes in f32; precision 'f64' is the reference backend's");
+      const program = kernelProgram(modeOf(g, options), options.shapes ?? {});
+      return new KernelExecutable({ program }, options.paramStore ? { paramStore: options.paramStore } : {});
+    }
     default:
       return fail('usage', `unknown backend '${String(backend)}' (available: ${BACKENDS.join(', ')})`);
   }

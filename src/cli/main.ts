@@ -12,6 +12,9 @@ import { DiagnosticsError, checkModel, formatDiagnostic, formatModel } from '../
 import { graphSymbols } from '../ir/bind.js';
 import type { Graph } from '../ir/graph.js';
 import { PASS_NAMES, passStats, passesUntil, runPipeline } from '../passes/pipeline.js';
+import { loadCheckpoint } from '../../runtime/checkpoint.js';
+import { kernelProgram } from '../compile.js';
+import { writeArtifact } from '../kernels/artifact.js';
 import { loadGraphFile, readSource } from './load.js';
 import type { ProgressStream } from './progress.js';
 import { OPTIMIZERS, trainCommand } from './train.js';
@@ -145,6 +148,31 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .option('--save <file>', 'write the trained weights and optimizer state as a checkpoint')
     .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
     .action((file: string, opts: TrainFlags) => trainCommand(file, opts, { out, progress }));
+
+  program
+    .command('compile')
+    .description('compile a model ahead of time into an artifact that runtime/ loads and runs')
+    .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
+    .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.bin)')
+    .option('--target <target>', 'the code to generate: js (the kernel interpreter)', 'js')
+    .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
+    .option('--weights <checkpoint>', 'start from the trained weights of a checkpoint (kiln train --save)')
+    .action(async (file: string, opts: { out: string; target: string; shapes: string[]; weights?: string }) => {
+      if (opts.target !== 'js') throw new KilnError('usage', `--target: unknown target '${opts.target}' (available: js)`);
+      const g = loadGraphFile(file);
+      const program = kernelProgram(g, parseShapes(opts.shapes));
+      let weights: Record<string, Tensor> | undefined;
+      if (opts.weights !== undefined) {
+        const { params } = await loadCheckpoint(opts.weights);
+        // A training checkpoint also holds optimizer state; the model's parameters are what ship.
+        const names = new Set(program.params.map((p) => p.name));
+        const missing = [...names].filter((n) => !(n in params));
+        if (missing.length) throw new KilnError('usage', `--weights: ${opts.weights} has no value for ${missing.join(', ')}`);
+        weights = Object.fromEntries(Object.entries(params).filter(([n]) => names.has(n)));
+      }
+      await writeArtifact(opts.out, program, { target: 'js', ...(weights ? { weights } : {}) });
+      out(`wrote ${opts.out}: ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters\n`);
+    });
 
   program
     .command('check')

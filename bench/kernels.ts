@@ -1,0 +1,39 @@
+// Kernels per training step and per inference of the MNIST MLP (784-256-256-10, B = 128); run `node dist/bench/kernels.js` after a build.
+
+import { mnistMlpGraph } from '../examples/mnist-mlp.js';
+import type { Graph } from '../src/ir/graph.js';
+import { lowerToKernels } from '../src/kernels/lower.js';
+import { dce } from '../src/passes/dce.js';
+import { decompose } from '../src/passes/decompose.js';
+import { runPipeline } from '../src/passes/pipeline.js';
+import { specialize } from '../src/passes/specialize.js';
+import { adam } from '../src/train/optimizers.js';
+import { Trainer } from '../src/train/trainer.js';
+
+const shapes = { B: 128 };
+const model = mnistMlpGraph();
+const programs: [string, Graph][] = [
+  ['training step (forward, backward, Adam)', new Trainer(model, { optimizer: adam({ lr: 1e-3 }) }).trainGraph],
+  ['inference (logits, loss, accuracy)', model],
+  ['inference (logits only)', { ...model, outputs: model.outputs.filter((o) => o.name === 'logits') }],
+];
+const prepare: [string, (g: Graph) => Graph][] = [
+  ['decompose, specialize, dce', (g) => dce(decompose(specialize(g, { shapes })))],
+  ['full pipeline', (g) => runPipeline(g, { shapes })],
+];
+
+console.log('MNIST MLP 784-256-256-10, B = 128: kernels per run (temp buffers)\n');
+const rows: string[][] = [['program', 'graph passes', 'primitives', 'fused', 'unfused', 'lowering']];
+for (const [what, g] of programs) {
+  for (const [passes, run] of prepare) {
+    const primitives = run(g);
+    const started = performance.now();
+    const fused = lowerToKernels(primitives);
+    const ms = performance.now() - started;
+    const unfused = lowerToKernels(primitives, { fuse: false });
+    const temps = (p: typeof fused) => p.buffers.filter((b) => b.role === 'temp').length;
+    rows.push([what, passes, String(primitives.nodes.length), `${fused.kernels.length} (${temps(fused)})`, `${unfused.kernels.length} (${temps(unfused)})`, `${ms.toFixed(1)} ms`]);
+  }
+}
+const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));

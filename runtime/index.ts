@@ -1,0 +1,11 @@
+// The runtime's public face: load an Artifact (written by `kiln compile`) and run it. Nothing
+// here imports the compiler, so an application ships only this folder.
+
+export { KernelExecutable, loadExecutable } from './executable.js';
+export type { KernelExecutableOptions } from './executable.js';
+export { ARTIFACT_VERSION, artifactFromObject, loadArtifact, parseProgram } from './artifact.js';
+export type { Artifact, ArtifactManifest } from './artifact.js';
+export { KilnRuntimeError } from './tensor.js';
+export type { IOSpec, Tensor, TensorLike } from './tensor.js';
+export { decodeCheckpoint, loadCheckpoint } from './checkpoint.js';
+export type { KernelProgram } from './kernel-ir.js';

@@ -1,0 +1,159 @@
+// The compiled path end to end: passes, fusion, memory planning and the runtime's kernel
+// interpreter ('js' backend) against the reference interpreter — example models, random graphs,
+// training steps — plus the schedule's figures and ahead-of-time artifacts run by a process
+// that loads only runtime/.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { linearRegressionGraph } from '../../examples/linear-regression.js';
+import { logisticRegressionGraph } from '../../examples/logistic-regression.js';
+import { mnistMlpGraph } from '../../examples/mnist-mlp.js';
+import { perceptronGraph } from '../../examples/perceptron.js';
+import { sinGraph } from '../../examples/sin.js';
+import { xorMlpGraph } from '../../examples/xor-train.js';
+import { main } from '../../src/cli/main.js';
+import { compile, kernelProgram } from '../../src/compile.js';
+import type { BackendName } from '../../src/compile.js';
+import type { Graph } from '../../src/ir/graph.js';
+import { uniform01 } from '../../src/ir/random.js';
+import { isConcrete, numel } from '../../src/ir/types.js';
+import type { Tensor } from '../../src/ir/types.js';
+import { liveLowerBound, totalTempBytes } from '../../src/kernels/memory.js';
+import { decompose } from '../../src/passes/decompose.js';
+import { dce } from '../../src/passes/dce.js';
+import { specialize } from '../../src/passes/specialize.js';
+import { adam } from '../../src/train/optimizers.js';
+import { compileTraining } from '../../src/train/trainer.js';
+import { closeEnough } from '../conformance/tolerance.js';
+import { randomGraph, randomInputs } from '../support/random-graphs.js';
+
+function expectClose(what: string, got: Tensor, want: Tensor): void {
+  expect(got.shape, what).toEqual(want.shape);
+  expect(got.dtype, what).toBe(want.dtype);
+  for (let i = 0; i < want.data.length; i++) {
+    const ok = want.dtype === 'f32' ? closeEnough(Number(got.data[i]), Number(want.data[i])) : got.data[i] === want.data[i];
+    if (!ok) expect.fail(`${what}[${i}] is ${got.data[i]}, expected ${want.data[i]}`);
+  }
+}
+
+/** Seeded inputs for a graph at concrete shapes: f32 in [-1, 1), i32 labels in [0, 10). */
+function inputsFor(g: Graph, shapes: Record<string, number>, seed: number): Record<string, Float32Array | Int32Array> {
+  const bound = specialize(g, { shapes });
+  return Object.fromEntries(
+    bound.inputs.map((i, k) => {
+      const n = isConcrete(i.type.shape) ? numel(i.type.shape) : 0;
+      const u = Array.from({ length: n }, (_, j) => uniform01(seed + k, j));
+      return [i.name, i.type.dtype === 'i32' ? Int32Array.from(u, (v) => Math.floor(v * 10)) : Float32Array.from(u, (v) => 2 * v - 1)];
+    }),
+  );
+}
+
+const EXAMPLES: [string, () => Graph][] = [
+  ['perceptron', perceptronGraph],
+  ['logistic regression', logisticRegressionGraph],
+  ['linear regression', linearRegressionGraph],
+  ['xor', () => xorMlpGraph()],
+  ['sin', () => sinGraph()],
+  ['mnist mlp', () => mnistMlpGraph([64, 32])],
+];
+
+describe("backend 'js' against the reference", () => {
+  test.each(EXAMPLES)('%s: inference outputs agree', async (_name, build) => {
+    const g = build();
+    const shapes = { B: 5 };
+    const [ref, js] = await Promise.all([compile(g, { shapes }), compile(g, { shapes, backend: 'js' })]);
+    js.setParams(ref.params()); // the same weights on both sides
+    const inputs = inputsFor(g, shapes, 3);
+    const [want, got] = await Promise.all([ref.run(inputs), js.run(inputs)]);
+    for (const [name, t] of Object.entries(want)) expectClose(name, got[name]!, t);
+  });
+
+  test('200 random graphs agree', async () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const g = randomGraph(seed);
+      const inputs = randomInputs(g, seed);
+      const [ref, js] = await Promise.all([compile(g), compile(g, { backend: 'js' })]);
+      js.setParams(ref.params());
+      const [want, got] = await Promise.all([ref.run(inputs), js.run(inputs)]);
+      for (const [name, t] of Object.entries(want)) expectClose(`graph ${seed}: ${name}`, got[name]!, t);
+    }
+  }, 60_000);
+
+  test.each([['mnist mlp', () => mnistMlpGraph([32, 16])], ['sin', () => sinGraph(16)]] as const)(
+    '%s: three Adam training steps give the same losses and weights',
+    async (_name, build) => {
+      const g = build();
+      const run = async (backend: BackendName) => {
+        const trainer = await compileTraining(g, { backend, optimizer: adam({ lr: 0.01 }), seed: 4 });
+        const batch = inputsFor(g, { B: 8 }, 11);
+        const losses: number[] = [];
+        for (let s = 0; s < 3; s++) losses.push((await trainer.step(batch)).loss!);
+        return { losses, state: trainer.state() };
+      };
+      const [want, got] = await Promise.all([run('reference'), run('js')]);
+      want.losses.forEach((l, i) => expect(closeEnough(got.losses[i]!, l), `loss ${i}: ${got.losses[i]} vs ${l}`).toBe(true));
+      for (const [name, t] of Object.entries(want.state)) expectClose(name, got.state[name]!, t);
+    },
+  );
+});
+
+describe('the schedule of the mnist MLP training step (784-256-256-10, softmax cross-entropy, Adam, B=128)', () => {
+  const step = compileTraining(mnistMlpGraph(), { optimizer: adam({ lr: 1e-3 }) }).then((t) => kernelProgram(t.trainGraph, { B: 128 }));
+
+  test('forward, backward and update take at most 20 kernels', async () => {
+    const p = await step;
+    expect(p.kernels.length).toBeLessThanOrEqual(20);
+    // Unfused, the same step is one kernel per primitive: fusion is what brings it down.
+    const trainGraph = (await compileTraining(mnistMlpGraph(), { optimizer: adam({ lr: 1e-3 }) })).trainGraph;
+    const primitives = dce(decompose(specialize(trainGraph, { shapes: { B: 128 } })));
+    expect(primitives.nodes.length).toBeGreaterThan(150);
+  });
+
+  test('the arena is within 1.1x of the liveness lower bound', async () => {
+    const p = await step;
+    const bound = liveLowerBound(p);
+    expect(p.arenaBytes).toBeLessThanOrEqual(Math.ceil(1.1 * bound));
+    expect(p.arenaBytes).toBeLessThan(totalTempBytes(p));
+  });
+});
+
+describe('ahead of time: kiln compile, then a process that loads only runtime/', () => {
+  test('runtime/ imports nothing from src/', () => {
+    for (const file of readdirSync('runtime').filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join('runtime', file), 'utf8');
+      expect(text, file).not.toMatch(/from '\.\.\/src\//);
+    }
+  });
+
+  test.runIf(existsSync('dist/runtime/index.js'))('the artifact gives the outputs of JIT compile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiln-aot-'));
+    const out = join(dir, 'xor-artifact');
+    const r = await main(['compile', 'examples/xor.kiln', '--shapes', 'B=4', '-o', out], () => {}, (s) => expect.fail(s));
+    expect(r).toBe(0);
+    const inputs = { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[0], [1], [1], [0]] };
+    writeFileSync(join(dir, 'inputs.json'), JSON.stringify(inputs));
+    // A fresh process with the runtime alone: no compiler module is loaded.
+    const script = join(dir, 'run.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { loadExecutable } from ${JSON.stringify(join(process.cwd(), 'dist/runtime/index.js'))};`,
+        `import { readFileSync } from 'node:fs';`,
+        `const exe = await loadExecutable(${JSON.stringify(out)});`,
+        `const outputs = await exe.run(JSON.parse(readFileSync(${JSON.stringify(join(dir, 'inputs.json'))}, 'utf8')));`,
+        `console.log(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, Array.from(t.data)]))));`,
+      ].join('\n'),
+    );
+    const printed = JSON.parse(execFileSync(process.execPath, [script], { encoding: 'utf8' })) as Record<string, number[]>;
+    const { parseModel } = await import('../../src/frontend/dsl/index.js');
+    const jit = await compile(parseModel(readFileSync('examples/xor.kiln', 'utf8'), 'examples/xor.kiln').graph, { shapes: { B: 4 }, backend: 'js' });
+    const want = await jit.run(inputs);
+    for (const [name, t] of Object.entries(want)) {
+      expect(printed[name]!.length, name).toBe(t.data.length);
+      printed[name]!.forEach((v, i) => expect(closeEnough(v, Number(t.data[i])), `${name}[${i}]`).toBe(true));
+    }
+  });
+});
