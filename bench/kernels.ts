@@ -3,6 +3,7 @@
 import { mnistMlpGraph } from '../examples/mnist-mlp.js';
 import type { Graph } from '../src/ir/graph.js';
 import { lowerToKernels } from '../src/kernels/lower.js';
+import { liveLowerBound, planMemory, totalTempBytes } from '../src/kernels/memory.js';
 import { dce } from '../src/passes/dce.js';
 import { decompose } from '../src/passes/decompose.js';
 import { runPipeline } from '../src/passes/pipeline.js';
@@ -37,3 +38,17 @@ for (const [what, g] of programs) {
 }
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
+
+// Memory: the planned arena against the liveness lower bound (the most bytes of temps live at
+// once in this schedule) and against giving every temp its own place.
+console.log('\nArena after memory planning (full pipeline, fused):\n');
+const memRows: string[][] = [['program', 'arena bytes', 'lower bound', 'arena / bound', 'all temps', 'arena / all']];
+for (const [what, g] of programs) {
+  const p = planMemory(lowerToKernels(runPipeline(g, { shapes })));
+  const bound = liveLowerBound(p);
+  const total = totalTempBytes(p);
+  const ratio = (a: number, b: number) => (b === 0 ? '-' : (a / b).toFixed(3));
+  memRows.push([what, String(p.arenaBytes), String(bound), ratio(p.arenaBytes, bound), String(total), ratio(p.arenaBytes, total)]);
+}
+const memWidths = memRows[0]!.map((_, c) => Math.max(...memRows.map((r) => r[c]!.length)));
+for (const r of memRows) console.log(r.map((cell, c) => cell.padEnd(memWidths[c]!)).join('  '));

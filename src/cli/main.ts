@@ -13,11 +13,14 @@ import { graphSymbols } from '../ir/bind.js';
 import type { Graph } from '../ir/graph.js';
 import { PASS_NAMES, passStats, passesUntil, runPipeline } from '../passes/pipeline.js';
 import { loadCheckpoint } from '../../runtime/checkpoint.js';
-import { kernelProgram } from '../compile.js';
+import { BACKENDS, kernelProgram } from '../compile.js';
 import { writeArtifact } from '../kernels/artifact.js';
+import { lowerToKernels } from '../kernels/lower.js';
+import { liveLowerBound, planMemory, totalTempBytes } from '../kernels/memory.js';
+import { printKernels } from '../kernels/print.js';
 import { loadGraphFile, readSource } from './load.js';
 import type { ProgressStream } from './progress.js';
-import { OPTIMIZERS, trainCommand } from './train.js';
+import { OPTIMIZERS, backendFlag, trainCommand } from './train.js';
 import type { TrainFlags } from './train.js';
 
 export { loadGraphFile };
@@ -61,12 +64,22 @@ interface InspectFlags {
  * a graph that still has symbols cannot go through it.
  */
 function inspectPasses(g: Graph, after: string | undefined, stats: boolean): string {
+  // After the graph passes come the kernel stages: fusion, then memory planning.
+  const kernelStage = after === 'fusion' || after === 'memory' ? after : undefined;
+  if (kernelStage) after = undefined;
   const passes = passesUntil(after);
   const symbols = graphSymbols(g);
   if (symbols.size > 0 && passes.some((p) => p.name === 'specialize')) {
     const [symbol, where] = [...symbols][0]!;
     const list = [...symbols.keys()].map((s) => `${s}=<size>`).join(',');
     throw new KilnError('usage', `the specialize pass needs a size for every symbolic dim: '${symbol}' (first in ${where}) is unbound; give --shapes ${list}`);
+  }
+  if (kernelStage) {
+    if (stats) throw new KilnError('usage', `--stats counts graph nodes; --after ${kernelStage} prints kernels`);
+    const kernels = lowerToKernels(runPipeline(g));
+    const program = kernelStage === 'memory' ? planMemory(kernels) : kernels;
+    const arena = kernelStage === 'memory' ? `# arena ${program.arenaBytes} bytes; liveness lower bound ${liveLowerBound(program)}; all temps ${totalTempBytes(program)}\n` : '';
+    return `${printKernels(program)}\n${arena}`;
   }
   if (!stats) return printGraph(runPipeline(g, after === undefined ? {} : { until: after }));
   const rows = passStats(g, after === undefined ? {} : { until: after });
@@ -95,7 +108,7 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .option('--expand', 'expand composite ops into primitives')
     .option('--grad', 'append the backward graph: gradients of the loss with respect to every f32 parameter')
     .option('--loss <name>', 'the scalar output --grad differentiates', 'loss')
-    .option('--after <pass>', `run the optimization passes up to this one and print the IR it leaves (${PASS_NAMES.join(', ')})`)
+    .option('--after <pass>', `run the passes up to this one and print what it leaves (${[...PASS_NAMES, 'fusion', 'memory'].join(', ')})`)
     .option('--stats', 'print the node count after each optimization pass instead of the IR')
     .action((file: string, opts: InspectFlags, cmd: Command) => {
       if (cmd.getOptionValueSource('loss') === 'cli' && !opts.grad) throw new KilnError('usage', '--loss applies only with --grad');
@@ -112,12 +125,13 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
 
   program
     .command('run')
-    .description('run a graph on the reference backend and print its outputs')
+    .description('run a model on a backend and print its outputs')
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .requiredOption('--inputs <file>', 'a JSON object of named inputs (nested number arrays)')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=4 (repeatable)', collect, [])
-    .action(async (file: string, opts: { inputs: string; shapes: string[] }) => {
-      const exe = await compile(loadGraphFile(file), { backend: 'reference', shapes: parseShapes(opts.shapes) });
+    .option('--backend <name>', `where to run: ${BACKENDS.join(', ')}`, 'reference')
+    .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string }) => {
+      const exe = await compile(loadGraphFile(file), { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes) });
       let inputs: Record<string, TensorLike>;
       try {
         inputs = JSON.parse(readFileSync(opts.inputs, 'utf8')) as Record<string, TensorLike>;
@@ -146,6 +160,7 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .option('--l2 <strength>', 'L2 penalty on the weights (parameters of rank >= 2)')
     .option('--curve <file>', 'write the loss and accuracy per epoch as an SVG chart')
     .option('--save <file>', 'write the trained weights and optimizer state as a checkpoint')
+    .option('--backend <name>', `where to train: ${BACKENDS.join(', ')}`, 'reference')
     .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
     .action((file: string, opts: TrainFlags) => trainCommand(file, opts, { out, progress }));
 

@@ -3,10 +3,13 @@
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { BACKENDS } from '../compile.js';
+import type { BackendName } from '../compile.js';
 import { loadCSV } from '../data/csv.js';
 import type { Column, Dataset } from '../data/dataset.js';
 import { slice, split } from '../data/dataset.js';
 import { MNIST_PIXELS, loadMnist, mnistDigits } from '../data/mnist.js';
+import type { TrainConfig } from '../frontend/dsl/index.js';
 import { fail } from '../ir/errors.js';
 import type { Graph, InputDecl } from '../ir/graph.js';
 import { formatType } from '../ir/types.js';
@@ -18,7 +21,6 @@ import type { Optimizer } from '../train/optimizers.js';
 import { STEP_INPUT, compileTraining } from '../train/trainer.js';
 import type { Scalars } from '../train/trainer.js';
 import { loadModelFile } from './load.js';
-import type { TrainConfig } from '../frontend/dsl/index.js';
 import { epochProgress } from './progress.js';
 import type { ProgressStream } from './progress.js';
 import { lineChartSVG } from './svg.js';
@@ -40,12 +42,19 @@ export interface TrainFlags {
   l2?: string;
   curve?: string;
   save?: string;
+  backend?: string;
   progress: boolean;
 }
 
 export interface TrainIO {
   out: (s: string) => void;
   progress: ProgressStream;
+}
+
+/** A backend named on the command line, checked. */
+export function backendFlag(name: string): BackendName {
+  if (!(BACKENDS as readonly string[]).includes(name)) fail('usage', `--backend: unknown backend '${name}' (available: ${BACKENDS.join(', ')})`);
+  return name as BackendName;
 }
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw'] as const;
@@ -286,6 +295,7 @@ export async function trainCommand(modelPath: string, flags: TrainFlags, io: Tra
   const { train, validation, test } = splitDataset(data, ratios, seed ?? 0);
 
   const trainer = await compileTraining(model, {
+    backend: backendFlag(flags.backend ?? 'reference'),
     optimizer,
     ...(seed !== undefined ? { seed } : {}),
     ...(l1 > 0 || l2 > 0 ? { regularization: { l1, l2 } } : {}),

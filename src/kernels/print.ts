@@ -100,7 +100,8 @@ function bufferLine(b: BufferSpec, p: KernelProgram): string {
   const init = p.params.find((q) => q.buffer === b.name && b.role === 'param')?.init;
   const args = init ? Object.entries(init.args).map(([k, v]) => `${k}=${String(v)}`) : [];
   const value = b.data ? ` = [${b.data.map(num).join(', ')}]` : init ? ` = ${init.fn}(${args.join(', ')})` : '';
-  return `  ${b.role} ${b.name}: ${b.dtype}[${b.shape.join(', ')}]${value}`;
+  const at = b.offset !== undefined ? ` @${b.offset}` : ''; // its arena offset, once planned
+  return `  ${b.role} ${b.name}: ${b.dtype}[${b.shape.join(', ')}]${at}${value}`;
 }
 
 /**
