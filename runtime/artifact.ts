@@ -195,7 +195,7 @@ class ExprChecker {
       case 'value': {
         const v = this.value(raw.v, where);
         if (v.dtype !== 'i32') this.fail(`${where}: an index read from data must be i32, got ${v.dtype}`);
-        return { k: 'value', v };
+        return { k: 'value', v, size: int(raw.size, 'value index size', true) };
       }
       default:
         return this.fail(`${where}: unknown index expression kind ${show(raw.k)}`);

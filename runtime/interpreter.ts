@@ -219,8 +219,14 @@ function compileIndex(e: IndexExpr, s: Scope): Fn {
         return r < 0 ? r + by : r;
       };
     }
-    case 'value':
-      return compileValue(e.v, s);
+    case 'value': {
+      const [v, size] = [compileValue(e.v, s), e.size];
+      return () => {
+        const i = v();
+        if (i < 0 || i >= size) throw new KilnRuntimeError('runtime', `gather: index ${i} is out of range for an axis of size ${size}`);
+        return i;
+      };
+    }
     default:
       return linearClosure({ constant: 0, terms: [] }, s.vars); // var and const are always linear
   }

@@ -23,7 +23,8 @@ export type IndexExpr =
   | { k: 'div'; a: IndexExpr; by: number }
   | { k: 'mod'; a: IndexExpr; by: number }
   /** An index read from data: the value of an i32 expression (gather's loaded indices). */
-  | { k: 'value'; v: ValueExpr };
+  /** An index read from data (gather); outside [0, size) it is an error at run time, as in the reference. */
+  | { k: 'value'; v: ValueExpr; size: number };
 
 // ---- value expressions ---------------------------------------------------------------------
 

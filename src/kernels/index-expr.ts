@@ -10,7 +10,7 @@ export const iadd = (a: IndexExpr, b: IndexExpr): IndexExpr => ({ k: 'add', a, b
 export const imul = (a: IndexExpr, by: number): IndexExpr => ({ k: 'mul', a, by });
 export const idiv = (a: IndexExpr, by: number): IndexExpr => ({ k: 'div', a, by });
 export const imod = (a: IndexExpr, by: number): IndexExpr => ({ k: 'mod', a, by });
-export const ivalue = (v: ValueExpr): IndexExpr => ({ k: 'value', v });
+export const ivalue = (v: ValueExpr, size: number): IndexExpr => ({ k: 'value', v, size });
 
 /** The loop variables first .. first+count-1. */
 export function vars(count: number, first = 0): IndexExpr[] {

@@ -231,7 +231,7 @@ class ExprBuilder {
     const axis = normalizeAxis(n.attrs['axis'] as number, xs.length, 'gather');
     const r = this.type(indices).shape.length;
     const k = this.at(indices, idx.slice(axis, axis + r), s);
-    return this.at(x, [...idx.slice(0, axis), ivalue(k), ...idx.slice(axis + r)], s);
+    return this.at(x, [...idx.slice(0, axis), ivalue(k, xs[axis] as number), ...idx.slice(axis + r)], s);
   }
 
   /** The fold of a reduction or matmul node at parallel point `p`, reduction variables `r`. */

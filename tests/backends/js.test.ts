@@ -15,6 +15,7 @@ import { perceptronGraph } from '../../examples/perceptron.js';
 import { sinGraph } from '../../examples/sin.js';
 import { xorMlpGraph } from '../../examples/xor-train.js';
 import { main } from '../../src/cli/main.js';
+import { graph } from '../../src/frontend/builder.js';
 import { compile, kernelProgram } from '../../src/compile.js';
 import type { BackendName } from '../../src/compile.js';
 import type { Graph } from '../../src/ir/graph.js';
@@ -69,6 +70,17 @@ describe("backend 'js' against the reference", () => {
     const inputs = inputsFor(g, shapes, 3);
     const [want, got] = await Promise.all([ref.run(inputs), js.run(inputs)]);
     for (const [name, t] of Object.entries(want)) expectClose(name, got[name]!, t);
+  });
+
+  test('a gather index out of range along its axis is refused, as by the reference', async () => {
+    // x [2, 3] gathered along axis 1: index 3 would still fall inside the buffer (the next row).
+    const g = graph('take', (b) => b.output('y', b.gather(b.input('x', 'f32', [2, 3]), b.input('i', 'i32', [2]), 1)));
+    const js = await compile(g, { backend: 'js' });
+    const x = new Float32Array([0, 1, 2, 3, 4, 5]);
+    expect(Array.from((await js.run({ x, i: [2, 0] })).y!.data)).toEqual([2, 0, 5, 3]);
+    await expect(js.run({ x, i: [3, 0] })).rejects.toThrow('gather: index 3 is out of range for an axis of size 3');
+    const ref = await compile(g);
+    await expect(ref.run({ x, i: [3, 0] })).rejects.toThrow('gather: index 3 is out of range for axis 1 of size 3');
   });
 
   test('200 random graphs agree', async () => {

@@ -307,11 +307,13 @@ describe('index expressions express movement without copies', () => {
     const ref = await reference((b) => b.output('y', b.emit('gather', [b.input('x', { dtype: 'f32', shape: [4, 3] }), b.input('idx', { dtype: 'i32', shape: [5] })], { axis: 0 })), { x, idx });
     const p = program(
       [buf('x', 'f32', [4, 3], 'input'), buf('idx', 'i32', [5], 'input'), buf('y', 'f32', [5, 3], 'output')],
-      [kernel('gather', [5, 3], [['y', ld('x', iadd(imul({ k: 'value', v: ld('idx', v(0), 'i32') }, 3), v(1)))]])],
+      [kernel('gather', [5, 3], [['y', ld('x', iadd(imul({ k: 'value', v: ld('idx', v(0), 'i32'), size: 4 }, 3), v(1)))]])],
     );
     const exe = new KernelExecutable({ program: planMemory(p) });
     expect(dataOf((await exe.run({ x, idx }))['y'])).toEqual(dataOf(ref['y']));
-    await expect(exe.run({ x, idx: new Int32Array([0, 4, 0, 0, 0]) })).rejects.toThrow(new KilnRuntimeError('runtime', "kernel 'gather': index 12 is out of range for buffer 'x' (12 elements)"));
+    await expect(exe.run({ x, idx: new Int32Array([0, 4, 0, 0, 0]) })).rejects.toThrow(new KilnRuntimeError('runtime', 'gather: index 4 is out of range for an axis of size 4'));
+    // Negative indices are refused too, as the reference does.
+    await expect(exe.run({ x, idx: new Int32Array([1, -1, 0, 0, 0]) })).rejects.toThrow(new KilnRuntimeError('runtime', 'gather: index -1 is out of range for an axis of size 4'));
   });
 
   it('one_hot compares a loaded index with an index leaf', async () => {
