@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { BufferRole, BufferSpec, IndexExpr, Kernel, KernelDType, KernelProgram, KernelStore, ParamInit, Reduction, ValueExpr } from './kernel-ir.js';
 import { kernelReads, readsOnlyAtPoint } from './interpreter.js';
 import { initProblem } from './random.js';
+import { fsReason } from './fs.js';
 import { KilnRuntimeError, numelOf, type Tensor } from './tensor.js';
 
 export const ARTIFACT_FORMAT = 'kiln-artifact';
@@ -586,11 +587,6 @@ function sourcesFor(dir: string | undefined): Sources {
 }
 
 /** A Node fs error as "CODE: what happened", without the path the message repeats (the caller names the file). */
-export function fsReason(e: unknown): string {
-  const { code, message } = e as NodeJS.ErrnoException;
-  const what = String(message ?? e).replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-  return code ? `${code}: ${what}` : what;
-}
 
 /** Reads and validates the artifact in directory `dir`; every refusal names the file at fault. */
 export async function loadArtifact(dir: string): Promise<Artifact> {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KilnRuntimeError, numelOf, type RuntimeDType, type Tensor } from './tensor.js';
+import { fsReason, syncDirectory } from './fs.js';
 
 /** What a checkpoint says about itself; extra keys (optimizer name, lr, …) must be JSON-serializable. */
 export interface CheckpointMeta {
@@ -297,12 +298,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { me
   return { meta, params };
 }
 
-/** "ENOENT: no such file or directory" from a Node fs error, without the repeated path. */
-function fsReason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code && err.message.startsWith(`${err.code}:`)) return err.message.split(', ')[0]!;
-  return err.code ? `${err.code}: ${err.message}` : String(err.message ?? e);
-}
+
 
 /**
  * Saves atomically: the bytes go to a uniquely named temporary file beside `path`, which is
@@ -329,25 +325,8 @@ export async function saveCheckpoint(path: string, params: Record<string, Tensor
     if (created) await unlink(temp).catch(() => undefined);
     fail(path, `cannot save checkpoint (${fsReason(e)})`);
   }
-  await syncDirectory(dir, path);
-}
-
-// Platforms that cannot open or fsync a directory (Windows, some network file systems) answer with these.
-const NO_DIRECTORY_SYNC = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTSUP', 'EBADF']);
-
-/** Makes the rename durable where the platform allows fsyncing a directory. */
-async function syncDirectory(dir: string, path: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined || !NO_DIRECTORY_SYNC.has(code)) fail(path, `checkpoint written, but its directory could not be synced (${fsReason(e)})`);
-  }
+  const unsynced = await syncDirectory(dir);
+  if (unsynced) fail(path, `checkpoint written, but its directory could not be synced (${fsReason(unsynced)})`);
 }
 
 /** Reads and decodes a checkpoint file; every error names `path`. */

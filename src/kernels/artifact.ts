@@ -10,7 +10,6 @@ import {
   WEIGHTS_FILE,
   artifactHash,
   encodeNumbers,
-  fsReason,
   parseProgram,
   weightsLayout,
   writeWeight,
@@ -19,6 +18,7 @@ import {
 } from '../../runtime/artifact.js';
 import type { KernelProgram } from '../../runtime/kernel-ir.js';
 import { KilnRuntimeError, toTensor, type Tensor } from '../../runtime/tensor.js';
+import { fsReason, syncDirectory } from '../../runtime/fs.js';
 
 export interface ArtifactOptions {
   target: ArtifactTarget;
@@ -111,20 +111,8 @@ export async function writeArtifact(dir: string, program: KernelProgram, options
     fail(dir, `cannot write the artifact (${fsReason(e)})`);
   }
   if (moved) await rm(old, { recursive: true, force: true });
-  await syncDirectory(parent);
+  const unsynced = await syncDirectory(parent);
+  if (unsynced) fail(dir, `artifact written, but its folder could not be synced (${fsReason(unsynced)})`);
   return manifest;
 }
 
-/** Makes the renames durable where the platform can fsync a directory. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some platforms cannot open or fsync a directory; the files themselves are synced.
-  }
-}
