@@ -3,6 +3,8 @@
 
 export { KernelExecutable, loadExecutable } from './executable.js';
 export type { KernelExecutableOptions } from './executable.js';
+export { WasmExecutable } from './wasm.js';
+export type { WasmExecutableOptions } from './wasm.js';
 export { ARTIFACT_VERSION, artifactFromObject, loadArtifact, parseProgram } from './artifact.js';
 export type { Artifact, ArtifactManifest } from './artifact.js';
 export { KilnRuntimeError } from './tensor.js';

@@ -1,6 +1,7 @@
 // compile(): from a graph to an executable program on a chosen backend.
 
 import { ReferenceExecutable } from './backends/reference/index.js';
+import { wasmExecutable } from './backends/wasm/index.js';
 import type { ReferenceOptions } from './backends/reference/index.js';
 import { KernelExecutable } from '../runtime/executable.js';
 import type { KernelProgram } from '../runtime/kernel-ir.js';
@@ -17,7 +18,7 @@ import { verify } from './ir/verify.js';
 import type { Tensor } from './ir/types.js';
 import type { IOSpec, TensorLike } from '../runtime/tensor.js';
 
-export const BACKENDS = ['reference', 'js'] as const;
+export const BACKENDS = ['reference', 'js', 'wasm'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
@@ -65,6 +66,11 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
       if (options.precision === 'f64') fail('usage', "backend 'js' computes in f32; precision 'f64' is the reference backend's");
       const program = kernelProgram(modeOf(g, options), options.shapes ?? {});
       return new KernelExecutable({ program }, options.paramStore ? { paramStore: options.paramStore } : {});
+    }
+    case 'wasm': {
+      // The same kernel program, rendered as one WebAssembly module (binaryen loads on first use).
+      if (options.precision === 'f64') fail('usage', "backend 'wasm' computes in f32; precision 'f64' is the reference backend's");
+      return wasmExecutable(kernelProgram(modeOf(g, options), options.shapes ?? {}), options.paramStore);
     }
     default:
       return fail('usage', `unknown backend '${String(backend)}' (available: ${BACKENDS.join(', ')})`);

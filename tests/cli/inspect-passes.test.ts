@@ -134,6 +134,6 @@ describe('inspect --after fusion and memory; run and train on the js backend', (
     expect(outputs[0]!.trim()).toBe('y = f32[4, 1] [0, 1, 1, 0]');
     let err = '';
     expect(await main(['run', 'examples/xor.kir', '--inputs', 'examples/xor-inputs.json', '--backend', 'gpu'], () => {}, (s) => (err += s))).toBe(1);
-    expect(err).toBe("kiln: --backend: unknown backend 'gpu' (available: reference, js)\n");
+    expect(err).toBe("kiln: --backend: unknown backend 'gpu' (available: reference, js, wasm)\n");
   });
 });

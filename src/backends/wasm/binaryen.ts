@@ -1,0 +1,180 @@
+// The one typed wrapper around binaryen's JS API: the only file that touches binaryen, which it loads lazily (a 0.3 s import) the first time a module is built.
+
+import type binaryenNs from 'binaryen';
+
+type Binaryen = typeof binaryenNs;
+
+/** An expression under construction (binaryen's ExpressionRef). */
+export type Expr = number & { readonly __expr: unique symbol };
+export type ValType = 'i32' | 'f32' | 'f64';
+
+export type I32Unary = 'eqz';
+export type I32Binary = 'add' | 'sub' | 'mul' | 'div_s' | 'rem_s' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u' | 'eq' | 'ne' | 'lt_s' | 'le_s' | 'gt_s' | 'ge_s' | 'lt_u' | 'ge_u';
+export type FloatUnary = 'neg' | 'abs' | 'sqrt';
+export type FloatBinary = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+/** Conversions by name: result_from_operand. */
+export type Convert = 'f32_from_i32' | 'i32_from_f32_sat' | 'f64_from_f32' | 'f32_from_f64' | 'f64_from_u32';
+
+let loaded: Promise<Binaryen> | undefined;
+
+async function binaryen(): Promise<Binaryen> {
+  loaded ??= import('binaryen').then((m) => m.default);
+  return loaded;
+}
+
+/** A Wasm module being built: expressions, functions, imports, one memory; `finish` validates, optimizes and emits it. */
+export class ModuleBuilder {
+  private constructor(
+    private readonly b: Binaryen,
+    private readonly m: binaryenNs.Module,
+  ) {}
+
+  static async create(): Promise<ModuleBuilder> {
+    const b = await binaryen();
+    const m = new b.Module();
+    m.setFeatures(b.Features.MVP | b.Features.NontrappingFPToInt | b.Features.BulkMemory | b.Features.SignExt | b.Features.MutableGlobals);
+    return new ModuleBuilder(b, m);
+  }
+
+  private type(t: ValType | 'none'): number {
+    return t === 'none' ? this.b.none : this.b[t];
+  }
+
+  private e(x: number): Expr {
+    return x as Expr;
+  }
+
+  // ---- constants and operators -------------------------------------------------------------
+
+  i32Const(v: number): Expr {
+    return this.e(this.m.i32.const(v | 0));
+  }
+
+  f32Const(v: number): Expr {
+    return this.e(this.m.f32.const(v));
+  }
+
+  f64Const(v: number): Expr {
+    return this.e(this.m.f64.const(v));
+  }
+
+  i32Unary(op: I32Unary, a: Expr): Expr {
+    return this.e(this.m.i32[op](a));
+  }
+
+  i32(op: I32Binary, a: Expr, b: Expr): Expr {
+    return this.e(this.m.i32[op](a, b));
+  }
+
+  floatUnary(t: 'f32' | 'f64', op: FloatUnary, a: Expr): Expr {
+    return this.e(this.m[t][op](a));
+  }
+
+  float(t: 'f32' | 'f64', op: FloatBinary, a: Expr, b: Expr): Expr {
+    return this.e(this.m[t][op](a, b));
+  }
+
+  convert(op: Convert, a: Expr): Expr {
+    const m = this.m;
+    switch (op) {
+      case 'f32_from_i32':
+        return this.e(m.f32.convert_s.i32(a));
+      case 'i32_from_f32_sat':
+        return this.e(m.i32.trunc_s_sat.f32(a));
+      case 'f64_from_f32':
+        return this.e(m.f64.promote(a));
+      case 'f32_from_f64':
+        return this.e(m.f32.demote(a));
+      case 'f64_from_u32':
+        return this.e(m.f64.convert_u.i32(a));
+    }
+  }
+
+  /** Picks `ifTrue` when `cond` (i32) is nonzero; both operands are evaluated. */
+  select(cond: Expr, ifTrue: Expr, ifFalse: Expr): Expr {
+    return this.e(this.m.select(cond, ifTrue, ifFalse));
+  }
+
+  // ---- memory ------------------------------------------------------------------------------
+
+  /** Loads an element at byte address `ptr + offset`: 4-byte f32/i32, or an unsigned byte as i32. */
+  load(t: 'i32' | 'f32', bytes: 1 | 4, offset: number, ptr: Expr): Expr {
+    if (bytes === 1) return this.e(this.m.i32.load8_u(offset, 1, ptr));
+    return this.e(this.m[t].load(offset, 4, ptr));
+  }
+
+  store(t: 'i32' | 'f32', bytes: 1 | 4, offset: number, ptr: Expr, value: Expr): Expr {
+    if (bytes === 1) return this.e(this.m.i32.store8(offset, 1, ptr, value));
+    return this.e(this.m[t].store(offset, 4, ptr, value));
+  }
+
+  // ---- locals and control flow -------------------------------------------------------------
+
+  get(index: number, t: ValType): Expr {
+    return this.e(this.m.local.get(index, this.type(t)));
+  }
+
+  set(index: number, value: Expr): Expr {
+    return this.e(this.m.local.set(index, value));
+  }
+
+  /** A sequence; typed by its last expression when `t` is given. */
+  block(children: readonly Expr[], t: ValType | 'none' = 'none', label: string | null = null): Expr {
+    return this.e(this.m.block(label, children, this.type(t)));
+  }
+
+  loop(label: string, body: Expr): Expr {
+    return this.e(this.m.loop(label, body));
+  }
+
+  br(label: string, cond?: Expr): Expr {
+    return this.e(this.m.br(label, cond));
+  }
+
+  if(cond: Expr, then: Expr, otherwise?: Expr): Expr {
+    return this.e(this.m.if(cond, then, otherwise));
+  }
+
+  call(name: string, args: readonly Expr[], result: ValType | 'none'): Expr {
+    return this.e(this.m.call(name, args, this.type(result)));
+  }
+
+  // ---- module items ------------------------------------------------------------------------
+
+  addFunction(name: string, params: readonly ValType[], result: ValType | 'none', locals: readonly ValType[], body: Expr): void {
+    this.m.addFunction(name, this.b.createType(params.map((p) => this.type(p))), this.type(result), locals.map((l) => this.type(l)), body);
+  }
+
+  importFunction(name: string, module: string, base: string, params: readonly ValType[], result: ValType | 'none'): void {
+    this.m.addFunctionImport(name, module, base, this.b.createType(params.map((p) => this.type(p))), this.type(result));
+  }
+
+  exportFunction(name: string, as: string): void {
+    this.m.addFunctionExport(name, as);
+  }
+
+  /** One memory of a fixed number of 64 KiB pages, exported as `exportName`. */
+  setMemory(pages: number, exportName: string): void {
+    this.m.setMemory(pages, pages, exportName);
+  }
+
+  /** Validates, optimizes and emits the module's bytes; the builder is unusable afterwards. */
+  finish(optimize = true): Uint8Array {
+    try {
+      if (!this.m.validate()) throw new Error('binaryen: the generated module does not validate');
+      if (optimize) {
+        this.b.setOptimizeLevel(2);
+        this.b.setShrinkLevel(0);
+        this.m.optimize();
+      }
+      return this.m.emitBinary();
+    } finally {
+      this.m.dispose();
+    }
+  }
+
+  /** The module as text, for debugging and golden tests. */
+  text(): string {
+    return this.m.emitText();
+  }
+}

@@ -1,0 +1,451 @@
+// KernelProgram → one WebAssembly module: each kernel becomes a function of scalar loops over its iteration space (and reduction axes) with the interpreter's exact semantics, and an exported run() calls them in schedule order.
+//
+// Memory is runtime/wasm.ts's layout, its offsets baked into every load and store. f32 ops are
+// Wasm's f32 ops (correctly rounded, so equal to Math.fround of each double op); transcendentals
+// are host imports in f64, rounded to f32 here; random streams are mix32 in i32 ops (log and cos
+// of the normal's Box–Muller from the host), bit-identical to runtime/random.ts.
+
+import { isPointIndex, linearize, type LinearIndex } from '../../../runtime/interpreter.js';
+import type { IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, ValueExpr } from '../../../runtime/kernel-ir.js';
+import { f32Below, mix32 } from '../../../runtime/random.js';
+import { numelOf } from '../../../runtime/tensor.js';
+import { wasmLayout, wasmPages, type WasmLayout } from '../../../runtime/wasm.js';
+import { fail } from '../../ir/errors.js';
+import { ModuleBuilder, type Expr, type FloatBinary, type I32Binary, type ValType } from './binaryen.js';
+
+const GOLDEN = 0x9e3779b9;
+const COUNTER_STEP = 0x85ebca6b;
+const TWO_TO_MINUS_24 = 2 ** -24;
+const I32_MIN = -2147483648;
+
+/** Host functions (module `host`, supplied by runtime/wasm.ts): f64 → f64 unless listed. */
+const HOST_F64 = ['exp', 'log', 'tanh', 'sin', 'cos', 'sigmoid'] as const;
+
+const wasmType = (d: KernelDType): 'i32' | 'f32' => (d === 'f32' ? 'f32' : 'i32');
+
+interface Typed {
+  e: Expr;
+  t: 'i32' | 'f32';
+}
+
+/** One kernel's function under construction: its locals, its loop variables, its buffers. */
+class KernelGen {
+  private readonly locals: ValType[] = [];
+  /** Local of each loop variable: output axes, then reduction axes. */
+  private readonly vars: number[];
+  private readonly point: number;
+  private readonly sizes: number[];
+  /** The local holding the reduction's result at the current point. */
+  private acc: { local: number; t: 'i32' | 'f32' } | undefined;
+  private labels = 0;
+
+  constructor(
+    private readonly m: ModuleBuilder,
+    private readonly p: KernelProgram,
+    private readonly layout: WasmLayout,
+    private readonly k: Kernel,
+    private readonly kernelIndex: number,
+  ) {
+    this.sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
+    this.vars = this.sizes.map(() => this.local('i32'));
+    this.point = this.local('i32');
+  }
+
+  private local(t: ValType): number {
+    this.locals.push(t);
+    return this.locals.length - 1;
+  }
+
+  private label(what: string): string {
+    return `${what}${this.labels++}`;
+  }
+
+  /** `use(get)` with `value` computed once into a fresh local. */
+  private let(t: ValType, value: Expr, use: (get: () => Expr) => Expr, result: ValType | 'none' = t): Expr {
+    const l = this.local(t);
+    return this.m.block([this.m.set(l, value), use(() => this.m.get(l, t))], result);
+  }
+
+  private error(message: string): never {
+    return fail('usage', `wasm backend: kernel '${this.k.name}': ${message}`);
+  }
+
+  // ---- index expressions -----------------------------------------------------------------
+
+  private linear(l: LinearIndex): Expr {
+    const m = this.m;
+    let e: Expr | undefined;
+    for (const { axis, coeff } of l.terms) {
+      const v = m.get(this.vars[axis]!, 'i32');
+      const term = coeff === 1 ? v : m.i32('mul', v, m.i32Const(coeff));
+      e = e === undefined ? term : m.i32('add', e, term);
+    }
+    if (e === undefined) return m.i32Const(l.constant);
+    return l.constant === 0 ? e : m.i32('add', e, m.i32Const(l.constant));
+  }
+
+  index(e: IndexExpr): Expr {
+    const l = linearize(e, this.sizes);
+    if (l) return this.linear(l);
+    const m = this.m;
+    switch (e.k) {
+      case 'add':
+        return m.i32('add', this.index(e.a), this.index(e.b));
+      case 'mul':
+        return m.i32('mul', this.index(e.a), m.i32Const(e.by));
+      case 'div': // floor division: the truncated quotient, one less when the remainder is negative
+        return this.let('i32', this.index(e.a), (a) => m.i32('sub', m.i32('div_s', a(), m.i32Const(e.by)), m.i32('lt_s', m.i32('rem_s', a(), m.i32Const(e.by)), m.i32Const(0))));
+      case 'mod':
+        return this.let('i32', m.i32('rem_s', this.index(e.a), m.i32Const(e.by)), (r) => m.select(m.i32('lt_s', r(), m.i32Const(0)), m.i32('add', r(), m.i32Const(e.by)), r()));
+      case 'value': {
+        const v = this.coerce(this.value(e.v), 'i32');
+        return this.let('i32', v, (i) => m.block([m.if(m.i32('ge_u', i(), m.i32Const(e.size)), m.call('gather_range', [i(), m.i32Const(e.size)], 'none')), i()], 'i32'));
+      }
+      default:
+        return m.i32Const(0); // var and const always linearize
+    }
+  }
+
+  // ---- value expressions -----------------------------------------------------------------
+
+  private coerce(v: Typed, t: 'i32' | 'f32'): Expr {
+    if (v.t === t) return v.e;
+    return t === 'f32' ? this.m.convert('f32_from_i32', v.e) : this.m.convert('i32_from_f32_sat', v.e);
+  }
+
+  /** f64 host function of an f32, rounded back to f32. */
+  private host(fn: string, args: Expr[]): Expr {
+    const m = this.m;
+    return m.convert('f32_from_f64', m.call(fn, args.map((a) => m.convert('f64_from_f32', a)), 'f64'));
+  }
+
+  private load(e: Extract<ValueExpr, { k: 'load' }>): Typed {
+    const m = this.m;
+    const spec = this.p.buffers.find((b) => b.name === e.buffer) ?? this.error(`loads unknown buffer '${e.buffer}'`);
+    const bytes = this.layout.elementBytes.get(spec.name)!;
+    const offset = this.layout.offsets.get(spec.name)!;
+    const t = wasmType(spec.dtype);
+    const at = (i: Expr): Expr => m.load(t, bytes, offset, bytes === 4 ? m.i32('shl', i, m.i32Const(2)) : i);
+    if (isPointIndex(e.index, this.k.shape, this.sizes)) return { e: at(m.get(this.point, 'i32')), t };
+    const index = this.index(e.index);
+    if (!dependsOnData(e.index)) return { e: at(index), t };
+    // An index read from data is checked against the whole buffer, as the interpreter does.
+    const n = numelOf(spec.shape);
+    const which = this.p.buffers.indexOf(spec);
+    const checked = this.let('i32', index, (i) =>
+      m.block([m.if(m.i32('ge_u', i(), m.i32Const(n)), m.call('load_range', [m.i32Const(this.kernelIndex), m.i32Const(which), i()], 'none')), at(i())], t),
+    t);
+    return { e: checked, t };
+  }
+
+  value(e: ValueExpr): Typed {
+    const m = this.m;
+    switch (e.k) {
+      case 'load':
+        return this.load(e);
+      case 'const':
+        if (e.dtype === 'f32') return { e: m.f32Const(Math.fround(e.value)), t: 'f32' };
+        return { e: m.i32Const(e.dtype === 'i32' ? e.value | 0 : e.value !== 0 ? 1 : 0), t: 'i32' };
+      case 'unary':
+        return e.dtype === 'f32' ? { e: this.unaryF32(e.fn, this.coerce(this.value(e.a), 'f32')), t: 'f32' } : { e: this.unaryI32(e.fn, this.coerce(this.value(e.a), 'i32')), t: 'i32' };
+      case 'binary':
+        return this.binary(e);
+      case 'where': {
+        // Only the chosen branch runs: a guarded load (pad, a masked gather) may be out of range.
+        const c = this.value(e.cond);
+        const cond = c.t === 'f32' ? m.float('f32', 'ne', c.e, m.f32Const(0)) : c.e;
+        const t = wasmType(e.dtype);
+        return { e: m.if(cond, this.coerce(this.value(e.a), t), this.coerce(this.value(e.b), t)), t };
+      }
+      case 'cast':
+        return this.cast(this.value(e.a), e.a.dtype, e.dtype);
+      case 'index':
+        return { e: this.index(e.index), t: 'i32' };
+      case 'random':
+        return { e: this.random(e), t: 'f32' };
+      case 'acc':
+        if (!this.acc) this.error('reads the reduction result but has no reduction');
+        return { e: this.coerce({ e: m.get(this.acc.local, this.acc.t), t: this.acc.t }, wasmType(e.dtype)), t: wasmType(e.dtype) };
+    }
+  }
+
+  private unaryF32(fn: string, a: Expr): Expr {
+    const m = this.m;
+    const zero = (): Expr => m.f32Const(0);
+    switch (fn) {
+      case 'neg':
+      case 'abs':
+      case 'sqrt':
+        return m.floatUnary('f32', fn, a);
+      case 'rsqrt': // 1 / sqrt in double, rounded once, as the interpreter computes it
+        return m.convert('f32_from_f64', m.float('f64', 'div', m.f64Const(1), m.floatUnary('f64', 'sqrt', m.convert('f64_from_f32', a))));
+      case 'relu':
+        return this.let('f32', a, (x) => m.select(m.float('f32', 'gt', x(), zero()), x(), zero()));
+      case 'sign': // nan and ±0 stay as they are
+        return this.let('f32', a, (x) => m.select(m.float('f32', 'gt', x(), zero()), m.f32Const(1), m.select(m.float('f32', 'lt', x(), zero()), m.f32Const(-1), x())));
+      case 'step':
+        return m.select(m.float('f32', 'gt', a, zero()), m.f32Const(1), zero());
+      default:
+        return this.host(fn, [a]);
+    }
+  }
+
+  private unaryI32(fn: string, a: Expr): Expr {
+    const m = this.m;
+    const zero = (): Expr => m.i32Const(0);
+    switch (fn) {
+      case 'neg':
+        return m.i32('sub', zero(), a);
+      case 'abs': // wraps: |-2^31| is -2^31
+        return this.let('i32', a, (x) => m.select(m.i32('lt_s', x(), zero()), m.i32('sub', zero(), x()), x()));
+      case 'relu':
+        return this.let('i32', a, (x) => m.select(m.i32('gt_s', x(), zero()), x(), zero()));
+      case 'sign':
+        return this.let('i32', a, (x) => m.select(m.i32('gt_s', x(), zero()), m.i32Const(1), m.select(m.i32('lt_s', x(), zero()), m.i32Const(-1), zero())));
+      case 'step':
+        return m.i32('gt_s', a, zero());
+      default:
+        return this.error(`${fn} is not defined on i32`);
+    }
+  }
+
+  private binary(e: Extract<ValueExpr, { k: 'binary' }>): Typed {
+    const m = this.m;
+    const t = wasmType(e.a.dtype);
+    const [a, b] = [this.coerce(this.value(e.a), t), this.coerce(this.value(e.b), t)];
+    const compare: Partial<Record<string, [FloatBinary, I32Binary]>> = { eq: ['eq', 'eq'], ne: ['ne', 'ne'], lt: ['lt', 'lt_s'], le: ['le', 'le_s'], gt: ['gt', 'gt_s'], ge: ['ge', 'ge_s'] };
+    const cmp = compare[e.fn];
+    if (cmp) return { e: t === 'f32' ? m.float('f32', cmp[0], a, b) : m.i32(cmp[1], a, b), t: 'i32' };
+    if (t === 'f32') {
+      switch (e.fn) {
+        case 'pow':
+          return { e: m.convert('f32_from_f64', m.call('pow', [m.convert('f64_from_f32', a), m.convert('f64_from_f32', b)], 'f64')), t };
+        case 'add':
+        case 'sub':
+        case 'mul':
+        case 'div':
+        case 'max': // nan propagates, and max(-0, 0) is 0, as Math.max
+        case 'min':
+          return { e: m.float('f32', e.fn, a, b), t };
+        default:
+          return this.error(`${e.fn} is not defined on f32`);
+      }
+    }
+    switch (e.fn) {
+      case 'add':
+      case 'sub':
+      case 'mul':
+        return { e: m.i32(e.fn, a, b), t };
+      case 'div': {
+        // Truncates; x / 0 is 0 and -2^31 / -1 wraps to -2^31 instead of trapping.
+        const [x, y] = [this.local('i32'), this.local('i32')];
+        const [gx, gy] = [() => m.get(x, 'i32'), () => m.get(y, 'i32')];
+        const body = m.if(
+          m.i32Unary('eqz', gy()),
+          m.i32Const(0),
+          m.if(m.i32('eq', gy(), m.i32Const(-1)), m.i32('sub', m.i32Const(0), gx()), m.i32('div_s', gx(), gy())),
+        );
+        return { e: m.block([m.set(x, a), m.set(y, b), body], 'i32'), t };
+      }
+      case 'max':
+      case 'min': {
+        const [x, y] = [this.local('i32'), this.local('i32')];
+        const [gx, gy] = [() => m.get(x, 'i32'), () => m.get(y, 'i32')];
+        const pick = m.select(m.i32(e.fn === 'max' ? 'gt_s' : 'lt_s', gx(), gy()), gx(), gy());
+        return { e: m.block([m.set(x, a), m.set(y, b), pick], 'i32'), t };
+      }
+      default:
+        return this.error(`${e.fn} is not defined on ${e.a.dtype}`);
+    }
+  }
+
+  private cast(v: Typed, from: KernelDType, to: KernelDType): Typed {
+    const m = this.m;
+    if (to === 'bool') {
+      if (from === 'bool') return v;
+      return { e: v.t === 'f32' ? m.float('f32', 'ne', v.e, m.f32Const(0)) : m.i32('ne', v.e, m.i32Const(0)), t: 'i32' }; // nan counts as true
+    }
+    // f32 → i32 truncates and saturates with nan → 0: exactly trunc_sat.
+    return { e: this.coerce(v, wasmType(to)), t: wasmType(to) };
+  }
+
+  // ---- random streams --------------------------------------------------------------------
+
+  /** The 24-bit fraction of randomBits(stream, counter), as f64 in [0, 1) plus `plusOne` ulps of 2^-24. */
+  private fraction(base: Expr, counter: Expr, plusOne: boolean): Expr {
+    const m = this.m;
+    const bits = m.call('mix32', [m.i32('add', base, m.i32('mul', counter, m.i32Const(COUNTER_STEP)))], 'i32');
+    let top = m.i32('shr_u', bits, m.i32Const(8));
+    if (plusOne) top = m.i32('add', top, m.i32Const(1));
+    return m.float('f64', 'mul', m.convert('f64_from_u32', top), m.f64Const(TWO_TO_MINUS_24));
+  }
+
+  private random(e: Extract<ValueExpr, { k: 'random' }>): Expr {
+    const m = this.m;
+    // The stream's base mix32(stream ^ GOLDEN): a constant unless a key selects the stream.
+    const base = e.key
+      ? m.call('mix32', [m.i32('xor', m.call('mix32', [m.i32('xor', m.i32Const(e.seed), m.call('mix32', [this.coerce(this.value(e.key), 'i32')], 'i32'))], 'i32'), m.i32Const(GOLDEN))], 'i32')
+      : m.i32Const(mix32(e.seed ^ GOLDEN));
+    const counter = this.index(e.counter);
+    const { a, b } = e;
+    if (e.dist === 'uniform') {
+      return this.let('i32', base, (bs) => {
+        const v = m.convert('f32_from_f64', m.float('f64', 'add', m.f64Const(a), m.float('f64', 'mul', m.f64Const(b - a), this.fraction(bs(), counter, false))));
+        if (!(a < b)) return v;
+        // f32 rounding must not land on the upper bound.
+        return this.let('f32', v, (x) => m.select(m.float('f64', 'ge', m.convert('f64_from_f32', x()), m.f64Const(b)), m.f32Const(f32Below(b)), x()));
+      }, 'f32');
+    }
+    // Box–Muller over fractions 2c (shifted into (0, 1]) and 2c + 1.
+    const [bl, cl] = [this.local('i32'), this.local('i32')];
+    const [bs, c2] = [() => m.get(bl, 'i32'), () => m.i32('mul', m.get(cl, 'i32'), m.i32Const(2))];
+    const radius = this.fraction(bs(), c2(), true);
+    const angle = this.fraction(bs(), m.i32('add', c2(), m.i32Const(1)), false);
+    const normal = m.float(
+      'f64',
+      'mul',
+      m.floatUnary('f64', 'sqrt', m.float('f64', 'mul', m.f64Const(-2), m.call('log', [radius], 'f64'))),
+      m.call('cos', [m.float('f64', 'mul', m.f64Const(2 * Math.PI), angle)], 'f64'),
+    );
+    const v = m.convert('f32_from_f64', m.float('f64', 'add', m.f64Const(a), m.float('f64', 'mul', m.f64Const(b), normal)));
+    return m.block([m.set(bl, base), m.set(cl, counter), v], 'f32');
+  }
+
+  // ---- loops -----------------------------------------------------------------------------
+
+  /** Loops over `extents` (all ≥ 1) with the given variable locals, last fastest, around `body`. */
+  private nest(axes: number[], extents: number[], body: Expr[], breakLabel?: string): Expr {
+    const m = this.m;
+    let inner = m.block(body);
+    for (let j = axes.length - 1; j >= 0; j--) {
+      const n = extents[j]!;
+      if (n === 1) continue; // the variable stays 0
+      const v = this.vars[axes[j]!]!;
+      const label = this.label('axis');
+      const next = m.set(v, m.i32('add', m.get(v, 'i32'), m.i32Const(1)));
+      inner = m.block([m.set(v, m.i32Const(0)), m.loop(label, m.block([inner, next, m.br(label, m.i32('lt_s', m.get(v, 'i32'), m.i32Const(n)))]))]);
+    }
+    return breakLabel ? m.block([inner], 'none', breakLabel) : inner;
+  }
+
+  /** The reduction at the current point, left in a local (this.acc). */
+  private fold(r: Reduction, rank: number): Expr {
+    const m = this.m;
+    const vt = wasmType(r.value.dtype);
+    const axes = r.shape.map((_, j) => rank + j);
+    const empty = numelOf(r.shape) === 0;
+    const valueOf = (): Expr => this.coerce(this.value(r.value), vt);
+    switch (r.op) {
+      case 'sum': {
+        if (vt === 'i32') {
+          const total = this.local('i32');
+          this.acc = { local: total, t: 'i32' };
+          const step = m.set(total, m.i32('add', m.get(total, 'i32'), valueOf()));
+          return m.block([m.set(total, m.i32Const(0)), empty ? m.block([]) : this.nest(axes, r.shape, [step])]);
+        }
+        // A double accumulator, as reduce_sum has; rounded to f32 once at the end.
+        const [total, out] = [this.local('f64'), this.local('f32')];
+        this.acc = { local: out, t: 'f32' };
+        const step = m.set(total, m.float('f64', 'add', m.get(total, 'f64'), m.convert('f64_from_f32', valueOf())));
+        return m.block([m.set(total, m.f64Const(0)), empty ? m.block([]) : this.nest(axes, r.shape, [step]), m.set(out, m.convert('f32_from_f64', m.get(total, 'f64')))]);
+      }
+      case 'max': {
+        const [best, x] = [this.local(vt), this.local(vt)];
+        const [gb, gx] = [() => m.get(best, vt), () => m.get(x, vt)];
+        this.acc = { local: best, t: vt };
+        // A nan, once seen, stays: replace while best is not nan and x is not ≤ best.
+        const better = vt === 'f32' ? m.i32('and', m.float('f32', 'eq', gb(), gb()), m.i32Unary('eqz', m.float('f32', 'le', gx(), gb()))) : m.i32('gt_s', gx(), gb());
+        const step = m.block([m.set(x, valueOf()), m.if(better, m.set(best, gx()))]);
+        const init = vt === 'f32' ? m.f32Const(-Infinity) : m.i32Const(I32_MIN);
+        return m.block([m.set(best, init), empty ? m.block([]) : this.nest(axes, r.shape, [step])]);
+      }
+      case 'argmax': {
+        const [best, i, bestValue, x] = [this.local('i32'), this.local('i32'), this.local(vt), this.local(vt)];
+        const [gi, gx] = [() => m.get(i, 'i32'), () => m.get(x, vt)];
+        this.acc = { local: best, t: 'i32' };
+        const done = this.label('argmax');
+        const isNan = vt === 'f32' ? m.float('f32', 'ne', gx(), gx()) : m.i32Const(0);
+        const greater = vt === 'f32' ? m.float('f32', 'gt', gx(), m.get(bestValue, vt)) : m.i32('gt_s', gx(), m.get(bestValue, vt));
+        // The first index of the largest; the first nan counts as the largest and ends the search.
+        const take = m.i32('or', m.i32('or', m.i32Unary('eqz', gi()), greater), isNan);
+        const step = m.block([
+          m.set(x, valueOf()),
+          m.if(take, m.block([m.set(best, gi()), m.set(bestValue, gx()), m.br(done, vt === 'f32' ? m.float('f32', 'ne', gx(), gx()) : m.i32Const(0))])),
+          m.set(i, m.i32('add', gi(), m.i32Const(1))),
+        ]);
+        return m.block([m.set(best, m.i32Const(0)), m.set(i, m.i32Const(0)), empty ? m.block([]) : this.nest(axes, r.shape, [step], done)]);
+      }
+    }
+  }
+
+  /** The kernel's function body. */
+  body(): { body: Expr; locals: ValType[] } {
+    const m = this.m;
+    const k = this.k;
+    if (numelOf(k.shape) === 0) return { body: m.block([]), locals: this.locals };
+    const rank = k.shape.length;
+    const perPoint: Expr[] = [];
+    if (k.reduce) perPoint.push(this.fold(k.reduce, rank));
+    const stores = k.stores.map((s) => {
+      const spec = this.p.buffers.find((b) => b.name === s.buffer) ?? this.error(`stores to unknown buffer '${s.buffer}'`);
+      const bytes = this.layout.elementBytes.get(spec.name)!;
+      const t = wasmType(spec.dtype);
+      return { t, at: (v: Expr) => m.store(t, bytes, this.layout.offsets.get(spec.name)!, bytes === 4 ? m.i32('shl', m.get(this.point, 'i32'), m.i32Const(2)) : m.get(this.point, 'i32'), v), value: this.coerce(this.value(s.value), t) };
+    });
+    if (stores.length === 1) perPoint.push(stores[0]!.at(stores[0]!.value));
+    else {
+      // Every value of a point before any store: an output may sit in place over an input it reads at the point.
+      const held = stores.map((s) => this.local(s.t));
+      stores.forEach((s, j) => perPoint.push(m.set(held[j]!, s.value)));
+      stores.forEach((s, j) => perPoint.push(s.at(m.get(held[j]!, s.t))));
+    }
+    perPoint.push(m.set(this.point, m.i32('add', m.get(this.point, 'i32'), m.i32Const(1))));
+    const axes = k.shape.map((_, j) => j);
+    return { body: m.block([m.set(this.point, m.i32Const(0)), this.nest(axes, k.shape, perPoint)]), locals: this.locals };
+  }
+}
+
+function dependsOnData(e: IndexExpr): boolean {
+  switch (e.k) {
+    case 'value':
+      return true;
+    case 'add':
+      return dependsOnData(e.a) || dependsOnData(e.b);
+    case 'mul':
+    case 'div':
+    case 'mod':
+      return dependsOnData(e.a);
+    default:
+      return false;
+  }
+}
+
+/** lowbias32 (runtime/random.ts's mix32) as a Wasm function of one i32. */
+function addMix32(m: ModuleBuilder): void {
+  const x = (): Expr => m.get(0, 'i32');
+  const step = (shift: number): Expr => m.set(0, m.i32('xor', x(), m.i32('shr_u', x(), m.i32Const(shift))));
+  const mul = (by: number): Expr => m.set(0, m.i32('mul', x(), m.i32Const(by)));
+  m.addFunction('mix32', ['i32'], 'i32', [], m.block([step(16), mul(0x7feb352d), step(15), mul(0x846ca68b), step(16), x()], 'i32'));
+}
+
+/** Builds, validates and optimizes the module for a program; returns its bytes. */
+export async function generateWasm(p: KernelProgram, options: { optimize?: boolean; text?: (wat: string) => void } = {}): Promise<Uint8Array> {
+  const m = await ModuleBuilder.create();
+  const layout = wasmLayout(p);
+  m.setMemory(wasmPages(layout.bytes), 'memory');
+  for (const fn of HOST_F64) m.importFunction(fn, 'host', fn, ['f64'], 'f64');
+  m.importFunction('pow', 'host', 'pow', ['f64', 'f64'], 'f64');
+  m.importFunction('gather_range', 'host', 'gather_range', ['i32', 'i32'], 'none');
+  m.importFunction('load_range', 'host', 'load_range', ['i32', 'i32', 'i32'], 'none');
+  addMix32(m);
+  const calls: Expr[] = [];
+  p.kernels.forEach((k, i) => {
+    const { body, locals } = new KernelGen(m, p, layout, k, i).body();
+    m.addFunction(`k${i}`, [], 'none', locals, body);
+    calls.push(m.call(`k${i}`, [], 'none'));
+  });
+  m.addFunction('run', [], 'none', [], m.block(calls));
+  m.exportFunction('run', 'run');
+  if (options.text) options.text(m.text());
+  return m.finish(options.optimize ?? true);
+}
