@@ -1,4 +1,4 @@
-// Artifacts as the runtime reads them: manifest.json (format, version, target, the kernel program, the weights table, a sha256 hash) and weights.bin; loading validates every part and refuses with an error naming the file.
+// Artifacts as the runtime reads them: manifest.json (format, version, target, the kernel program, the weights table, for 'wasm' the module file, a sha256 hash), weights.bin and module.wasm; loading validates every part and refuses with an error naming the file.
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,11 +11,15 @@ import { KilnRuntimeError, numelOf, type Tensor } from './tensor.js';
 
 export const ARTIFACT_FORMAT = 'kiln-artifact';
 export const ARTIFACT_VERSION = 1;
-/** Targets this runtime executes; for 'js' the kernel program itself is the code. */
-export const ARTIFACT_TARGETS = ['js'] as const;
+/**
+ * Targets this runtime executes. For 'js' the kernel program itself is the code; for 'wasm' the
+ * code is a WebAssembly module, and the program stays in the manifest for its buffer layout and IO.
+ */
+export const ARTIFACT_TARGETS = ['js', 'wasm'] as const;
 export type ArtifactTarget = (typeof ARTIFACT_TARGETS)[number];
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
+export const MODULE_FILE = 'module.wasm';
 /** Arena offsets and weight offsets are multiples of this many bytes. */
 export const ALIGN = 16;
 
@@ -35,18 +39,33 @@ export interface ArtifactManifest {
   target: ArtifactTarget;
   program: unknown;
   weights: { file: string; tensors: WeightEntry[] } | null;
-  /** sha256 (hex) of the canonical JSON of every other manifest field, followed by the weights bytes. */
+  /** The code file: present for 'wasm' (the module), absent for 'js'. */
+  code?: { file: string; byteLength: number };
+  /** sha256 (hex) of the canonical JSON of every other manifest field, followed by the weights bytes, then the code bytes. */
   hash: string;
 }
 
-/** A loaded, validated artifact. */
-export interface Artifact {
-  target: ArtifactTarget;
+interface ArtifactBase {
   program: KernelProgram;
   /** Stored parameter values (possibly none): these take precedence over the program's initializers. */
   weights: Record<string, Tensor>;
   hash: string;
 }
+
+/** A loaded, validated artifact; a 'wasm' one carries its module's bytes, checked to compile. */
+export type Artifact = ArtifactBase & ({ target: 'js' } | { target: 'wasm'; wasm: Uint8Array });
+
+/** The bytes of the files beside a manifest, as artifactFromObject takes them. */
+export interface ArtifactFiles {
+  weights?: Uint8Array;
+  code?: Uint8Array;
+}
+
+/** The part of the WebAssembly JS API used here (the project's lib settings declare none). */
+declare const WebAssembly: {
+  validate: (bytes: Uint8Array) => boolean;
+  Module: new (bytes: Uint8Array) => object;
+};
 
 const DTYPES: readonly KernelDType[] = ['f32', 'i32', 'bool'];
 const ROLES: readonly BufferRole[] = ['input', 'param', 'output', 'temp', 'const'];
@@ -87,12 +106,31 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The hash a manifest carries: sha256 over the canonical JSON of its other fields, then the weights bytes. */
-export function artifactHash(manifest: Readonly<Record<string, unknown>>, weights: Uint8Array | undefined): string {
+/**
+ * The hash a manifest carries: sha256 over the canonical JSON of its other fields, then the
+ * weights bytes, then the code bytes. The manifest records both lengths, so the concatenation is unambiguous.
+ */
+export function artifactHash(manifest: Readonly<Record<string, unknown>>, weights: Uint8Array | undefined, code?: Uint8Array): string {
   const { hash: _omitted, ...rest } = manifest;
   const h = createHash('sha256').update(canonicalJson(rest));
   if (weights) h.update(weights);
+  if (code) h.update(code);
   return h.digest('hex');
+}
+
+/**
+ * Why `bytes` is not a WebAssembly module this engine compiles, or undefined when it is. validate
+ * decodes and type-checks without generating code (WasmExecutable compiles once, later); only a
+ * failure pays for a compile, to get the engine's message.
+ */
+export function wasmModuleProblem(bytes: Uint8Array): string | undefined {
+  if (WebAssembly.validate(bytes)) return undefined;
+  try {
+    new WebAssembly.Module(bytes);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'WebAssembly.validate refused it';
 }
 
 /** Where each tensor goes in weights.bin: in the given order, each at an offset aligned to ALIGN. */
@@ -500,7 +538,8 @@ function checkAliasing(p: KernelProgram, err: (m: string) => never): void {
 
 interface Sources {
   manifest: string;
-  weights: (file: string) => string;
+  /** How a file beside the manifest is named in messages. */
+  file: (name: string) => string;
 }
 
 /** The checks that come before anything else is read: format, version, target. */
@@ -512,12 +551,16 @@ function checkHeader(raw: unknown, src: Sources): asserts raw is Record<string, 
   if (!ARTIFACT_TARGETS.includes(raw.target as ArtifactTarget)) fail(at, `unknown target ${show(raw.target)} (this runtime runs: ${ARTIFACT_TARGETS.join(', ')})`);
 }
 
+/** A bare file name: an artifact may not point outside its own directory. */
+function plainFileName(raw: unknown, what: string, at: string): string {
+  if (typeof raw !== 'string' || raw === '' || /[/\\]/.test(raw) || raw === '.' || raw === '..') fail(at, `${what} must be a plain file name, got ${show(raw)}`);
+  return raw;
+}
+
 function parseWeightsTable(raw: unknown, at: string): { file: string; entries: WeightEntry[]; byteLength: number } | null {
   if (raw === null) return null;
   if (!isObject(raw)) fail(at, `weights must be null or an object, got ${show(raw)}`);
-  const file = raw.file;
-  // A bare file name: an artifact may not point outside its own directory.
-  if (typeof file !== 'string' || file === '' || /[/\\]/.test(file) || file === '.' || file === '..') fail(at, `weights.file must be a plain file name, got ${show(file)}`);
+  const file = plainFileName(raw.file, 'weights.file', at);
   const err: (m: string) => never = (m) => fail(at, `weights: ${m}`);
   const entries = namedList(raw.tensors, 'tensors', err, (r, i): WeightEntry => {
     if (typeof r.name !== 'string' || r.name === '') err(`tensor #${i} has no name`);
@@ -543,21 +586,42 @@ function parseWeightsTable(raw: unknown, at: string): { file: string; entries: W
   return { file, entries, byteLength };
 }
 
-function checkBody(raw: Record<string, unknown>, weightBytes: Uint8Array | undefined, src: Sources): Artifact {
+/** The code entry a target requires: a module file for 'wasm', none for 'js' (its program is the code). */
+function parseCodeEntry(raw: Record<string, unknown>, at: string): { file: string; byteLength: number } | null {
+  if (raw.target === 'js') {
+    if (raw.code !== undefined) fail(at, `a js artifact carries no code file, but the manifest lists ${show(raw.code)}`);
+    return null;
+  }
+  if (!isObject(raw.code)) fail(at, `a ${String(raw.target)} artifact needs code: { file, byteLength }, got ${show(raw.code)}`);
+  const file = plainFileName(raw.code.file, 'code.file', at);
+  if (!isCount(raw.code.byteLength) || raw.code.byteLength === 0) fail(at, `code.byteLength must be a positive integer, got ${show(raw.code.byteLength)}`);
+  return { file, byteLength: raw.code.byteLength };
+}
+
+/** Checks a file's bytes against the length the manifest gives. */
+function checkLength(bytes: Uint8Array | undefined, expected: number, where: string, holds: { listed: string; contents: string }): void {
+  if (!bytes) fail(where, `missing (the manifest lists ${holds.listed})`);
+  if (bytes.length < expected) fail(where, `truncated (expected ${expected} bytes, got ${bytes.length})`);
+  if (bytes.length > expected) fail(where, `${bytes.length - expected} unexpected bytes after the ${holds.contents} (expected ${expected} bytes)`);
+}
+
+function checkBody(raw: Record<string, unknown>, files: ArtifactFiles, src: Sources): Artifact {
   const at = src.manifest;
   const table = parseWeightsTable(raw.weights, at);
+  const code = parseCodeEntry(raw, at);
   const hash = raw.hash;
   if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(at, `hash must be 64 lowercase hex digits, got ${show(hash)}`);
-  if (table) {
-    const wat = src.weights(table.file);
-    if (!weightBytes) fail(wat, `missing (the manifest lists ${table.entries.length} tensors in it)`);
-    if (weightBytes.length < table.byteLength) fail(wat, `truncated (expected ${table.byteLength} bytes, got ${weightBytes.length})`);
-    if (weightBytes.length > table.byteLength) fail(wat, `${weightBytes.length - table.byteLength} unexpected bytes after the tensor data (expected ${table.byteLength} bytes)`);
+  if (table) checkLength(files.weights, table.byteLength, src.file(table.file), { listed: `${table.entries.length} tensors in it`, contents: 'tensor data' });
+  if (code) checkLength(files.code, code.byteLength, src.file(code.file), { listed: `a module of ${code.byteLength} bytes`, contents: 'module' });
+  const bytes = table ? files.weights : undefined;
+  const module = code ? files.code : undefined;
+  if (artifactHash(raw, bytes, module) !== hash) {
+    const changed = [table?.file, code?.file].filter((f) => f !== undefined);
+    fail(at, `hash mismatch: the manifest${changed.length ? ` or ${changed.join(' or ')}` : ''} changed after the artifact was written`);
   }
-  const bytes = table ? weightBytes : undefined;
-  if (artifactHash(raw, bytes) !== hash) {
-    fail(at, `hash mismatch: the manifest${table ? ` or ${table.file}` : ''} changed after the artifact was written`);
-  }
+  // After the hash: a module that fails here was written broken, not damaged on disk.
+  const problem = module && wasmModuleProblem(module);
+  if (problem) fail(src.file(code!.file), `not a WebAssembly module this runtime can compile (${problem})`);
   const program = parseProgram(raw.program, `${at}: program`);
   const weights: Record<string, Tensor> = {};
   for (const e of table?.entries ?? []) {
@@ -567,26 +631,25 @@ function checkBody(raw: Record<string, unknown>, weightBytes: Uint8Array | undef
     if (b.dtype !== e.dtype || b.shape.join() !== e.shape.join()) {
       fail(at, `weights: tensor '${e.name}' is ${e.dtype}[${e.shape.join(', ')}], but the parameter is ${b.dtype}[${b.shape.join(', ')}]`);
     }
-    Object.defineProperty(weights, e.name, { value: readWeight(bytes!, e, src.weights(table!.file)), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(weights, e.name, { value: readWeight(bytes!, e, src.file(table!.file)), enumerable: true, writable: true, configurable: true });
   }
-  return { target: raw.target as ArtifactTarget, program, weights, hash };
+  return module ? { target: 'wasm', program, weights, hash, wasm: module } : { target: 'js', program, weights, hash };
 }
 
 /**
- * Validates an in-memory artifact: a manifest object (as parsed from manifest.json) and the
- * bytes of its weights file. `dir`, when given, prefixes the file names in error messages.
+ * Validates an in-memory artifact: a manifest object (as parsed from manifest.json) and the bytes
+ * of the files beside it (a bare Uint8Array is the weights file, as before 'wasm' existed).
+ * `dir`, when given, prefixes the file names in error messages.
  */
-export function artifactFromObject(manifest: unknown, weights?: Uint8Array, dir?: string): Artifact {
+export function artifactFromObject(manifest: unknown, files?: Uint8Array | ArtifactFiles, dir?: string): Artifact {
   const src = sourcesFor(dir);
   checkHeader(manifest, src);
-  return checkBody(manifest, weights, src);
+  return checkBody(manifest, files instanceof Uint8Array ? { weights: files } : (files ?? {}), src);
 }
 
 function sourcesFor(dir: string | undefined): Sources {
-  return dir === undefined ? { manifest: MANIFEST_FILE, weights: (f) => f } : { manifest: join(dir, MANIFEST_FILE), weights: (f) => join(dir, f) };
+  return dir === undefined ? { manifest: MANIFEST_FILE, file: (f) => f } : { manifest: join(dir, MANIFEST_FILE), file: (f) => join(dir, f) };
 }
-
-/** A Node fs error as "CODE: what happened", without the path the message repeats (the caller names the file). */
 
 /** Reads and validates the artifact in directory `dir`; every refusal names the file at fault. */
 export async function loadArtifact(dir: string): Promise<Artifact> {
@@ -604,14 +667,17 @@ export async function loadArtifact(dir: string): Promise<Artifact> {
     fail(src.manifest, `not JSON (${(e as Error).message})`);
   }
   checkHeader(manifest, src);
-  let bytes: Uint8Array | undefined;
-  const table = parseWeightsTable(manifest.weights, src.manifest);
-  if (table) {
+  const read = async (file: string, what: string): Promise<Uint8Array> => {
     try {
-      bytes = await readFile(src.weights(table.file));
+      return await readFile(src.file(file));
     } catch (e) {
-      fail(src.weights(table.file), `cannot read the weights (${fsReason(e)})`);
+      return fail(src.file(file), `cannot read the ${what} (${fsReason(e)})`);
     }
-  }
-  return checkBody(manifest, bytes, src);
+  };
+  const table = parseWeightsTable(manifest.weights, src.manifest);
+  const code = parseCodeEntry(manifest, src.manifest);
+  const files: ArtifactFiles = {};
+  if (table) files.weights = await read(table.file, 'weights');
+  if (code) files.code = await read(code.file, 'module');
+  return checkBody(manifest, files, src);
 }

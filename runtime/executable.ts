@@ -5,6 +5,7 @@ import { compileSchedule, kernelReads, type Storage } from './interpreter.js';
 import type { BufferSpec, KernelDType, KernelProgram } from './kernel-ir.js';
 import { initializeInto } from './random.js';
 import { KilnRuntimeError, numelOf, prepareInputs, toTensor, type IOSpec, type Tensor, type TensorLike } from './tensor.js';
+import { WasmExecutable, type WasmExecutableOptions } from './wasm.js';
 
 export interface KernelExecutableOptions {
   /**
@@ -179,7 +180,8 @@ export class KernelExecutable {
   }
 }
 
-/** Loads the artifact in `dir` and makes it runnable. */
-export async function loadExecutable(dir: string, options: KernelExecutableOptions = {}): Promise<KernelExecutable> {
-  return new KernelExecutable(await loadArtifact(dir), options);
+/** Loads the artifact in `dir` and makes it runnable on its target: the kernel interpreter for 'js', its module for 'wasm'. */
+export async function loadExecutable(dir: string, options: KernelExecutableOptions & WasmExecutableOptions = {}): Promise<KernelExecutable | WasmExecutable> {
+  const artifact = await loadArtifact(dir);
+  return artifact.target === 'wasm' ? new WasmExecutable(artifact, options) : new KernelExecutable(artifact, options);
 }

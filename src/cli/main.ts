@@ -14,12 +14,15 @@ import type { Graph } from '../ir/graph.js';
 import { PASS_NAMES, passStats, passesUntil, runPipeline } from '../passes/pipeline.js';
 import { loadCheckpoint } from '../../runtime/checkpoint.js';
 import { BACKENDS, kernelProgram } from '../compile.js';
+import { ARTIFACT_TARGETS } from '../../runtime/artifact.js';
+import { compileWasm } from '../backends/wasm/index.js';
 import { writeArtifact } from '../kernels/artifact.js';
 import { lowerToKernels } from '../kernels/lower.js';
 import { liveLowerBound, planMemory, totalTempBytes } from '../kernels/memory.js';
 import { printKernels } from '../kernels/print.js';
 import { loadGraphFile, readSource } from './load.js';
 import type { ProgressStream } from './progress.js';
+import { registerBench } from './bench.js';
 import { OPTIMIZERS, backendFlag, trainCommand } from './train.js';
 import type { TrainFlags } from './train.js';
 
@@ -168,12 +171,13 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .command('compile')
     .description('compile a model ahead of time into an artifact that runtime/ loads and runs')
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
-    .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.bin)')
-    .option('--target <target>', 'the code to generate: js (the kernel interpreter)', 'js')
+    .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.bin, module.wasm)')
+    .option('--target <target>', 'the code to generate: js (the kernel interpreter) or wasm (one WebAssembly module)', 'js')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
     .option('--weights <checkpoint>', 'start from the trained weights of a checkpoint (kiln train --save)')
     .action(async (file: string, opts: { out: string; target: string; shapes: string[]; weights?: string }) => {
-      if (opts.target !== 'js') throw new KilnError('usage', `--target: unknown target '${opts.target}' (available: js)`);
+      const target = ARTIFACT_TARGETS.find((t) => t === opts.target);
+      if (!target) throw new KilnError('usage', `--target: unknown target '${opts.target}' (available: ${ARTIFACT_TARGETS.join(', ')})`);
       const g = loadGraphFile(file);
       const program = kernelProgram(g, parseShapes(opts.shapes));
       let weights: Record<string, Tensor> | undefined;
@@ -185,8 +189,12 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
         if (missing.length) throw new KilnError('usage', `--weights: ${opts.weights} has no value for ${missing.join(', ')}`);
         weights = Object.fromEntries(Object.entries(params).filter(([n]) => names.has(n)));
       }
-      await writeArtifact(opts.out, program, { target: 'js', ...(weights ? { weights } : {}) });
-      out(`wrote ${opts.out}: ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters\n`);
+      const stored = weights ? { weights } : {};
+      // binaryen loads here, and only for this target: the artifact's runtime never needs it.
+      const wasm = target === 'wasm' ? await compileWasm(program) : undefined;
+      await writeArtifact(opts.out, program, wasm ? { target: 'wasm', wasm, ...stored } : { target: 'js', ...stored });
+      const code = wasm ? `, module ${wasm.length} bytes` : '';
+      out(`wrote ${opts.out} (target ${target}): ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters${code}\n`);
     });
 
   program
@@ -239,6 +247,8 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
       }
       if (unformatted) throw new CheckFailed();
     });
+
+  registerBench(program, { out });
 
   program
     .command('ops')

@@ -1,4 +1,4 @@
-// Writing artifacts (the compiler's side of runtime/artifact.ts): a kernel program and its weights become manifest.json and weights.bin in a directory, written atomically.
+// Writing artifacts (the compiler's side of runtime/artifact.ts): a kernel program, its weights and, for target 'wasm', its module become manifest.json, weights.bin and module.wasm in a directory, written atomically.
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
@@ -6,24 +6,36 @@ import { basename, dirname, join, resolve } from 'node:path';
 import {
   ARTIFACT_FORMAT,
   ARTIFACT_VERSION,
+  ARTIFACT_TARGETS,
   MANIFEST_FILE,
+  MODULE_FILE,
   WEIGHTS_FILE,
   artifactHash,
   encodeNumbers,
   parseProgram,
+  wasmModuleProblem,
   weightsLayout,
   writeWeight,
   type ArtifactManifest,
-  type ArtifactTarget,
 } from '../../runtime/artifact.js';
 import type { KernelProgram } from '../../runtime/kernel-ir.js';
 import { KilnRuntimeError, toTensor, type Tensor } from '../../runtime/tensor.js';
 import { fsReason, syncDirectory } from '../../runtime/fs.js';
 
-export interface ArtifactOptions {
-  target: ArtifactTarget;
+interface CommonOptions {
   /** Parameter values to store (trained weights); parameters left out start from their initializers. */
   weights?: Readonly<Record<string, Tensor>>;
+}
+
+/** What to write: for 'wasm', the module compiled from this same program (src/backends/wasm's compileWasm). */
+export type ArtifactOptions = CommonOptions & ({ target: 'js' } | { target: 'wasm'; wasm: Uint8Array });
+
+/** An artifact's files, in memory. */
+export interface EncodedArtifact {
+  manifest: ArtifactManifest;
+  weights: Uint8Array | undefined;
+  /** module.wasm's bytes, for 'wasm'. */
+  code: Uint8Array | undefined;
 }
 
 function fail(source: string, message: string): never {
@@ -31,12 +43,18 @@ function fail(source: string, message: string): never {
 }
 
 /**
- * The manifest and weights bytes of an artifact, in memory (for runtime/artifact.ts's
- * artifactFromObject, or to write). The program is validated first, and every weight must be a
- * parameter of it with the same dtype and shape.
+ * The manifest, weights bytes and module bytes of an artifact, in memory (for runtime/artifact.ts's
+ * artifactFromObject, or to write). The program is validated first, every weight must be a
+ * parameter of it with the same dtype and shape, and a Wasm module must compile.
  */
-export function encodeArtifact(program: KernelProgram, options: ArtifactOptions, source = 'artifact'): { manifest: ArtifactManifest; weights: Uint8Array | undefined } {
-  if (options.target !== 'js') fail(source, `unknown target '${String(options.target)}' (available: js)`);
+export function encodeArtifact(program: KernelProgram, options: ArtifactOptions, source = 'artifact'): EncodedArtifact {
+  if (!ARTIFACT_TARGETS.includes(options.target)) fail(source, `unknown target '${String(options.target)}' (available: ${ARTIFACT_TARGETS.join(', ')})`);
+  const code = options.target === 'wasm' ? options.wasm : undefined;
+  if (options.target === 'wasm') {
+    if (!(code instanceof Uint8Array) || code.length === 0) fail(source, "target 'wasm' needs the module's bytes (options.wasm)");
+    const problem = wasmModuleProblem(code);
+    if (problem) fail(source, `the module does not compile (${problem})`);
+  } else if ('wasm' in options) fail(source, `target '${options.target}' takes no module`);
   const p = parseProgram(program, `${source}: program`);
   const names = Object.keys(options.weights ?? {}).sort(); // sorted: the bytes depend only on the contents
   const tensors = names.map((name) => {
@@ -54,8 +72,9 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
     entries.forEach((e, i) => writeWeight(bytes!, e, tensors[i]!.data));
     table = { file: WEIGHTS_FILE, tensors: entries };
   }
-  const unsigned = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, target: options.target, program: encodeNumbers(p), weights: table } as const;
-  return { manifest: { ...unsigned, hash: artifactHash(unsigned, bytes) }, weights: bytes };
+  // A 'js' manifest has no code field at all, so its bytes (and hash) are as before 'wasm' existed.
+  const unsigned = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, target: options.target, program: encodeNumbers(p), weights: table, ...(code ? { code: { file: MODULE_FILE, byteLength: code.length } } : {}) } as const;
+  return { manifest: { ...unsigned, hash: artifactHash(unsigned, bytes, code) }, weights: bytes, code };
 }
 
 async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
@@ -85,11 +104,11 @@ async function entriesOf(dir: string): Promise<string[] | undefined> {
  * an existing artifact stays as it was.
  */
 export async function writeArtifact(dir: string, program: KernelProgram, options: ArtifactOptions): Promise<ArtifactManifest> {
-  const { manifest, weights } = encodeArtifact(program, options, dir); // fails before any file is touched
+  const { manifest, weights, code } = encodeArtifact(program, options, dir); // fails before any file is touched
   const target = resolve(dir);
   const parent = dirname(target);
   const existing = await entriesOf(target);
-  const foreign = existing?.filter((f) => f !== MANIFEST_FILE && f !== WEIGHTS_FILE);
+  const foreign = existing?.filter((f) => f !== MANIFEST_FILE && f !== WEIGHTS_FILE && f !== MODULE_FILE);
   if (foreign && foreign.length > 0) fail(dir, `refusing to replace a directory that holds more than an artifact (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''})`);
   const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;
   const temp = join(parent, `.${basename(target)}.${tag}.tmp`);
@@ -100,6 +119,7 @@ export async function writeArtifact(dir: string, program: KernelProgram, options
     await mkdir(temp);
     await writeSynced(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest)}\n`);
     if (weights) await writeSynced(join(temp, WEIGHTS_FILE), weights);
+    if (code) await writeSynced(join(temp, MODULE_FILE), code);
     if (existing) {
       await rename(target, old);
       moved = true;

@@ -1,4 +1,4 @@
-// Artifacts: write -> load -> run gives the same outputs, the manifest and hash, every refusal with its message (truncation, flipped bytes, version, format, missing files, malformed programs), and atomic writes.
+// Artifacts: write -> load -> run gives the same outputs (target 'js', and 'wasm' against JIT compile), the manifest and hash, every refusal with its message (truncation, flipped bytes, version, format, missing files, malformed programs, modules that do not compile), and atomic writes.
 
 import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { artifactFromObject, artifactHash, loadArtifact, parseProgram, type ArtifactManifest } from '../../runtime/artifact.js';
 import { KernelExecutable, loadExecutable } from '../../runtime/executable.js';
+import { WasmExecutable } from '../../runtime/wasm.js';
 import type { BufferSpec, IndexExpr, KernelProgram, ValueExpr } from '../../runtime/kernel-ir.js';
 import { KilnRuntimeError, type Tensor } from '../../runtime/tensor.js';
-import { compile } from '../../src/compile.js';
+import { compileWasm } from '../../src/backends/wasm/index.js';
+import { compile, kernelProgram } from '../../src/compile.js';
+import type { Graph } from '../../src/ir/graph.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import { encodeArtifact, writeArtifact } from '../../src/kernels/artifact.js';
 import { planMemory } from '../../src/kernels/memory.js';
@@ -218,8 +221,8 @@ describe('refusals name the file and the fault', () => {
     expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: not a Kiln artifact (format is "kiln-checkpoint", expected "kiln-artifact")`);
     await editManifest(dir, (m) => ((m.format = 'kiln-artifact'), (m.version = 2)));
     expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unsupported artifact version 2 (this runtime reads 1)`);
-    await editManifest(dir, (m) => ((m.version = 1), (m.target = 'wasm')));
-    expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unknown target "wasm" (this runtime runs: js)`);
+    await editManifest(dir, (m) => ((m.version = 1), (m.target = 'webgpu')));
+    expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unknown target "webgpu" (this runtime runs: js, wasm)`);
   });
 
   it('weights.bin truncated at several lengths, or with bytes added', async () => {
@@ -345,5 +348,142 @@ describe('atomic writes', () => {
     // An invalid program fails before any file is touched.
     await expect(writeArtifact(join(root, 'bad'), { ...mlp(), arenaBytes: -1 }, { target: 'js' })).rejects.toThrow('arenaBytes must be a non-negative integer, got -1');
     expect(await readdir(root)).toEqual(['file']);
+  });
+});
+
+describe("target 'wasm': the module beside the manifest", () => {
+  const manifestOf = (dir: string) => join(dir, 'manifest.json');
+  const moduleOf = (dir: string) => join(dir, 'module.wasm');
+  const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  /** relu(x @ w + b) summed per row: the graph of mlp() without its update and constants. */
+  function mlpGraph(): Graph {
+    const g = new GraphBuilder('mlp');
+    const x = g.input('x', { dtype: 'f32', shape: [2, 3] });
+    const w = g.param('w', { dtype: 'f32', shape: [3, 4] }, { fn: 'glorot_uniform', args: { seed: 3 } });
+    const bias = g.param('b', { dtype: 'f32', shape: [4] }, { fn: 'zeros', args: {} });
+    g.output('y', g.emit('reduce_sum', [g.emit('relu', [g.emit('add', [g.emit('matmul', [x, w]), bias])])], { axes: [1] }));
+    return g.build();
+  }
+
+  async function writtenWasm(program: KernelProgram = planMemory(mlp()), withWeights = true): Promise<string> {
+    const dir = join(root, 'mlp-wasm');
+    await writeArtifact(dir, program, { target: 'wasm', wasm: await compileWasm(program), ...(withWeights ? { weights: { w: W } } : {}) });
+    return dir;
+  }
+
+  it('write, load, run gives the outputs and parameters of JIT compile on the wasm backend', async () => {
+    const g = mlpGraph();
+    const dir = await writtenWasm(kernelProgram(g, {}));
+    const loaded = await loadExecutable(dir);
+    expect(loaded).toBeInstanceOf(WasmExecutable);
+    const jit = await compile(g, { backend: 'wasm' });
+    jit.setParams({ w: W });
+    const xs = [X, X.map((v) => -v), new Float32Array(6)];
+    for (const x of xs) expect(await loaded.run({ x })).toEqual(await jit.run({ x }));
+    expect(loaded.params()).toEqual(jit.params());
+    // Without stored weights, both start from the same initializers.
+    const bare = await loadExecutable(await writtenWasm(kernelProgram(g, {}), false));
+    expect(bare.params()).toEqual((await compile(g, { backend: 'wasm' })).params());
+  });
+
+  it('keeps updates across runs, and nan, infinities and -0, as the module run in memory does', async () => {
+    const program = planMemory(mlp());
+    const loaded = await loadExecutable(await writtenWasm(program));
+    const direct = new WasmExecutable({ program, wasm: await compileWasm(program) }, { params: { w: W } });
+    for (let step = 0; step < 3; step++) expect(await loaded.run({ x: X })).toEqual(await direct.run({ x: X }));
+    expect(Array.from(loaded.params()['b']!.data)).toEqual([1.5, 1.5, 1.5, 1.5]);
+    const odd = Array.from((await loaded.run({ x: X }))['odd']!.data);
+    expect(odd[0]).toBeNaN();
+    expect(Object.is(odd[1], -0)).toBe(true);
+    expect(odd.slice(2)).toEqual([Infinity, -Infinity]);
+  });
+
+  it('lists module.wasm in the manifest, and the hash covers it after the weights', async () => {
+    const dir = await writtenWasm();
+    expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'module.wasm', 'weights.bin']);
+    const manifest = JSON.parse(await readFile(manifestOf(dir), 'utf8')) as ArtifactManifest;
+    const code = await readFile(moduleOf(dir));
+    expect(manifest.target).toBe('wasm');
+    expect(manifest.code).toEqual({ file: 'module.wasm', byteLength: code.length });
+    expect(artifactHash(manifest as never, await readFile(join(dir, 'weights.bin')), code)).toBe(manifest.hash);
+    // The js manifest of the same program has no code field.
+    const { manifest: js } = encodeArtifact(planMemory(mlp()), { target: 'js' });
+    expect('code' in js).toBe(false);
+  });
+
+  it('in memory: encodeArtifact and artifactFromObject with the module bytes', async () => {
+    const program = planMemory(mlp());
+    const { manifest, weights, code } = encodeArtifact(program, { target: 'wasm', wasm: await compileWasm(program), weights: { w: W } });
+    const artifact = artifactFromObject(JSON.parse(JSON.stringify(manifest)), { weights, code });
+    expect(artifact.target).toBe('wasm');
+    if (artifact.target !== 'wasm') return;
+    expect(artifact.wasm).toEqual(code);
+    expect(await new WasmExecutable(artifact).run({ x: X })).toEqual(await (await loadExecutable(await writtenWasm())).run({ x: X }));
+    expect(refusalSync(() => artifactFromObject(manifest, weights))).toBe(`module.wasm: missing (the manifest lists a module of ${code!.length} bytes)`);
+  });
+
+  it('refuses to write a module that does not compile, or a module for target js, before touching the disk', async () => {
+    const dir = join(root, 'bad');
+    expect(await refusal(writeArtifact(dir, mlp(), { target: 'wasm', wasm: new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9]) }))).toMatch(new RegExp(`^${literally(dir)}: the module does not compile \\(.+\\)$`));
+    expect(await refusal(writeArtifact(dir, mlp(), { target: 'wasm', wasm: new Uint8Array(0) }))).toBe(`${dir}: target 'wasm' needs the module's bytes (options.wasm)`);
+    expect(await refusal(writeArtifact(dir, mlp(), { target: 'js', wasm: new Uint8Array(8) } as never))).toBe(`${dir}: target 'js' takes no module`);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('a missing module.wasm', async () => {
+    const dir = await writtenWasm();
+    await unlink(moduleOf(dir));
+    expect(await refusal(loadArtifact(dir))).toBe(`${moduleOf(dir)}: cannot read the module (ENOENT: no such file or directory)`);
+  });
+
+  it('module.wasm truncated at several lengths, or with bytes added', async () => {
+    const dir = await writtenWasm();
+    const code = await readFile(moduleOf(dir));
+    for (const length of [0, 4, 8, code.length >> 1, code.length - 1]) {
+      await writeFile(moduleOf(dir), code.subarray(0, length));
+      expect(await refusal(loadArtifact(dir))).toBe(`${moduleOf(dir)}: truncated (expected ${code.length} bytes, got ${length})`);
+    }
+    await writeFile(moduleOf(dir), Buffer.concat([code, Buffer.from([0])]));
+    expect(await refusal(loadArtifact(dir))).toBe(`${moduleOf(dir)}: 1 unexpected bytes after the module (expected ${code.length} bytes)`);
+  });
+
+  it('a flipped byte anywhere in module.wasm: hash mismatch', async () => {
+    const dir = await writtenWasm();
+    const code = await readFile(moduleOf(dir));
+    for (const at of [0, 5, code.length >> 1, code.length - 1]) {
+      const flipped = Buffer.from(code);
+      flipped[at] = flipped[at]! ^ 0x01;
+      await writeFile(moduleOf(dir), flipped);
+      expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: hash mismatch: the manifest or weights.bin or module.wasm changed after the artifact was written`);
+    }
+  });
+
+  it('a corrupt module with the hash recomputed over it: the engine refuses to compile it', async () => {
+    const dir = await writtenWasm();
+    const code = Buffer.from(await readFile(moduleOf(dir)));
+    code[3] = 0x78; // "\0asm" -> "\0asx": no longer the magic number
+    await writeFile(moduleOf(dir), code);
+    const m = JSON.parse(await readFile(manifestOf(dir), 'utf8')) as Record<string, unknown>;
+    m.hash = artifactHash(m, await readFile(join(dir, 'weights.bin')), code);
+    await writeFile(manifestOf(dir), JSON.stringify(m));
+    expect(await refusal(loadArtifact(dir))).toMatch(new RegExp(`^${literally(moduleOf(dir))}: not a WebAssembly module this runtime can compile \\(.*magic.*\\)$`, 'i'));
+  });
+
+  it('a code entry the target does not allow, or that points outside the artifact', async () => {
+    const js = encodeArtifact(planMemory(mlp()), { target: 'js' }).manifest as unknown as Record<string, unknown>;
+    expect(refusalSync(() => artifactFromObject({ ...js, code: { file: 'module.wasm', byteLength: 8 } }))).toBe(
+      'manifest.json: a js artifact carries no code file, but the manifest lists {"file":"module.wasm","byteLength":8}',
+    );
+    expect(refusalSync(() => artifactFromObject({ ...js, target: 'wasm' }))).toBe('manifest.json: a wasm artifact needs code: { file, byteLength }, got undefined');
+    expect(refusalSync(() => artifactFromObject({ ...js, target: 'wasm', code: { file: '../m.wasm', byteLength: 8 } }))).toBe('manifest.json: code.file must be a plain file name, got "../m.wasm"');
+    expect(refusalSync(() => artifactFromObject({ ...js, target: 'wasm', code: { file: 'module.wasm', byteLength: 0 } }))).toBe('manifest.json: code.byteLength must be a positive integer, got 0');
+  });
+
+  it('a js artifact written over a wasm one replaces it whole', async () => {
+    const dir = await writtenWasm();
+    await writeArtifact(dir, planMemory(mlp()), { target: 'js' });
+    expect((await readdir(dir)).sort()).toEqual(['manifest.json']);
+    expect(await loadExecutable(dir)).toBeInstanceOf(KernelExecutable);
   });
 });

@@ -1,0 +1,78 @@
+// Ahead of time on Wasm: `kiln compile --target wasm` writes an artifact that a fresh Node process, importing only dist/runtime/, loads and runs to JIT compile's outputs without ever loading binaryen.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { expect, test } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { compile } from '../../src/compile.js';
+import { parseModel } from '../../src/frontend/dsl/index.js';
+
+const RUNTIME = join(process.cwd(), 'dist/runtime/index.js');
+
+/**
+ * A module-resolution hook for the child: it appends every URL the ESM loader resolves to a log
+ * (synchronously, so the log is complete when the child exits), and refuses binaryen outright.
+ * binaryen is ESM-only, so any load of it, static or a lazy import(), passes through here, and
+ * the log shows it even if a caller swallowed the refusal. Unlike process.moduleLoadList (Node's
+ * internals only) or require.cache (CommonJS only), this sees every ES module.
+ */
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+let log;
+export function initialize(data) { log = data.log; }
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(log, resolved.url + '\\n');
+  if (specifier === 'binaryen' || resolved.url.includes('/node_modules/binaryen/')) throw new Error('binaryen resolved from ' + context.parentURL);
+  return resolved;
+}
+`;
+
+test.runIf(existsSync(RUNTIME))('a wasm artifact runs in a process that loads only runtime/, to the outputs of JIT compile', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-wasm-aot-'));
+  try {
+    const out = join(dir, 'xor-wasm');
+    let printed = '';
+    const r = await main(['compile', 'examples/xor.kiln', '--target', 'wasm', '--shapes', 'B=4', '-o', out], (s) => (printed += s), (s) => expect.fail(s));
+    expect(r).toBe(0);
+    expect(printed).toMatch(new RegExp(`^wrote .+ \\(target wasm\\): \\d+ kernels, .*, module ${readFileSync(join(out, 'module.wasm')).length} bytes\\n$`));
+
+    const inputs = { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[0], [1], [1], [0]] };
+    const log = join(dir, 'resolved.log');
+    writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url, { data: { log: ${JSON.stringify(log)} } });\n`);
+    const script = join(dir, 'run.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { loadExecutable } from ${JSON.stringify(pathToFileURL(RUNTIME).href)};`,
+        `const exe = await loadExecutable(${JSON.stringify(out)});`,
+        `const outputs = await exe.run(${JSON.stringify(inputs)});`,
+        `console.log(JSON.stringify({ kind: exe.constructor.name, outputs: Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, Array.from(t.data)])) }));`,
+      ].join('\n'),
+    );
+    const child = JSON.parse(execFileSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, script], { encoding: 'utf8' })) as {
+      kind: string;
+      outputs: Record<string, number[]>;
+    };
+    expect(child.kind).toBe('WasmExecutable');
+
+    // The hook saw the runtime load (so it was active), and nothing but the runtime, Node's builtins and the script.
+    const resolved = [...new Set(readFileSync(log, 'utf8').trim().split('\n'))];
+    expect(resolved).toContain(pathToFileURL(RUNTIME).href);
+    const runtimeDir = pathToFileURL(join(process.cwd(), 'dist/runtime/')).href;
+    expect(resolved.filter((u) => !u.startsWith('node:') && !u.startsWith(runtimeDir) && u !== pathToFileURL(script).href)).toEqual([]);
+    expect(resolved.some((u) => u.includes('binaryen'))).toBe(false);
+
+    // f32 values survive JSON exactly; the same program and module bytes give the same numbers.
+    const jit = await compile(parseModel(readFileSync('examples/xor.kiln', 'utf8'), 'examples/xor.kiln').graph, { shapes: { B: 4 }, backend: 'wasm' });
+    const want = await jit.run(inputs);
+    expect(Object.keys(child.outputs).sort()).toEqual(Object.keys(want).sort());
+    for (const [name, t] of Object.entries(want)) expect(child.outputs[name], name).toEqual(Array.from(t.data as ArrayLike<number>));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
