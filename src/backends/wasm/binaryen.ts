@@ -6,7 +6,7 @@ type Binaryen = typeof binaryenNs;
 
 /** An expression under construction (binaryen's ExpressionRef). */
 export type Expr = number & { readonly __expr: unique symbol };
-export type ValType = 'i32' | 'f32' | 'f64';
+export type ValType = 'i32' | 'f32' | 'f64' | 'v128';
 
 export type I32Unary = 'eqz';
 export type I32Binary = 'add' | 'sub' | 'mul' | 'div_s' | 'rem_s' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u' | 'eq' | 'ne' | 'lt_s' | 'le_s' | 'gt_s' | 'ge_s' | 'lt_u' | 'ge_u';
@@ -32,7 +32,7 @@ export class ModuleBuilder {
   static async create(): Promise<ModuleBuilder> {
     const b = await binaryen();
     const m = new b.Module();
-    m.setFeatures(b.Features.MVP | b.Features.NontrappingFPToInt | b.Features.BulkMemory | b.Features.SignExt | b.Features.MutableGlobals);
+    m.setFeatures(b.Features.MVP | b.Features.NontrappingFPToInt | b.Features.BulkMemory | b.Features.SignExt | b.Features.MutableGlobals | b.Features.SIMD128);
     return new ModuleBuilder(b, m);
   }
 
@@ -106,6 +106,41 @@ export class ModuleBuilder {
   store(t: 'i32' | 'f32', bytes: 1 | 4, offset: number, ptr: Expr, value: Expr): Expr {
     if (bytes === 1) return this.e(this.m.i32.store8(offset, 1, ptr, value));
     return this.e(this.m[t].store(offset, 4, ptr, value));
+  }
+
+  // ---- SIMD128 (loads need only 4-byte alignment) -------------------------------------------
+
+  /** One f32 at `ptr + offset` in all four lanes. */
+  load32Splat(offset: number, ptr: Expr): Expr {
+    return this.e(this.m.v128.load32_splat(offset, 4, ptr));
+  }
+
+  /** Two f32 at `ptr + offset` in the low lanes, zeros above. */
+  load64Zero(offset: number, ptr: Expr): Expr {
+    return this.e(this.m.v128.load64_zero(offset, 4, ptr));
+  }
+
+  f32x4Mul(a: Expr, b: Expr): Expr {
+    return this.e(this.m.f32x4.mul(a, b));
+  }
+
+  f64x2Splat(v: Expr): Expr {
+    return this.e(this.m.f64x2.splat(v));
+  }
+
+  f64x2Add(a: Expr, b: Expr): Expr {
+    return this.e(this.m.f64x2.add(a, b));
+  }
+
+  /** The two low f32 lanes as f64 (exact). */
+  f64x2PromoteLow(v: Expr): Expr {
+    return this.e(this.m.f64x2.promote_low_f32x4(v));
+  }
+
+  /** Lane `lane` (a constant 0 or 1) as f64. */
+  f64x2Lane(v: Expr, lane: number): Expr {
+    // binaryen takes the lane as a plain number, though its typings say ExpressionRef.
+    return this.e(this.m.f64x2.extract_lane(v, lane as unknown as number));
   }
 
   // ---- locals and control flow -------------------------------------------------------------

@@ -12,6 +12,7 @@ import { numelOf } from '../../../runtime/tensor.js';
 import { wasmLayout, wasmPages, type WasmLayout } from '../../../runtime/wasm.js';
 import { fail } from '../../ir/errors.js';
 import { ModuleBuilder, type Expr, type FloatBinary, type I32Binary, type ValType } from './binaryen.js';
+import { matmulPlan, tiledMatmul, type TileHost } from './matmul.js';
 
 const GOLDEN = 0x9e3779b9;
 const COUNTER_STEP = 0x85ebca6b;
@@ -72,7 +73,7 @@ class KernelGen {
 
   // ---- index expressions -----------------------------------------------------------------
 
-  private linear(l: LinearIndex): Expr {
+  linear(l: LinearIndex): Expr {
     const m = this.m;
     let e: Expr | undefined;
     for (const { axis, coeff } of l.terms) {
@@ -378,27 +379,51 @@ class KernelGen {
     }
   }
 
-  /** The kernel's function body. */
-  body(): { body: Expr; locals: ValType[] } {
+  /** The stores of the current point (this.point), with every value computed before any store. */
+  private storeExprs(): Expr[] {
     const m = this.m;
-    const k = this.k;
-    if (numelOf(k.shape) === 0) return { body: m.block([]), locals: this.locals };
-    const rank = k.shape.length;
-    const perPoint: Expr[] = [];
-    if (k.reduce) perPoint.push(this.fold(k.reduce, rank));
-    const stores = k.stores.map((s) => {
+    const stores = this.k.stores.map((s) => {
       const spec = this.p.buffers.find((b) => b.name === s.buffer) ?? this.error(`stores to unknown buffer '${s.buffer}'`);
       const bytes = this.layout.elementBytes.get(spec.name)!;
       const t = wasmType(spec.dtype);
       return { t, at: (v: Expr) => m.store(t, bytes, this.layout.offsets.get(spec.name)!, bytes === 4 ? m.i32('shl', m.get(this.point, 'i32'), m.i32Const(2)) : m.get(this.point, 'i32'), v), value: this.coerce(this.value(s.value), t) };
     });
-    if (stores.length === 1) perPoint.push(stores[0]!.at(stores[0]!.value));
-    else {
-      // Every value of a point before any store: an output may sit in place over an input it reads at the point.
-      const held = stores.map((s) => this.local(s.t));
-      stores.forEach((s, j) => perPoint.push(m.set(held[j]!, s.value)));
-      stores.forEach((s, j) => perPoint.push(s.at(m.get(held[j]!, s.t))));
-    }
+    if (stores.length === 1) return [stores[0]!.at(stores[0]!.value)];
+    // Every value of a point before any store: an output may sit in place over an input it reads at the point.
+    const held = stores.map((s) => this.local(s.t));
+    return [...stores.map((s, j) => m.set(held[j]!, s.value)), ...stores.map((s, j) => s.at(m.get(held[j]!, s.t)))];
+  }
+
+  /** The reduction and stores of the current point, as the scalar path computes them. */
+  private pointWork(): Expr[] {
+    return [...(this.k.reduce ? [this.fold(this.k.reduce, this.k.shape.length)] : []), ...this.storeExprs()];
+  }
+
+  /** What the SIMD matmul path needs of this kernel's function. */
+  private tileHost(): TileHost {
+    return {
+      m: this.m,
+      local: (t) => this.local(t),
+      label: (what) => this.label(what),
+      varLocal: (axis) => this.vars[axis]!,
+      point: this.point,
+      linear: (l) => this.linear(l),
+      scalarPoint: () => this.m.block(this.pointWork()),
+      storesWithAcc: (acc) => {
+        this.acc = { local: acc, t: 'f32' };
+        return this.m.block(this.storeExprs());
+      },
+    };
+  }
+
+  /** The kernel's function body. */
+  body(): { body: Expr; locals: ValType[] } {
+    const m = this.m;
+    const k = this.k;
+    if (numelOf(k.shape) === 0) return { body: m.block([]), locals: this.locals };
+    const plan = matmulPlan(this.p, this.layout, k);
+    if (plan) return { body: tiledMatmul(this.tileHost(), plan), locals: this.locals };
+    const perPoint = this.pointWork();
     perPoint.push(m.set(this.point, m.i32('add', m.get(this.point, 'i32'), m.i32Const(1))));
     const axes = k.shape.map((_, j) => j);
     return { body: m.block([m.set(this.point, m.i32Const(0)), this.nest(axes, k.shape, perPoint)]), locals: this.locals };
