@@ -2,7 +2,7 @@
 // the logits and Adam, trained with validation and early stopping on an 8:1:1 split.
 
 import { MNIST_PIXELS, adam, compileTraining, fit, graph, init, mnistSplits } from '../src/index.js';
-import type { EpochLog, Graph, Trainer } from '../src/index.js';
+import type { EpochLog, Graph, Trainer, BackendName } from '../src/index.js';
 
 /** x: pixels in [0, 1] [B, 784]; y: the digit, i32 [B]. */
 export function mnistMlpGraph(hidden: readonly number[] = [256, 256]): Graph {
@@ -37,6 +37,8 @@ export interface MnistOptions {
   /** Epochs without a better validation loss before stopping. */
   patience?: number;
   seed?: number;
+  /** Where to train (default: the reference interpreter, the oracle). */
+  backend?: BackendName;
   onEpoch?: (log: EpochLog) => void;
 }
 
@@ -51,10 +53,10 @@ export interface MnistResult {
 }
 
 export async function train(options: MnistOptions = {}): Promise<MnistResult> {
-  const { count, hidden = [256, 256], epochs = 5, batchSize = 128, lr = 2e-3, patience = 2, seed = 6 } = options;
+  const { count, hidden = [256, 256], epochs = 5, batchSize = 128, lr = 2e-3, patience = 2, seed = 6, backend = 'reference' } = options;
   const started = performance.now();
   const { train: trainSet, validation, test } = mnistSplits({ ...(count === undefined ? {} : { count }), seed });
-  const trainer = await compileTraining(mnistMlpGraph(hidden), { optimizer: adam({ lr }), seed });
+  const trainer = await compileTraining(mnistMlpGraph(hidden), { backend, optimizer: adam({ lr }), seed });
   const result = await fit(trainer, trainSet, {
     epochs,
     batchSize,
@@ -74,8 +76,11 @@ export async function train(options: MnistOptions = {}): Promise<MnistResult> {
 }
 
 async function main(): Promise<void> {
-  console.log('MNIST 784-256-256-10, 5 epochs at most, on the 10,000 digits of the mnist package (8:1:1)');
+  // `node dist/examples/mnist-mlp.js [backend]`: wasm (the default here), js or reference.
+  const backend = (process.argv[2] ?? 'wasm') as BackendName;
+  console.log(`MNIST 784-256-256-10 on the ${backend} backend, 5 epochs at most, on the 10,000 digits of the mnist package (8:1:1)`);
   const r = await train({
+    backend,
     onEpoch: (log) =>
       console.log(
         `  epoch ${log.epoch + 1}: loss ${log['loss']!.toFixed(4)} accuracy ${(100 * log['accuracy']!).toFixed(1)}%` +
