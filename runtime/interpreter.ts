@@ -232,7 +232,8 @@ function compileIndex(e: IndexExpr, s: Scope): Fn {
   }
 }
 
-function dependsOnData(e: IndexExpr): boolean {
+/** Whether an index reads data (a gather's index), so it cannot be folded into strides. */
+export function dependsOnData(e: IndexExpr): boolean {
   switch (e.k) {
     case 'value':
       return true;

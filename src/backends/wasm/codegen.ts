@@ -5,7 +5,7 @@
 // are host imports in f64, rounded to f32 here; random streams are mix32 in i32 ops (log and cos
 // of the normal's Box–Muller from the host), bit-identical to runtime/random.ts.
 
-import { isPointIndex, linearize, type LinearIndex } from '../../../runtime/interpreter.js';
+import { dependsOnData, isPointIndex, linearize, type LinearIndex } from '../../../runtime/interpreter.js';
 import type { IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, ValueExpr } from '../../../runtime/kernel-ir.js';
 import { f32Below, mix32 } from '../../../runtime/random.js';
 import { numelOf } from '../../../runtime/tensor.js';
@@ -427,21 +427,6 @@ class KernelGen {
     perPoint.push(m.set(this.point, m.i32('add', m.get(this.point, 'i32'), m.i32Const(1))));
     const axes = k.shape.map((_, j) => j);
     return { body: m.block([m.set(this.point, m.i32Const(0)), this.nest(axes, k.shape, perPoint)]), locals: this.locals };
-  }
-}
-
-function dependsOnData(e: IndexExpr): boolean {
-  switch (e.k) {
-    case 'value':
-      return true;
-    case 'add':
-      return dependsOnData(e.a) || dependsOnData(e.b);
-    case 'mul':
-    case 'div':
-    case 'mod':
-      return dependsOnData(e.a);
-    default:
-      return false;
   }
 }
 
