@@ -8,20 +8,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { linearRegressionGraph } from '../../examples/linear-regression.js';
-import { logisticRegressionGraph } from '../../examples/logistic-regression.js';
+import { describeAgreement } from './agreement.js';
 import { mnistMlpGraph } from '../../examples/mnist-mlp.js';
-import { perceptronGraph } from '../../examples/perceptron.js';
-import { sinGraph } from '../../examples/sin.js';
-import { xorMlpGraph } from '../../examples/xor-train.js';
 import { main } from '../../src/cli/main.js';
 import { graph } from '../../src/frontend/builder.js';
 import { compile, kernelProgram } from '../../src/compile.js';
-import type { BackendName } from '../../src/compile.js';
-import type { Graph } from '../../src/ir/graph.js';
-import { uniform01 } from '../../src/ir/random.js';
-import { isConcrete, numel } from '../../src/ir/types.js';
-import type { Tensor } from '../../src/ir/types.js';
 import { liveLowerBound, totalTempBytes } from '../../src/kernels/memory.js';
 import { decompose } from '../../src/passes/decompose.js';
 import { dce } from '../../src/passes/dce.js';
@@ -29,49 +20,13 @@ import { specialize } from '../../src/passes/specialize.js';
 import { adam } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import { closeEnough } from '../conformance/tolerance.js';
-import { randomGraph, randomInputs } from '../support/random-graphs.js';
 
-function expectClose(what: string, got: Tensor, want: Tensor): void {
-  expect(got.shape, what).toEqual(want.shape);
-  expect(got.dtype, what).toBe(want.dtype);
-  for (let i = 0; i < want.data.length; i++) {
-    const ok = want.dtype === 'f32' ? closeEnough(Number(got.data[i]), Number(want.data[i])) : got.data[i] === want.data[i];
-    if (!ok) expect.fail(`${what}[${i}] is ${got.data[i]}, expected ${want.data[i]}`);
-  }
-}
 
-/** Seeded inputs for a graph at concrete shapes: f32 in [-1, 1), i32 labels in [0, 10). */
-function inputsFor(g: Graph, shapes: Record<string, number>, seed: number): Record<string, Float32Array | Int32Array> {
-  const bound = specialize(g, { shapes });
-  return Object.fromEntries(
-    bound.inputs.map((i, k) => {
-      const n = isConcrete(i.type.shape) ? numel(i.type.shape) : 0;
-      const u = Array.from({ length: n }, (_, j) => uniform01(seed + k, j));
-      return [i.name, i.type.dtype === 'i32' ? Int32Array.from(u, (v) => Math.floor(v * 10)) : Float32Array.from(u, (v) => 2 * v - 1)];
-    }),
-  );
-}
 
-const EXAMPLES: [string, () => Graph][] = [
-  ['perceptron', perceptronGraph],
-  ['logistic regression', logisticRegressionGraph],
-  ['linear regression', linearRegressionGraph],
-  ['xor', () => xorMlpGraph()],
-  ['sin', () => sinGraph()],
-  ['mnist mlp', () => mnistMlpGraph([64, 32])],
-];
 
-describe("backend 'js' against the reference", () => {
-  test.each(EXAMPLES)('%s: inference outputs agree', async (_name, build) => {
-    const g = build();
-    const shapes = { B: 5 };
-    const [ref, js] = await Promise.all([compile(g, { shapes }), compile(g, { shapes, backend: 'js' })]);
-    js.setParams(ref.params()); // the same weights on both sides
-    const inputs = inputsFor(g, shapes, 3);
-    const [want, got] = await Promise.all([ref.run(inputs), js.run(inputs)]);
-    for (const [name, t] of Object.entries(want)) expectClose(name, got[name]!, t);
-  });
+describeAgreement('js', 200);
 
+describe("backend 'js': its own checks", () => {
   test('a gather index out of range along its axis is refused, as by the reference', async () => {
     // x [2, 3] gathered along axis 1: index 3 would still fall inside the buffer (the next row).
     const g = graph('take', (b) => b.output('y', b.gather(b.input('x', 'f32', [2, 3]), b.input('i', 'i32', [2]), 1)));
@@ -83,33 +38,7 @@ describe("backend 'js' against the reference", () => {
     await expect(ref.run({ x, i: [3, 0] })).rejects.toThrow('gather: index 3 is out of range for axis 1 of size 3');
   });
 
-  test('200 random graphs agree', async () => {
-    for (let seed = 0; seed < 200; seed++) {
-      const g = randomGraph(seed);
-      const inputs = randomInputs(g, seed);
-      const [ref, js] = await Promise.all([compile(g), compile(g, { backend: 'js' })]);
-      js.setParams(ref.params());
-      const [want, got] = await Promise.all([ref.run(inputs), js.run(inputs)]);
-      for (const [name, t] of Object.entries(want)) expectClose(`graph ${seed}: ${name}`, got[name]!, t);
-    }
-  }, 60_000);
 
-  test.each([['mnist mlp', () => mnistMlpGraph([32, 16])], ['sin', () => sinGraph(16)]] as const)(
-    '%s: three Adam training steps give the same losses and weights',
-    async (_name, build) => {
-      const g = build();
-      const run = async (backend: BackendName) => {
-        const trainer = await compileTraining(g, { backend, optimizer: adam({ lr: 0.01 }), seed: 4 });
-        const batch = inputsFor(g, { B: 8 }, 11);
-        const losses: number[] = [];
-        for (let s = 0; s < 3; s++) losses.push((await trainer.step(batch)).loss!);
-        return { losses, state: trainer.state() };
-      };
-      const [want, got] = await Promise.all([run('reference'), run('js')]);
-      want.losses.forEach((l, i) => expect(closeEnough(got.losses[i]!, l), `loss ${i}: ${got.losses[i]} vs ${l}`).toBe(true));
-      for (const [name, t] of Object.entries(want.state)) expectClose(name, got.state[name]!, t);
-    },
-  );
 });
 
 describe('the schedule of the mnist MLP training step (784-256-256-10, softmax cross-entropy, Adam, B=128)', () => {

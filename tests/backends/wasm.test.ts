@@ -1,97 +1,26 @@
-// The Wasm backend (one binaryen-built module per program, runtime/wasm.ts) against the expected values and the reference: conformance cases and graphs, example models, random graphs, Adam steps, gather range errors, and binaryen staying out of every static import.
+// The Wasm backend (one binaryen-built module per program, runtime/wasm.ts): the agreement suite against the reference, gather range errors, shared parameter stores, bit-identity with the js backend, and binaryen staying out of every static import.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { linearRegressionGraph } from '../../examples/linear-regression.js';
-import { logisticRegressionGraph } from '../../examples/logistic-regression.js';
+import { describeAgreement, expectClose, inputsFor } from './agreement.js';
 import { mnistMlpGraph } from '../../examples/mnist-mlp.js';
-import { perceptronGraph } from '../../examples/perceptron.js';
-import { sinGraph } from '../../examples/sin.js';
 import { xorMlpGraph } from '../../examples/xor-train.js';
 import { compileWasm } from '../../src/backends/wasm/index.js';
 import { compile, kernelProgram } from '../../src/compile.js';
-import type { BackendName } from '../../src/compile.js';
 import { graph } from '../../src/frontend/builder.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
-import type { Graph } from '../../src/ir/graph.js';
-import { uniform01 } from '../../src/ir/random.js';
-import { isConcrete, numel } from '../../src/ir/types.js';
 import type { Tensor } from '../../src/ir/types.js';
-import { specialize } from '../../src/passes/specialize.js';
-import { adam } from '../../src/train/optimizers.js';
-import { compileTraining } from '../../src/train/trainer.js';
 import { WasmExecutable } from '../../runtime/wasm.js';
-import { CASES } from '../conformance/cases.js';
-import { GRAPHS } from '../conformance/graphs.js';
-import { closeEnough, expectTensor, typedData } from '../conformance/tolerance.js';
-import { randomGraph, randomInputs } from '../support/random-graphs.js';
+import { randomInputs } from '../support/random-graphs.js';
 
-function expectClose(what: string, got: Tensor, want: Tensor): void {
-  expect(got.shape, what).toEqual(want.shape);
-  expect(got.dtype, what).toBe(want.dtype);
-  for (let i = 0; i < want.data.length; i++) {
-    const ok = want.dtype === 'f32' ? closeEnough(Number(got.data[i]), Number(want.data[i])) : got.data[i] === want.data[i];
-    if (!ok) expect.fail(`${what}[${i}] is ${got.data[i]}, expected ${want.data[i]}`);
-  }
-}
 
-/** Seeded inputs for a graph at concrete shapes: f32 in [-1, 1), i32 labels in [0, 10). */
-function inputsFor(g: Graph, shapes: Record<string, number>, seed: number): Record<string, Float32Array | Int32Array> {
-  const bound = specialize(g, { shapes });
-  return Object.fromEntries(
-    bound.inputs.map((i, k) => {
-      const n = isConcrete(i.type.shape) ? numel(i.type.shape) : 0;
-      const u = Array.from({ length: n }, (_, j) => uniform01(seed + k, j));
-      return [i.name, i.type.dtype === 'i32' ? Int32Array.from(u, (v) => Math.floor(v * 10)) : Float32Array.from(u, (v) => 2 * v - 1)];
-    }),
-  );
-}
 
-describe("backend 'wasm': the conformance table", () => {
-  test.each(CASES)('$name', async (c) => {
-    const b = new GraphBuilder('conformance');
-    const names = c.inputs.map((v, i) => b.input(`x${i}`, { dtype: v.dtype, shape: v.shape }));
-    b.output('y', b.emit(c.op, names, c.attrs ?? {}));
-    const exe = await compile(b.build(), { backend: 'wasm', ...(c.shapes ? { shapes: c.shapes } : {}) });
-    const feed = Object.fromEntries(c.inputs.map((v, i) => [`x${i}`, typedData(v)]));
-    expectTensor((await exe.run(feed))['y'], c.expected, c.tolerance);
-  });
+// The conformance table runs on 'wasm' in tests/conformance (its backend list).
+describeAgreement('wasm', 100);
 
-  describe.each(GRAPHS)('graph $name', (g) => {
-    test.each(g.runs)('$name', async (run) => {
-      const exe = await compile(g.graph, { backend: 'wasm', ...(run.shapes ? { shapes: run.shapes } : {}) });
-      exe.setParams(Object.fromEntries(Object.entries(g.params).map(([k, v]) => [k, typedData(v)])));
-      const feed = Object.fromEntries(Object.entries(run.inputs).map(([k, v]) => [k, typedData(v)]));
-      for (let pass = 0; pass < 2; pass++) {
-        const out = await exe.run(feed);
-        for (const [name, want] of Object.entries(run.expected)) expectTensor(out[name], want);
-      }
-    });
-  });
-});
-
-const EXAMPLES: [string, () => Graph][] = [
-  ['perceptron', perceptronGraph],
-  ['logistic regression', logisticRegressionGraph],
-  ['linear regression', linearRegressionGraph],
-  ['xor', () => xorMlpGraph()],
-  ['sin', () => sinGraph()],
-  ['mnist mlp', () => mnistMlpGraph([64, 32])],
-];
-
-describe("backend 'wasm' against the reference", () => {
-  test.each(EXAMPLES)('%s: inference outputs agree', async (_name, build) => {
-    const g = build();
-    const shapes = { B: 5 };
-    const [ref, wasm] = await Promise.all([compile(g, { shapes }), compile(g, { shapes, backend: 'wasm' })]);
-    wasm.setParams(ref.params());
-    const inputs = inputsFor(g, shapes, 3);
-    const [want, got] = await Promise.all([ref.run(inputs), wasm.run(inputs)]);
-    for (const [name, t] of Object.entries(want)) expectClose(name, got[name]!, t);
-  });
-
+describe("backend 'wasm': its own checks", () => {
   test('a gather index out of range along its axis is refused, as by the js backend', async () => {
     const g = graph('take', (b) => b.output('y', b.gather(b.input('x', 'f32', [2, 3]), b.input('i', 'i32', [2]), 1)));
     const wasm = await compile(g, { backend: 'wasm' });
@@ -102,33 +31,7 @@ describe("backend 'wasm' against the reference", () => {
     expect(Array.from((await wasm.run({ x, i: [1, 1] })).y!.data)).toEqual([1, 1, 4, 4]); // still usable after the error
   });
 
-  test('100 random graphs agree', async () => {
-    for (let seed = 0; seed < 100; seed++) {
-      const g = randomGraph(seed);
-      const inputs = randomInputs(g, seed);
-      const [ref, wasm] = await Promise.all([compile(g), compile(g, { backend: 'wasm' })]);
-      wasm.setParams(ref.params());
-      const [want, got] = await Promise.all([ref.run(inputs), wasm.run(inputs)]);
-      for (const [name, t] of Object.entries(want)) expectClose(`graph ${seed}: ${name}`, got[name]!, t);
-    }
-  }, 120_000);
 
-  test.each([['mnist mlp', () => mnistMlpGraph([32, 16])], ['sin', () => sinGraph(16)]] as const)(
-    '%s: three Adam training steps give the same losses and weights',
-    async (_name, build) => {
-      const g = build();
-      const run = async (backend: BackendName) => {
-        const trainer = await compileTraining(g, { backend, optimizer: adam({ lr: 0.01 }), seed: 4 });
-        const batch = inputsFor(g, { B: 8 }, 11);
-        const losses: number[] = [];
-        for (let s = 0; s < 3; s++) losses.push((await trainer.step(batch)).loss!);
-        return { losses, state: trainer.state() };
-      };
-      const [want, got] = await Promise.all([run('reference'), run('wasm')]);
-      want.losses.forEach((l, i) => expect(closeEnough(got.losses[i]!, l), `loss ${i}: ${got.losses[i]} vs ${l}`).toBe(true));
-      for (const [name, t] of Object.entries(want.state)) expectClose(name, got.state[name]!, t);
-    },
-  );
 
   test('programs sharing a parameter store hand the live weights over (wasm step, js evaluation)', async () => {
     const g = mnistMlpGraph([16, 8]);
