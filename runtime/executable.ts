@@ -1,10 +1,11 @@
-// KernelExecutable: a validated kernel program made runnable behind the reference backend's Executable interface, its buffers laid out in three regions (the temp arena, persistent parameters, inputs/outputs/constants) and its schedule compiled once.
+// KernelExecutable: a validated kernel program run by the JavaScript kernel interpreter, its buffers laid out in three regions (the temp arena, persistent parameters, inputs/outputs/constants) and its schedule compiled once; the run itself is ProgramExecutable's.
 
 import { alignUp, loadArtifact, parseProgram } from './artifact.js';
-import { compileSchedule, kernelReads, type Storage } from './interpreter.js';
-import type { BufferSpec, KernelDType, KernelProgram } from './kernel-ir.js';
+import { compileSchedule, type Storage } from './interpreter.js';
+import type { BufferSpec } from './kernel-ir.js';
+import { ProgramExecutable, copyAs } from './program-executable.js';
 import { initializeInto } from './random.js';
-import { KilnRuntimeError, numelOf, prepareInputs, toTensor, type IOSpec, type Tensor, type TensorLike } from './tensor.js';
+import { numelOf, toTensor, type IOSpec, type Tensor, type TensorLike } from './tensor.js';
 import { WasmExecutable, type WasmExecutableOptions } from './wasm.js';
 
 export interface KernelExecutableOptions {
@@ -44,46 +45,21 @@ function region(specs: readonly BufferSpec[], boolBytes: 1 | 4): Map<string, Sto
   return new Map(specs.map((s, i) => [s.name, viewOf(memory, offsets[i]!, s, boolBytes)]));
 }
 
-/** A fresh standalone copy, as the dtype's array (bool as bytes). */
-function copyAs(dtype: KernelDType, data: ArrayLike<number>): Storage {
-  return dtype === 'f32' ? Float32Array.from(data) : dtype === 'i32' ? Int32Array.from(data) : Uint8Array.from(data);
-}
-
 /** A compiled kernel program with its parameters in memory: call `run` with named inputs. */
-export class KernelExecutable {
-  readonly program: KernelProgram;
-  readonly inputs: IOSpec[];
-  readonly outputs: IOSpec[];
-  readonly paramSpecs: IOSpec[];
-  /** Bytes of the arena holding every temp. */
-  readonly arenaBytes: number;
-  private readonly arrays = new Map<string, Storage>();
-  private readonly paramBuffer: Map<string, string>;
-  private readonly store: Map<string, Tensor>;
+export class KernelExecutable extends ProgramExecutable {
   private schedule: () => void;
 
   constructor(artifact: { program: unknown; weights?: Readonly<Record<string, Tensor>> }, options: KernelExecutableOptions = {}) {
     const p = parseProgram(artifact.program);
-    this.program = p;
-    const spec = (name: string, buffer: string): IOSpec => {
-      const b = p.buffers.find((x) => x.name === buffer)!;
-      return { name, dtype: b.dtype, shape: [...b.shape] };
-    };
-    const used = new Set([...p.kernels.flatMap((k) => [...kernelReads(k)]), ...p.outputs.map((o) => o.buffer), ...p.updates.map((u) => u.buffer)]);
-    this.inputs = p.inputs.map((i) => (used.has(i.buffer) ? spec(i.name, i.buffer) : { ...spec(i.name, i.buffer), optional: true }));
-    this.outputs = p.outputs.map((o) => spec(o.name, o.buffer));
-    this.paramSpecs = p.params.map((x) => spec(x.name, x.buffer));
-    this.paramBuffer = new Map(p.params.map((x) => [x.name, x.buffer]));
+    super(p, options.paramStore);
 
     // Temps at the planner's offsets in one arena: bool as 0/1 in 4 bytes, like i32.
-    this.arenaBytes = p.arenaBytes;
     const arena = new ArrayBuffer(p.arenaBytes);
-    for (const b of p.buffers) if (b.role === 'temp') this.arrays.set(b.name, viewOf(arena, b.offset!, b, 4));
-    for (const [name, view] of region(p.buffers.filter((b) => b.role !== 'temp' && b.role !== 'param'), 4)) this.arrays.set(name, view);
-    for (const b of p.buffers) if (b.role === 'const') this.arrays.get(b.name)!.set(b.data!);
+    for (const b of p.buffers) if (b.role === 'temp') this.buffers.set(b.name, viewOf(arena, b.offset!, b, 4));
+    for (const [name, view] of region(p.buffers.filter((b) => b.role !== 'temp' && b.role !== 'param'), 4)) this.buffers.set(name, view);
+    for (const b of p.buffers) if (b.role === 'const') this.buffers.get(b.name)!.set(b.data!);
 
     // Parameters: shared storage from the store, else a first value in this program's own region.
-    this.store = options.paramStore ?? new Map();
     const given = this.checkValues(options.params ?? {}, 'parameter');
     const fresh = this.paramSpecs.filter((s) => !this.store.has(s.name));
     const own = region(fresh.map((s) => p.buffers.find((b) => b.name === this.paramBuffer.get(s.name))!), 1);
@@ -98,58 +74,12 @@ export class KernelExecutable {
       this.store.set(s.name, { dtype: s.dtype, shape: [...s.shape], data: view });
     }
     for (const s of this.paramSpecs) this.bindParam(s);
-    for (const [name, t] of given) if (!fresh.some((s) => s.name === name)) this.arrays.get(this.paramBuffer.get(name)!)!.set(t.data);
-    this.schedule = compileSchedule(p, this.arrays);
+    for (const [name, t] of given) if (!fresh.some((s) => s.name === name)) this.paramView(name).set(t.data);
+    this.schedule = compileSchedule(p, this.buffers);
   }
 
-  /** Copies of the current parameter values. */
-  params(): Record<string, Tensor> {
-    this.syncParams();
-    const out: Record<string, Tensor> = {};
-    for (const s of this.paramSpecs) out[s.name] = { dtype: s.dtype, shape: [...s.shape], data: copyAs(s.dtype, this.arrays.get(this.paramBuffer.get(s.name)!)!) };
-    return out;
-  }
-
-  /** Replaces some or all parameters; all are checked before any is replaced. */
-  setParams(values: Readonly<Record<string, TensorLike>>): void {
-    const checked = this.checkValues(values, 'parameter');
-    this.syncParams();
-    for (const [name, t] of checked) this.arrays.get(this.paramBuffer.get(name)!)!.set(t.data);
-  }
-
-  async run(inputs: Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
-    const given = prepareInputs(this.inputs, inputs);
-    for (const i of this.program.inputs) {
-      const t = given.get(i.name);
-      if (t) this.arrays.get(i.buffer)!.set(t.data);
-    }
-    this.syncParams();
+  protected execute(): void {
     this.schedule();
-    // Outputs are read before the updates, so an output naming a parameter shows the value this run used.
-    const result: Record<string, Tensor> = {};
-    this.program.outputs.forEach((o, i) => {
-      const s = this.outputs[i]!;
-      result[o.name] = { dtype: s.dtype, shape: [...s.shape], data: copyAs(s.dtype, this.arrays.get(o.buffer)!) };
-    });
-    // Updates take effect together: a source that is itself a parameter is read before any changes.
-    const params = new Set(this.paramBuffer.values());
-    const staged = this.program.updates.map((u) => {
-      const src = this.arrays.get(u.buffer)!;
-      return [this.arrays.get(this.paramBuffer.get(u.param)!)!, params.has(u.buffer) ? src.slice() : src] as const;
-    });
-    for (const [dst, src] of staged) if (dst !== src) dst.set(src);
-    return result;
-  }
-
-  /** Checks named values against the parameter specs, refusing unknown names; copies nothing. */
-  private checkValues(values: Readonly<Record<string, TensorLike>>, what: string): Map<string, Tensor> {
-    const checked = new Map<string, Tensor>();
-    for (const [name, v] of Object.entries(values)) {
-      const s = this.paramSpecs.find((x) => x.name === name);
-      if (!s) throw new KilnRuntimeError('input', `unknown parameter '${name}' (the parameters are ${this.paramSpecs.map((x) => x.name).join(', ') || 'none'})`);
-      checked.set(name, toTensor(v, s, `${what} '${name}'`));
-    }
-    return checked;
   }
 
   /** Binds a parameter's buffer to the store's array, copying a caller's array into one the runtime owns. */
@@ -161,22 +91,21 @@ export class KernelExecutable {
       OWNED.add(data);
       this.store.set(s.name, { dtype: s.dtype, shape: [...s.shape], data });
     }
-    this.arrays.set(this.paramBuffer.get(s.name)!, data);
+    this.buffers.set(this.paramBuffer.get(s.name)!, data);
   }
 
   /** Follows store entries replaced since the last call (another backend's update, a caller's edit); recompiles if any moved. */
-  private syncParams(): void {
+  protected syncParams(): void {
     let moved = false;
     for (const s of this.paramSpecs) {
-      const buffer = this.paramBuffer.get(s.name)!;
       const held = this.store.get(s.name);
-      if (!held) this.store.set(s.name, { dtype: s.dtype, shape: [...s.shape], data: this.arrays.get(buffer)! });
-      else if (held.data !== this.arrays.get(buffer)) {
+      if (!held) this.store.set(s.name, { dtype: s.dtype, shape: [...s.shape], data: this.paramView(s.name) });
+      else if (held.data !== this.paramView(s.name)) {
         this.bindParam(s);
         moved = true;
       }
     }
-    if (moved) this.schedule = compileSchedule(this.program, this.arrays);
+    if (moved) this.schedule = compileSchedule(this.program, this.buffers);
   }
 }
 

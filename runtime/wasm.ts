@@ -1,10 +1,10 @@
 // WasmExecutable: a kernel program compiled to one WebAssembly module (bytes made by src/backends/wasm), instantiated here behind the same interface as KernelExecutable; one exported run() executes the whole schedule over the module's own memory.
 
 import { alignUp, parseProgram } from './artifact.js';
-import { kernelReads, type Storage } from './interpreter.js';
-import type { BufferSpec, KernelDType, KernelProgram } from './kernel-ir.js';
+import type { BufferSpec, KernelProgram } from './kernel-ir.js';
+import { ProgramExecutable } from './program-executable.js';
 import { initializeInto } from './random.js';
-import { KilnRuntimeError, numelOf, prepareInputs, toTensor, type IOSpec, type Tensor, type TensorLike } from './tensor.js';
+import { KilnRuntimeError, numelOf, toTensor, type Tensor, type TensorLike } from './tensor.js';
 
 /** Where every buffer lives in the module's one memory: the arena, then parameters, then inputs/outputs/constants. */
 export interface WasmLayout {
@@ -72,10 +72,6 @@ function hostImports(p: KernelProgram): Record<string, (...args: number[]) => nu
   };
 }
 
-function copyAs(dtype: KernelDType, data: ArrayLike<number>): Storage {
-  return dtype === 'f32' ? Float32Array.from(data) : dtype === 'i32' ? Int32Array.from(data) : Uint8Array.from(data);
-}
-
 export interface WasmExecutableOptions {
   /** Parameter storage shared between programs, as for KernelExecutable: the live values are kept here. */
   paramStore?: Map<string, Tensor>;
@@ -84,30 +80,12 @@ export interface WasmExecutableOptions {
 }
 
 /** A kernel program running as one WebAssembly instance: call `run` with named inputs. */
-export class WasmExecutable {
-  readonly program: KernelProgram;
-  readonly inputs: IOSpec[];
-  readonly outputs: IOSpec[];
-  readonly paramSpecs: IOSpec[];
-  readonly arenaBytes: number;
-  private readonly views = new Map<string, Storage>();
-  private readonly paramBuffer: Map<string, string>;
-  private readonly store: Map<string, Tensor>;
+export class WasmExecutable extends ProgramExecutable {
   private readonly runModule: () => void;
 
   constructor(artifact: { program: unknown; wasm: Uint8Array; weights?: Readonly<Record<string, Tensor>> }, options: WasmExecutableOptions = {}) {
     const p = parseProgram(artifact.program);
-    this.program = p;
-    this.arenaBytes = p.arenaBytes;
-    const spec = (name: string, buffer: string): IOSpec => {
-      const b = p.buffers.find((x) => x.name === buffer)!;
-      return { name, dtype: b.dtype, shape: [...b.shape] };
-    };
-    const used = new Set([...p.kernels.flatMap((k) => [...kernelReads(k)]), ...p.outputs.map((o) => o.buffer), ...p.updates.map((u) => u.buffer)]);
-    this.inputs = p.inputs.map((i) => (used.has(i.buffer) ? spec(i.name, i.buffer) : { ...spec(i.name, i.buffer), optional: true }));
-    this.outputs = p.outputs.map((o) => spec(o.name, o.buffer));
-    this.paramSpecs = p.params.map((x) => spec(x.name, x.buffer));
-    this.paramBuffer = new Map(p.params.map((x) => [x.name, x.buffer]));
+    super(p, options.paramStore);
 
     // The module exports its memory, sized for the layout it was compiled against; it never grows, so views stay valid.
     const instance = new WebAssembly.Instance(new WebAssembly.Module(artifact.wasm), { host: hostImports(p) });
@@ -120,15 +98,14 @@ export class WasmExecutable {
       const n = numelOf(b.shape);
       const mem = exports.memory.buffer;
       const view = b.dtype === 'f32' ? new Float32Array(mem, offset, n) : layout.elementBytes.get(b.name) === 1 ? new Uint8Array(mem, offset, n) : new Int32Array(mem, offset, n);
-      this.views.set(b.name, view);
+      this.buffers.set(b.name, view);
       if (b.role === 'const') view.set(b.data!);
     }
 
     // Parameters: first values for those the store lacks, then every parameter bound to the store.
-    this.store = options.paramStore ?? new Map();
-    const given = this.checkValues(options.params ?? {});
+    const given = this.checkValues(options.params ?? {}, 'parameter');
     for (const s of this.paramSpecs) {
-      const view = this.views.get(this.paramBuffer.get(s.name)!)!;
+      const view = this.paramView(s.name);
       if (this.store.has(s.name)) continue;
       const stored = artifact.weights && Object.hasOwn(artifact.weights, s.name) ? toTensor(artifact.weights[s.name]!, s, `weight '${s.name}'`) : undefined;
       const first = given.get(s.name) ?? stored;
@@ -137,55 +114,11 @@ export class WasmExecutable {
       this.store.set(s.name, { dtype: s.dtype, shape: [...s.shape], data: view });
     }
     this.syncParams();
-    for (const [name, t] of given) this.views.get(this.paramBuffer.get(name)!)!.set(t.data);
+    for (const [name, t] of given) this.paramView(name).set(t.data);
   }
 
-  /** Copies of the current parameter values. */
-  params(): Record<string, Tensor> {
-    this.syncParams();
-    const out: Record<string, Tensor> = {};
-    for (const s of this.paramSpecs) out[s.name] = { dtype: s.dtype, shape: [...s.shape], data: copyAs(s.dtype, this.views.get(this.paramBuffer.get(s.name)!)!) };
-    return out;
-  }
-
-  /** Replaces some or all parameters; all are checked before any is replaced. */
-  setParams(values: Readonly<Record<string, TensorLike>>): void {
-    const checked = this.checkValues(values);
-    this.syncParams();
-    for (const [name, t] of checked) this.views.get(this.paramBuffer.get(name)!)!.set(t.data);
-  }
-
-  async run(inputs: Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
-    const given = prepareInputs(this.inputs, inputs);
-    for (const i of this.program.inputs) {
-      const t = given.get(i.name);
-      if (t) this.views.get(i.buffer)!.set(t.data);
-    }
-    this.syncParams();
+  protected execute(): void {
     this.runModule(); // the whole schedule: one call into Wasm
-    const result: Record<string, Tensor> = {};
-    this.program.outputs.forEach((o, i) => {
-      const s = this.outputs[i]!;
-      result[o.name] = { dtype: s.dtype, shape: [...s.shape], data: copyAs(s.dtype, this.views.get(o.buffer)!) };
-    });
-    // Updates take effect together: a source that is itself a parameter is read before any changes.
-    const params = new Set(this.paramBuffer.values());
-    const staged = this.program.updates.map((u) => {
-      const src = this.views.get(u.buffer)!;
-      return [this.views.get(this.paramBuffer.get(u.param)!)!, params.has(u.buffer) ? src.slice() : src] as const;
-    });
-    for (const [dst, src] of staged) if (dst !== src) dst.set(src);
-    return result;
-  }
-
-  private checkValues(values: Readonly<Record<string, TensorLike>>): Map<string, Tensor> {
-    const checked = new Map<string, Tensor>();
-    for (const [name, v] of Object.entries(values)) {
-      const s = this.paramSpecs.find((x) => x.name === name);
-      if (!s) throw new KilnRuntimeError('input', `unknown parameter '${name}' (the parameters are ${this.paramSpecs.map((x) => x.name).join(', ') || 'none'})`);
-      checked.set(name, toTensor(v, s, `parameter '${name}'`));
-    }
-    return checked;
   }
 
   /**
@@ -193,9 +126,9 @@ export class WasmExecutable {
    * program's update, a caller's array) is copied in and the entry pointed back at our view: the
    * store always holds the live values, and programs sharing it hand them over by copying.
    */
-  private syncParams(): void {
+  protected syncParams(): void {
     for (const s of this.paramSpecs) {
-      const view = this.views.get(this.paramBuffer.get(s.name)!)!;
+      const view = this.paramView(s.name);
       const held = this.store.get(s.name);
       if (held?.data === view) continue;
       if (held) view.set(toTensor(held, s, `shared parameter '${s.name}'`).data);
