@@ -1,6 +1,7 @@
 // Index expressions: constructors, the movement ops' index maps, and a range-aware simplifier that keeps composed maps small.
 
 import type { IndexExpr, ValueExpr } from '../../runtime/kernel-ir.js';
+import { stridesOf } from '../ir/types.js';
 
 // ---- constructors ----------------------------------------------------------------------------
 
@@ -18,16 +19,6 @@ export function vars(count: number, first = 0): IndexExpr[] {
 }
 
 // ---- movement maps: each maps a point of an op's result to the operand point it reads ------------
-
-function stridesOf(shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i] = s;
-    s *= shape[i]!;
-  }
-  return out;
-}
 
 /** The row-major offset of a point of `shape`. */
 export function flatIndex(idx: readonly IndexExpr[], shape: readonly number[]): IndexExpr {
