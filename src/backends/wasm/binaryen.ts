@@ -12,6 +12,13 @@ export type I32Unary = 'eqz';
 export type I32Binary = 'add' | 'sub' | 'mul' | 'div_s' | 'rem_s' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u' | 'eq' | 'ne' | 'lt_s' | 'le_s' | 'gt_s' | 'ge_s' | 'lt_u' | 'ge_u';
 export type FloatUnary = 'neg' | 'abs' | 'sqrt';
 export type FloatBinary = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type F32x4Unary = 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil' | 'trunc' | 'nearest';
+export type F32x4Binary = 'add' | 'sub' | 'mul' | 'div' | 'min' | 'max' | 'pmin' | 'pmax' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+export type I32x4Binary = 'add' | 'sub' | 'mul' | 'eq' | 'ne' | 'lt_s' | 'le_s' | 'gt_s' | 'ge_s' | 'min_s' | 'max_s';
+export type I32x4Shift = 'shl' | 'shr_s' | 'shr_u';
+export type V128Bitwise = 'and' | 'or' | 'xor' | 'andnot';
+/** Lane-wise conversions by name: result_from_operand. */
+export type V128Convert = 'f32x4_from_i32x4' | 'i32x4_from_f32x4_sat';
 /** Conversions by name: result_from_operand. */
 export type Convert = 'f32_from_i32' | 'i32_from_f32_sat' | 'f64_from_f32' | 'f32_from_f64' | 'f64_from_u32';
 
@@ -137,10 +144,88 @@ export class ModuleBuilder {
     return this.e(this.m.f64x2.promote_low_f32x4(v));
   }
 
+  /** The two high f32 lanes as f64 (exact). */
+  f64x2PromoteHigh(v: Expr): Expr {
+    const high = this.m.i8x16.shuffle(v, this.f32x4Const(0), [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]);
+    return this.e(this.m.f64x2.promote_low_f32x4(high));
+  }
+
   /** Lane `lane` (a constant 0 or 1) as f64. */
   f64x2Lane(v: Expr, lane: number): Expr {
     // binaryen takes the lane as a plain number, though its typings say ExpressionRef.
     return this.e(this.m.f64x2.extract_lane(v, lane as unknown as number));
+  }
+
+  // ---- SIMD128: lane-wise f32x4 and i32x4, bitwise v128 --------------------------------------
+
+  /** 16 bytes at `ptr + offset` (4-byte aligned at least). */
+  v128Load(offset: number, ptr: Expr): Expr {
+    return this.e(this.m.v128.load(offset, 4, ptr));
+  }
+
+  v128Store(offset: number, ptr: Expr, value: Expr): Expr {
+    return this.e(this.m.v128.store(offset, 4, ptr, value));
+  }
+
+  /** Lane `lane` (0..3) of `v` stored as 4 bytes at `ptr + offset`. */
+  store32Lane(offset: number, ptr: Expr, v: Expr, lane: number): Expr {
+    return this.e(this.m.v128.store32_lane(offset, 4, lane, ptr, v));
+  }
+
+  f32x4Splat(v: Expr): Expr {
+    return this.e(this.m.f32x4.splat(v));
+  }
+
+  i32x4Splat(v: Expr): Expr {
+    return this.e(this.m.i32x4.splat(v));
+  }
+
+  f32x4Const(v: number): Expr {
+    return this.e(this.m.v128.const(new Uint8Array(new Float32Array([v, v, v, v]).buffer)));
+  }
+
+  i32x4Const(v: number): Expr {
+    return this.e(this.m.v128.const(new Uint8Array(new Int32Array([v, v, v, v]).buffer)));
+  }
+
+  /** Lane `lane` (0..3) as f32. */
+  f32x4Lane(v: Expr, lane: number): Expr {
+    return this.e(this.m.f32x4.extract_lane(v, lane as unknown as number));
+  }
+
+  i32x4Lane(v: Expr, lane: number): Expr {
+    return this.e(this.m.i32x4.extract_lane(v, lane as unknown as number));
+  }
+
+  f32x4Unary(op: F32x4Unary, a: Expr): Expr {
+    return this.e(this.m.f32x4[op](a));
+  }
+
+  /** Lane-wise; comparisons give all-ones or zero lanes. */
+  f32x4(op: F32x4Binary, a: Expr, b: Expr): Expr {
+    return this.e(this.m.f32x4[op](a, b));
+  }
+
+  i32x4(op: I32x4Binary, a: Expr, b: Expr): Expr {
+    return this.e(this.m.i32x4[op](a, b));
+  }
+
+  /** Every lane shifted by the i32 `by` (taken mod 32). */
+  i32x4Shift(op: I32x4Shift, a: Expr, by: Expr): Expr {
+    return this.e(this.m.i32x4[op](a, by));
+  }
+
+  v128Bitwise(op: V128Bitwise, a: Expr, b: Expr): Expr {
+    return this.e(this.m.v128[op](a, b));
+  }
+
+  /** Bits of `ifTrue` where `mask` is 1, of `ifFalse` elsewhere. */
+  bitselect(ifTrue: Expr, ifFalse: Expr, mask: Expr): Expr {
+    return this.e(this.m.v128.bitselect(ifTrue, ifFalse, mask));
+  }
+
+  v128Convert(op: V128Convert, a: Expr): Expr {
+    return this.e(op === 'f32x4_from_i32x4' ? this.m.f32x4.convert_i32x4_s(a) : this.m.i32x4.trunc_sat_f32x4_s(a));
   }
 
   // ---- locals and control flow -------------------------------------------------------------

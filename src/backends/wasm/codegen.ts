@@ -8,6 +8,7 @@
 import { dependsOnData, isPointIndex, linearize, type LinearIndex } from '../../../runtime/interpreter.js';
 import type { IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, ValueExpr } from '../../../runtime/kernel-ir.js';
 import { f32Below, mix32 } from '../../../runtime/random.js';
+import { alignUp } from '../../../runtime/artifact.js';
 import { numelOf } from '../../../runtime/tensor.js';
 import { wasmLayout, wasmPages, type WasmLayout } from '../../../runtime/wasm.js';
 import { fail } from '../../ir/errors.js';
@@ -408,7 +409,6 @@ class KernelGen {
       varLocal: (axis) => this.vars[axis]!,
       point: this.point,
       linear: (l) => this.linear(l),
-      scalarPoint: () => this.m.block(this.pointWork()),
       storesWithAcc: (acc) => {
         this.acc = { local: acc, t: 'f32' };
         return this.m.block(this.storeExprs());
@@ -416,13 +416,13 @@ class KernelGen {
     };
   }
 
-  /** The kernel's function body. */
-  body(): { body: Expr; locals: ValType[] } {
+  /** The kernel's function body; `scratch` is the byte address of memory free for the kernel's own use. */
+  body(scratch: number): { body: Expr; locals: ValType[] } {
     const m = this.m;
     const k = this.k;
     if (numelOf(k.shape) === 0) return { body: m.block([]), locals: this.locals };
     const plan = matmulPlan(this.p, this.layout, k);
-    if (plan) return { body: tiledMatmul(this.tileHost(), plan), locals: this.locals };
+    if (plan) return { body: tiledMatmul(this.tileHost(), plan, scratch), locals: this.locals };
     const perPoint = this.pointWork();
     perPoint.push(m.set(this.point, m.i32('add', m.get(this.point, 'i32'), m.i32Const(1))));
     const axes = k.shape.map((_, j) => j);
@@ -442,7 +442,10 @@ function addMix32(m: ModuleBuilder): void {
 export async function generateWasm(p: KernelProgram, options: { optimize?: boolean; text?: (wat: string) => void } = {}): Promise<Uint8Array> {
   const m = await ModuleBuilder.create();
   const layout = wasmLayout(p);
-  m.setMemory(wasmPages(layout.bytes), 'memory');
+  // Kernels' scratch (packed matmul panels) follows the layout.
+  const scratch = alignUp(layout.bytes);
+  const scratchBytes = Math.max(0, ...p.kernels.map((k) => matmulPlan(p, layout, k)?.scratchBytes ?? 0));
+  m.setMemory(wasmPages(scratch + scratchBytes), 'memory');
   for (const fn of HOST_F64) m.importFunction(fn, 'host', fn, ['f64'], 'f64');
   m.importFunction('pow', 'host', 'pow', ['f64', 'f64'], 'f64');
   m.importFunction('gather_range', 'host', 'gather_range', ['i32', 'i32'], 'none');
@@ -450,7 +453,7 @@ export async function generateWasm(p: KernelProgram, options: { optimize?: boole
   addMix32(m);
   const calls: Expr[] = [];
   p.kernels.forEach((k, i) => {
-    const { body, locals } = new KernelGen(m, p, layout, k, i).body();
+    const { body, locals } = new KernelGen(m, p, layout, k, i).body(scratch);
     m.addFunction(`k${i}`, [], 'none', locals, body);
     calls.push(m.call(`k${i}`, [], 'none'));
   });

@@ -1,17 +1,29 @@
-// SIMD128 register-tiled path for 'matmul' kernels: 4×4 output tiles of f32x4 products summed in eight f64x2 accumulators over k (bit-equal to the scalar path), the kernel's stores per element, edges on the scalar path.
+// SIMD128 register-tiled path for 'matmul' kernels. Output tiles of 4 rows × 8 columns live in
+// eight f32x4 accumulators; each k step splats one A element per row and multiplies it by two
+// f32x4 of B. B is packed into contiguous k-major panels 8 columns wide (any strides, the last
+// panel zero-padded), a block of panels at a time so that they stay in cache while every row
+// tile of A streams past; with few rows and a unit stride along n it is read in place. Products
+// are summed in f32 for at most KC steps, then folded into f64 totals, so long reductions stay
+// close to the reference's f64 sums. The kernel's own stores (bias, activation, …) run per
+// element on each finished tile.
 
 import { linearize, type LinearIndex } from '../../../runtime/interpreter.js';
 import type { IndexExpr, Kernel, KernelProgram, ValueExpr } from '../../../runtime/kernel-ir.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
 import type { Expr, ModuleBuilder, ValType } from './binaryen.js';
 
-/**
- * Rows and columns of one register tile. Products are f32 (as the scalar path rounds a*b) and
- * sums f64 (as the scalar path and the reference accumulate), so each f32x4 product feeds
- * f64x2 lanes: a 4×8 tile would need sixteen f64x2 accumulators, more than x64 has registers.
- */
+/** Rows of a register tile. */
 const MR = 4;
-const NR = 4;
+/** Columns of a register tile and of a packed panel: two f32x4. */
+const NR = 8;
+/** f32 steps summed before folding into f64: bounds the f32 rounding error of one partial sum. */
+const KC = 256;
+/** Packed panels per block are chosen to fill about this many bytes (a share of L2). */
+const BLOCK_BYTES = 256 * 1024;
+/** k steps per iteration of the inner loop. */
+const UNROLL = 1;
+/** Below this many rows packing B costs more than it saves, when B can be read in place. */
+const PACK_MIN_ROWS = 16;
 
 /** What the tiled path borrows from the scalar kernel generator. */
 export interface TileHost {
@@ -22,8 +34,6 @@ export interface TileHost {
   /** The local holding the current point's row-major offset in the outputs. */
   readonly point: number;
   linear(l: LinearIndex): Expr;
-  /** The scalar path's reduction and stores at the current variables and point. */
-  scalarPoint(): Expr;
   /** The kernel's stores at the current variables and point, reading the reduction result from f32 local `acc`. */
   storesWithAcc(acc: number): Expr;
 }
@@ -41,6 +51,12 @@ export interface MatmulPlan {
   kernel: Kernel;
   a: Operand;
   b: Operand;
+  /** Whether full panels of B are packed (otherwise read in place, which needs b.n === 1). */
+  pack: boolean;
+  /** Full panels packed per block. */
+  panelsPerBlock: number;
+  /** Scratch bytes the kernel needs for packed panels. */
+  scratchBytes: number;
 }
 
 const coeff = (l: LinearIndex, axis: number): number => l.terms.find((t) => t.axis === axis)?.coeff ?? 0;
@@ -58,7 +74,7 @@ export function matmulPlan(p: KernelProgram, layout: WasmLayout, k: Kernel): Mat
   const rank = k.shape.length;
   if (k.pattern !== 'matmul' || !r || r.op !== 'sum' || r.shape.length !== 1 || rank < 2) return undefined;
   const [M, N, K] = [k.shape[rank - 2]!, k.shape[rank - 1]!, r.shape[0]!];
-  if (M < MR || N < NR || K < 1) return undefined;
+  if (M < 1 || N < 1 || K < 1) return undefined;
   const v = r.value;
   if (v.k !== 'binary' || v.fn !== 'mul' || v.dtype !== 'f32' || v.a.k !== 'load' || v.b.k !== 'load') return undefined;
   const sizes = [...k.shape, K];
@@ -71,97 +87,164 @@ export function matmulPlan(p: KernelProgram, layout: WasmLayout, k: Kernel): Mat
   };
   const [x, y] = [operand(v.a), operand(v.b)];
   if (!x || !y) return undefined;
-  // B runs contiguously along n and not along m; A does not move along n. Either load may be which.
-  const isB = (o: Operand): boolean => o.n === 1 && o.m === 0 && o.k >= 0;
+  // A does not move along n, B not along m; either load may be which. Strides may be negative only in neither.
   const isA = (o: Operand): boolean => o.n === 0 && o.m >= 0 && o.k >= 0;
+  const isB = (o: Operand): boolean => o.m === 0 && o.n >= 0 && o.k >= 0;
   const [a, b] = isA(x) && isB(y) ? [x, y] : isA(y) && isB(x) ? [y, x] : [undefined, undefined];
   if (!a || !b) return undefined;
-  return { kernel: k, a, b };
+  const pack = b.n !== 1 || M >= PACK_MIN_ROWS;
+  const panelBytes = K * NR * 4;
+  const panelsPerBlock = Math.max(1, Math.min(Math.floor(N / NR), Math.floor(BLOCK_BYTES / panelBytes)));
+  // The last, partial panel is always packed: reading it in place would run past B.
+  const scratchBytes = pack ? panelsPerBlock * panelBytes : N % NR ? panelBytes : 0;
+  return { kernel: k, a, b, pack, panelsPerBlock, scratchBytes };
 }
 
-/** The kernel's body: batch loops around tiled rows and columns, then the scalar edges. */
-export function tiledMatmul(h: TileHost, plan: MatmulPlan): Expr {
+/** The kernel's body; `scratch` is the byte address of plan.scratchBytes of free memory. */
+export function tiledMatmul(h: TileHost, plan: MatmulPlan, scratch: number): Expr {
   const m = h.m;
   const k = plan.kernel;
+  const { a, b } = plan;
   const rank = k.shape.length;
   const [M, N, K] = [k.shape[rank - 2]!, k.shape[rank - 1]!, k.reduce!.shape[0]!];
-  const [Mt, Nt] = [M - (M % MR), N - (N % NR)]; // rows and columns the tiles cover
   const [mv, nv, kv] = [h.varLocal(rank - 2), h.varLocal(rank - 1), h.varLocal(rank)];
   const i32 = (l: number): Expr => m.get(l, 'i32');
-  // Expr is a number at run time, so constants get their own setter.
-  const setI = (l: number, v: Expr): Expr => m.set(l, v);
-  const setC = (l: number, v: number): Expr => m.set(l, m.i32Const(v));
-  const addI = (l: number, by: number): Expr => setI(l, m.i32('add', i32(l), m.i32Const(by)));
+  const v128 = (l: number): Expr => m.get(l, 'v128');
+  const c = (x: number): Expr => m.i32Const(x);
+  const add = (x: Expr, y: Expr): Expr => m.i32('add', x, y);
+  const mul = (x: Expr, y: number): Expr => (y === 1 ? x : m.i32('mul', x, c(y)));
+  const bump = (l: number, by: number): Expr => m.set(l, add(i32(l), c(by)));
 
-  /** for (v = from; v < to; v += step) body — from < to known statically. */
-  const range = (v: number, from: number, to: number, step: number, body: Expr[]): Expr => {
-    if (from >= to) return m.block([]);
+  /** for (v = from; v < to; v += step) body. */
+  const range = (v: number, from: Expr, to: () => Expr, step: number, body: Expr[]): Expr => {
     const label = h.label('tile');
-    return m.block([setC(v, from), m.loop(label, m.block([...body, addI(v, step), m.br(label, m.i32('lt_s', i32(v), m.i32Const(to)))]))]);
+    const again = m.br(label, m.i32('lt_s', i32(v), to()));
+    return m.block([m.set(v, from), m.if(m.i32('lt_s', i32(v), to()), m.loop(label, m.block([...body, bump(v, step), again])))]);
   };
 
   // Offset of the batch's first output element: batch variables with row-major strides.
   const base = h.local('i32');
   const batchTerms: LinearIndex['terms'] = [];
   for (let j = rank - 3, stride = M * N; j >= 0; stride *= k.shape[j]!, j--) if (k.shape[j]! > 1) batchTerms.push({ axis: j, coeff: stride });
-  const pointOf = (row: Expr, col: Expr): Expr => m.i32('add', i32(base), m.i32('add', m.i32('mul', row, m.i32Const(N)), col));
 
-  // ---- one MR×NR tile at rows mi.., columns ni.. -----------------------------------------
-  const [mi, ni, tile, aPtr, bPtr, left] = [h.local('i32'), h.local('i32'), h.local('i32'), h.local('i32'), h.local('i32'), h.local('i32')];
-  const halves = NR / 2;
-  const accs = Array.from({ length: MR * halves }, () => h.local('v128'));
-  const av = h.local('v128');
-  const bs = Array.from({ length: halves }, () => h.local('v128'));
-  const { a, b } = plan;
-  const acc = (i: number, q: number): number => accs[i * halves + q]!;
-  const v = (l: number): Expr => m.get(l, 'v128');
-  // Columns in pairs: two f32 of B in the low lanes, their f32 products promoted to f64x2.
-  const step: Expr[] = bs.map((l, q) => m.set(l, m.load64Zero(b.offset + 8 * q, i32(bPtr))));
-  for (let i = 0; i < MR; i++) {
-    step.push(m.set(av, m.load32Splat(a.offset + 4 * i * a.m, i32(aPtr))));
-    bs.forEach((bl, q) => step.push(m.set(acc(i, q), m.f64x2Add(v(acc(i, q)), m.f64x2PromoteLow(m.f32x4Mul(v(av), v(bl)))))));
-  }
-  step.push(addI(aPtr, 4 * a.k), addI(bPtr, 4 * b.k), addI(left, -1));
-  const kLoop = h.label('k');
-  const tileBody: Expr[] = [
-    setI(mv, i32(mi)),
-    setI(nv, i32(ni)),
-    setC(kv, 0),
-    setI(aPtr, m.i32('shl', h.linear(a.index), m.i32Const(2))),
-    setI(bPtr, m.i32('shl', h.linear(b.index), m.i32Const(2))),
-    setI(tile, pointOf(i32(mi), i32(ni))),
-    ...accs.map((l) => m.set(l, m.f64x2Splat(m.f64Const(0)))),
-    setC(left, K),
-    m.loop(kLoop, m.block([...step, m.br(kLoop, i32(left))])),
-  ];
-  // The kernel's own stores (bias, activation, …) per element, each sum rounded to f32 once.
+  const [mi, col, aPtr, bPtr, left, chunk, tail, src, dst] = Array.from({ length: 9 }, () => h.local('i32'));
   const sum = h.local('f32');
-  for (let i = 0; i < MR; i++) {
-    for (let j = 0; j < NR; j++) {
-      tileBody.push(
-        setI(mv, m.i32('add', i32(mi), m.i32Const(i))),
-        setI(nv, m.i32('add', i32(ni), m.i32Const(j))),
-        setI(h.point, m.i32('add', i32(tile), m.i32Const(i * N + j))),
-        m.set(sum, m.convert('f32_from_f64', m.f64x2Lane(v(acc(i, j >> 1)), j & 1))),
-        h.storesWithAcc(sum),
+  /** Byte address of an operand's element at the current variables. */
+  const address = (o: Operand): Expr => add(m.i32('shl', h.linear(o.index), c(2)), c(o.offset));
+
+  /** Packs the panel of B at columns col.. (`cols` of them, zeros after) into 8-wide k-major rows at dst. */
+  const packPanel = (cols: number, to: Expr): Expr[] => {
+    const loop = h.label('pack');
+    const copy: Expr[] =
+      b.n === 1 && cols === NR
+        ? [m.v128Store(0, i32(dst), m.v128Load(0, i32(src))), m.v128Store(16, i32(dst), m.v128Load(16, i32(src)))]
+        : Array.from({ length: NR }, (_, j) => m.store('f32', 4, 4 * j, i32(dst), j < cols ? m.load('f32', 4, 4 * j * b.n, i32(src)) : m.f32Const(0)));
+    return [
+      m.set(nv, i32(col)),
+      m.set(kv, c(0)),
+      m.set(src, address(b)),
+      m.set(dst, to),
+      m.set(left, c(K)),
+      m.loop(loop, m.block([...copy, bump(src, 4 * b.k), bump(dst, 4 * NR), bump(left, -1), m.br(loop, i32(left))])),
+    ];
+  };
+
+  /** One rows × 8 tile at rows mi.., columns col.. (the first `cols` stored), B panel from `panel` advancing `bStep` bytes per k. */
+  const micro = (rows: number, cols: number, panel: () => Expr, bStep: number): Expr[] => {
+    const accs = Array.from({ length: rows * 2 }, () => h.local('v128'));
+    const folded = K > KC;
+    const totals = folded ? Array.from({ length: rows * 4 }, () => h.local('v128')) : [];
+    const [b0, b1, av] = [h.local('v128'), h.local('v128'), h.local('v128')];
+    /** Step u of an unrolled group: offsets from the group's pointers are static. */
+    const step = (u: number): Expr[] => {
+      const out: Expr[] = [m.set(b0, m.v128Load(u * bStep, i32(bPtr))), m.set(b1, m.v128Load(u * bStep + 16, i32(bPtr)))];
+      for (let i = 0; i < rows; i++) {
+        out.push(m.set(av, m.load32Splat(4 * (i * a.m + u * a.k), i32(aPtr))));
+        out.push(m.set(accs[2 * i]!, m.f32x4('add', v128(accs[2 * i]!), m.f32x4('mul', v128(av), v128(b0)))));
+        out.push(m.set(accs[2 * i + 1]!, m.f32x4('add', v128(accs[2 * i + 1]!), m.f32x4('mul', v128(av), v128(b1)))));
+      }
+      return out;
+    };
+    /** `count` k steps (count ≥ 1 in local chunk) in groups of UNROLL, then one at a time. */
+    const steps = (): Expr[] => {
+      const [groups, ones] = [h.label('k'), h.label('k')];
+      const group = Array.from({ length: UNROLL }, (_, u) => step(u)).flat();
+      return [
+        m.set(tail, m.i32('and', i32(chunk), c(UNROLL - 1))),
+        m.set(chunk, m.i32('shr_u', i32(chunk), c(Math.log2(UNROLL)))),
+        m.if(i32(chunk), m.loop(groups, m.block([...group, bump(aPtr, 4 * a.k * UNROLL), bump(bPtr, bStep * UNROLL), bump(chunk, -1), m.br(groups, i32(chunk))]))),
+        m.if(i32(tail), m.loop(ones, m.block([...step(0), bump(aPtr, 4 * a.k), bump(bPtr, bStep), bump(tail, -1), m.br(ones, i32(tail))]))),
+      ];
+    };
+    const inner = [...accs.map((l) => m.set(l, m.f32x4Const(0))), ...steps()];
+    const body: Expr[] = [m.set(mv, i32(mi)), m.set(nv, i32(col)), m.set(kv, c(0)), m.set(aPtr, address(a)), m.set(bPtr, panel())];
+    if (!folded) body.push(m.set(chunk, c(K)), ...inner);
+    else {
+      // Chunks of KC products in f32, each folded exactly into f64x2 totals.
+      const fold = accs.flatMap((l, q) => [
+        m.set(totals[2 * q]!, m.f64x2Add(v128(totals[2 * q]!), m.f64x2PromoteLow(v128(l)))),
+        m.set(totals[2 * q + 1]!, m.f64x2Add(v128(totals[2 * q + 1]!), m.f64x2PromoteHigh(v128(l)))),
+      ]);
+      const chunks = h.label('chunk');
+      const take = m.select(m.i32('lt_s', i32(left), c(KC)), i32(left), c(KC));
+      body.push(
+        ...totals.map((l) => m.set(l, m.f64x2Splat(m.f64Const(0)))),
+        m.set(left, c(K)),
+        m.loop(chunks, m.block([m.set(chunk, take), m.set(left, m.i32('sub', i32(left), i32(chunk))), ...inner, ...fold, m.br(chunks, i32(left))])),
       );
     }
-  }
+    // The kernel's own stores per element, each sum rounded to f32 once.
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const lane = folded ? m.convert('f32_from_f64', m.f64x2Lane(v128(totals[4 * i + (j >> 1)]!), j & 1)) : m.f32x4Lane(v128(accs[2 * i + (j >> 2)]!), j & 3);
+        body.push(
+          m.set(mv, add(i32(mi), c(i))),
+          m.set(nv, add(i32(col), c(j))),
+          m.set(h.point, add(i32(base), add(mul(i32(mv), N), i32(nv)))),
+          m.set(sum, lane),
+          h.storesWithAcc(sum),
+        );
+      }
+    }
+    return body;
+  };
 
-  // ---- scalar edges: columns past Nt of the tiled rows, then the rows past Mt --------------
-  const scalarAt = (): Expr[] => [setI(h.point, pointOf(i32(mv), i32(nv))), h.scalarPoint()];
-  const edges = [
-    range(mv, 0, Mt, 1, [range(nv, Nt, N, 1, scalarAt())]),
-    range(mv, Mt, M, 1, [range(nv, 0, N, 1, scalarAt())]),
+  const Mt = M - (M % MR);
+  /** Row tiles over every row (the last one short), each running `tile(rows)`. */
+  const rowTiles = (tile: (rows: number) => Expr[]): Expr[] => [
+    ...(Mt > 0 ? [range(mi, c(0), () => c(Mt), MR, tile(MR))] : []),
+    ...(M % MR ? [m.set(mi, c(Mt)), ...tile(M % MR)] : []),
   ];
 
-  const perBatch = m.block([
-    setI(base, batchTerms.length ? h.linear({ constant: 0, terms: batchTerms }) : m.i32Const(0)),
-    range(mi, 0, Mt, MR, [range(ni, 0, Nt, NR, tileBody)]),
-    ...edges,
-  ]);
+  const full = Math.floor(N / NR);
+  const body: Expr[] = [m.set(base, batchTerms.length ? h.linear({ constant: 0, terms: batchTerms }) : c(0))];
+  if (full > 0 && plan.pack) {
+    // Blocks of panels: pack them, then every row tile against each.
+    const [first, count, p] = [h.local('i32'), h.local('i32'), h.local('i32')];
+    const panelAt = (): Expr => add(c(scratch), mul(i32(p), K * NR * 4));
+    const setCol = (): Expr => m.set(col, m.i32('shl', add(i32(first), i32(p)), c(3)));
+    const perPanel = (rows: number): Expr[] => [range(p, c(0), () => i32(count), 1, [setCol(), ...micro(rows, NR, panelAt, 4 * NR)])];
+    const remaining = m.i32('sub', c(full), i32(first));
+    body.push(
+      range(first, c(0), () => c(full), plan.panelsPerBlock, [
+        m.set(count, m.select(m.i32('lt_s', remaining, c(plan.panelsPerBlock)), m.i32('sub', c(full), i32(first)), c(plan.panelsPerBlock))),
+        range(p, c(0), () => i32(count), 1, [setCol(), ...packPanel(NR, panelAt())]),
+        ...rowTiles(perPanel),
+      ]),
+    );
+  } else if (full > 0) {
+    // B read in place, 8 columns at a time.
+    const p = h.local('i32');
+    const perPanel = (rows: number): Expr[] => [range(p, c(0), () => c(full), 1, [m.set(col, m.i32('shl', i32(p), c(3))), ...micro(rows, NR, () => address(b), 4 * b.k)])];
+    body.push(...rowTiles(perPanel));
+  }
+  if (N % NR) {
+    // The last columns: one zero-padded panel, stores only where columns exist.
+    body.push(m.set(col, c(full * NR)), ...packPanel(N % NR, c(scratch)), ...rowTiles((rows) => micro(rows, N % NR, () => c(scratch), 4 * NR)));
+  }
+
   // Batch axes as plain outer loops (size-1 axes stay 0).
-  let body = perBatch;
-  for (let j = rank - 3; j >= 0; j--) if (k.shape[j]! > 1) body = range(h.varLocal(j), 0, k.shape[j]!, 1, [body]);
-  return body;
+  let nest = m.block(body);
+  for (let j = rank - 3; j >= 0; j--) if (k.shape[j]! > 1) nest = range(h.varLocal(j), c(0), () => c(k.shape[j]!), 1, [nest]);
+  return nest;
 }
