@@ -14,6 +14,7 @@ import { wasmLayout, wasmPages, type WasmLayout } from '../../../runtime/wasm.js
 import { fail } from '../../ir/errors.js';
 import { ModuleBuilder, type Expr, type FloatBinary, type I32Binary, type ValType } from './binaryen.js';
 import { matmulPlan, tiledMatmul, type TileHost } from './matmul.js';
+import { LANES, VectorGen, vectorizable } from './simd.js';
 
 const GOLDEN = 0x9e3779b9;
 const COUNTER_STEP = 0x85ebca6b;
@@ -416,6 +417,24 @@ class KernelGen {
     };
   }
 
+  /** Rows along the last axis, LANES points at a time by the vector path, the rest by the scalar one. */
+  private vectorBody(): Expr {
+    const m = this.m;
+    const rank = this.k.shape.length;
+    const n = this.k.shape[rank - 1]!;
+    const j = this.vars[rank - 1]!;
+    const vector = new VectorGen({ m, local: (t) => this.local(t), linear: (l) => this.linear(l), point: this.point, vectorFn: () => undefined }, this.p, this.layout, this.k);
+    const bump = (l: number, by: number): Expr => m.set(l, m.i32('add', m.get(l, 'i32'), m.i32Const(by)));
+    const [lanes, rest] = [this.label('lanes'), this.label('rest')];
+    const row: Expr[] = [
+      m.set(j, m.i32Const(0)),
+      m.loop(lanes, m.block([...vector.stores(), bump(this.point, LANES), bump(j, LANES), m.br(lanes, m.i32('le_s', m.get(j, 'i32'), m.i32Const(n - LANES)))])),
+    ];
+    if (n % LANES) row.push(m.loop(rest, m.block([...this.pointWork(), bump(this.point, 1), bump(j, 1), m.br(rest, m.i32('lt_s', m.get(j, 'i32'), m.i32Const(n)))])));
+    const outer = this.k.shape.slice(0, -1);
+    return m.block([m.set(this.point, m.i32Const(0)), this.nest(outer.map((_, a) => a), outer, row)]);
+  }
+
   /** The kernel's function body; `scratch` is the byte address of memory free for the kernel's own use. */
   body(scratch: number): { body: Expr; locals: ValType[] } {
     const m = this.m;
@@ -423,6 +442,7 @@ class KernelGen {
     if (numelOf(k.shape) === 0) return { body: m.block([]), locals: this.locals };
     const plan = matmulPlan(this.p, this.layout, k);
     if (plan) return { body: tiledMatmul(this.tileHost(), plan, scratch), locals: this.locals };
+    if (vectorizable(this.p, this.layout, k, () => false)) return { body: this.vectorBody(), locals: this.locals };
     const perPoint = this.pointWork();
     perPoint.push(m.set(this.point, m.i32('add', m.get(this.point, 'i32'), m.i32Const(1))));
     const axes = k.shape.map((_, j) => j);

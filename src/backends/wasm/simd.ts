@@ -1,0 +1,197 @@
+// SIMD128 path for elementwise kernels: four consecutive points along the last axis at a time.
+//
+// A kernel qualifies when every load moves along the last axis with stride 1 (one v128 load) or
+// 0 (a splat), and every function it applies has an f32x4 or i32x4 form with the scalar path's
+// exact semantics (IEEE f32 ops, nan-propagating min/max, saturating truncation, transcendentals
+// through the same functions as the scalar path). The scalar path finishes each row's last
+// points, so results do not depend on where an element falls. Comparisons yield lane masks
+// (all ones or zero), turned into 0/1 where a bool is stored or used as a number.
+
+import { linearize, isPointIndex, type LinearIndex } from '../../../runtime/interpreter.js';
+import type { Kernel, KernelProgram, UnaryFn, ValueExpr } from '../../../runtime/kernel-ir.js';
+import { numelOf } from '../../../runtime/tensor.js';
+import type { WasmLayout } from '../../../runtime/wasm.js';
+import type { Expr, F32x4Binary, I32x4Binary, ModuleBuilder, ValType } from './binaryen.js';
+
+/** Points per vector. */
+export const LANES = 4;
+
+/** What the vector path borrows from the scalar kernel generator. */
+export interface VectorHost {
+  readonly m: ModuleBuilder;
+  local(t: ValType): number;
+  linear(l: LinearIndex): Expr;
+  /** The local holding the first lane's row-major offset in the outputs. */
+  readonly point: number;
+  /** The f32x4 → f32x4 function computing `fn`, if the module has one. */
+  vectorFn(fn: UnaryFn): string | undefined;
+}
+
+type Lanes = 'f32' | 'i32' | 'mask';
+interface V {
+  e: Expr;
+  t: Lanes;
+}
+
+const F32_UNARY = new Set(['neg', 'abs', 'sqrt', 'relu', 'sign', 'step']);
+const I32_UNARY = new Set(['neg', 'abs', 'relu', 'step']);
+const F32_BINARY = new Set(['add', 'sub', 'mul', 'div', 'max', 'min']);
+const I32_BINARY = new Set(['add', 'sub', 'mul', 'max', 'min']);
+const COMPARE: Record<string, [F32x4Binary, I32x4Binary]> = { eq: ['eq', 'eq'], ne: ['ne', 'ne'], lt: ['lt', 'lt_s'], le: ['le', 'le_s'], gt: ['gt', 'gt_s'], ge: ['ge', 'ge_s'] };
+
+/** Whether the kernel's points can be computed LANES at a time (by `tail` the scalar path finishes rows). */
+export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, hasVectorFn: (fn: UnaryFn) => boolean): boolean {
+  const rank = k.shape.length;
+  if (k.reduce || rank === 0 || k.shape[rank - 1]! < LANES) return false;
+  const sizes = k.shape;
+  const ok = (e: ValueExpr): boolean => {
+    switch (e.k) {
+      case 'load': {
+        const spec = p.buffers.find((b) => b.name === e.buffer);
+        if (!spec || layout.elementBytes.get(spec.name) !== 4) return false;
+        const l = linearize(e.index, sizes);
+        if (!l || ![0, 1].includes(coeffOf(l, rank - 1))) return false;
+        // Every lane is loaded, even where a `where` would not read it: the whole range must lie in the buffer.
+        const [lo, hi] = l.terms.reduce(([a, b], t) => (t.coeff > 0 ? [a, b + t.coeff * (sizes[t.axis]! - 1)] : [a + t.coeff * (sizes[t.axis]! - 1), b]), [l.constant, l.constant]);
+        return lo >= 0 && hi < numelOf(spec.shape);
+      }
+      case 'const':
+        return true;
+      case 'unary':
+        return (e.dtype === 'f32' ? F32_UNARY.has(e.fn) || hasVectorFn(e.fn) : I32_UNARY.has(e.fn)) && ok(e.a);
+      case 'binary':
+        return (e.fn in COMPARE || (e.a.dtype === 'f32' ? F32_BINARY : I32_BINARY).has(e.fn)) && ok(e.a) && ok(e.b);
+      case 'where':
+        return ok(e.cond) && ok(e.a) && ok(e.b);
+      case 'cast':
+        return ok(e.a);
+      default:
+        return false; // index, random, acc: the scalar path
+    }
+  };
+  return k.stores.every((s) => layout.elementBytes.get(s.buffer) === 4 && ok(s.value));
+}
+
+const coeffOf = (l: LinearIndex, axis: number): number => l.terms.find((t) => t.axis === axis)?.coeff ?? 0;
+
+/** Renders a vectorizable kernel's values for LANES points from the current one. */
+export class VectorGen {
+  private readonly m: ModuleBuilder;
+
+  constructor(
+    private readonly h: VectorHost,
+    private readonly p: KernelProgram,
+    private readonly layout: WasmLayout,
+    private readonly k: Kernel,
+  ) {
+    this.m = h.m;
+  }
+
+  /** `use(get)` with `value` computed once into a fresh v128 local. */
+  private let(value: Expr, use: (get: () => Expr) => Expr): Expr {
+    const l = this.h.local('v128');
+    return this.m.block([this.m.set(l, value), use(() => this.m.get(l, 'v128'))], 'v128');
+  }
+
+  private as(v: V, t: 'f32' | 'i32'): Expr {
+    const m = this.m;
+    if (v.t === t) return v.e;
+    if (v.t === 'mask') return m.v128Bitwise('and', v.e, t === 'f32' ? m.f32x4Const(1) : m.i32x4Const(1)); // true → 1
+    return m.v128Convert(t === 'f32' ? 'f32x4_from_i32x4' : 'i32x4_from_f32x4_sat', v.e);
+  }
+
+  /** Lanes as a mask: nonzero (nan included) is true. */
+  private mask(v: V): Expr {
+    const m = this.m;
+    if (v.t === 'mask') return v.e;
+    return v.t === 'f32' ? m.f32x4('ne', v.e, m.f32x4Const(0)) : m.i32x4('ne', v.e, m.i32x4Const(0));
+  }
+
+  value(e: ValueExpr): V {
+    const m = this.m;
+    const rank = this.k.shape.length;
+    switch (e.k) {
+      case 'load': {
+        const spec = this.p.buffers.find((b) => b.name === e.buffer)!;
+        const offset = this.layout.offsets.get(spec.name)!;
+        const t = spec.dtype === 'f32' ? 'f32' : 'i32';
+        if (isPointIndex(e.index, this.k.shape)) return { e: m.v128Load(offset, m.i32('shl', m.get(this.h.point, 'i32'), m.i32Const(2))), t };
+        const l = linearize(e.index, this.k.shape)!;
+        const at = m.i32('shl', this.h.linear(l), m.i32Const(2));
+        return { e: coeffOf(l, rank - 1) === 1 ? m.v128Load(offset, at) : m.load32Splat(offset, at), t };
+      }
+      case 'const':
+        if (e.dtype === 'f32') return { e: m.f32x4Const(Math.fround(e.value)), t: 'f32' };
+        return { e: m.i32x4Const(e.dtype === 'i32' ? e.value | 0 : e.value !== 0 ? 1 : 0), t: 'i32' };
+      case 'unary':
+        return e.dtype === 'f32' ? { e: this.unaryF32(e.fn, this.as(this.value(e.a), 'f32')), t: 'f32' } : { e: this.unaryI32(e.fn, this.as(this.value(e.a), 'i32')), t: 'i32' };
+      case 'binary': {
+        const t = e.a.dtype === 'f32' ? 'f32' : 'i32';
+        const [a, b] = [this.as(this.value(e.a), t), this.as(this.value(e.b), t)];
+        const cmp = COMPARE[e.fn];
+        if (cmp) return { e: t === 'f32' ? m.f32x4(cmp[0], a, b) : m.i32x4(cmp[1], a, b), t: 'mask' };
+        if (t === 'f32') return { e: m.f32x4(e.fn as F32x4Binary, a, b), t };
+        const op: I32x4Binary = e.fn === 'max' ? 'max_s' : e.fn === 'min' ? 'min_s' : (e.fn as I32x4Binary);
+        return { e: m.i32x4(op, a, b), t };
+      }
+      case 'where': {
+        const t = e.dtype === 'f32' ? 'f32' : 'i32';
+        return { e: m.bitselect(this.as(this.value(e.a), t), this.as(this.value(e.b), t), this.mask(this.value(e.cond))), t };
+      }
+      case 'cast': {
+        const v = this.value(e.a);
+        if (e.dtype === 'bool') return { e: this.mask(v), t: 'mask' };
+        return { e: this.as(v, e.dtype === 'f32' ? 'f32' : 'i32'), t: e.dtype === 'f32' ? 'f32' : 'i32' };
+      }
+      default:
+        throw new Error(`vector path: unexpected ${e.k}`); // vectorizable() admits none of the others
+    }
+  }
+
+  private unaryF32(fn: UnaryFn, a: Expr): Expr {
+    const m = this.m;
+    const zero = (): Expr => m.f32x4Const(0);
+    switch (fn) {
+      case 'neg':
+      case 'abs':
+      case 'sqrt':
+        return m.f32x4Unary(fn, a);
+      case 'relu': // nan → 0, as the scalar select
+        return this.let(a, (x) => m.bitselect(x(), zero(), m.f32x4('gt', x(), zero())));
+      case 'sign': // nan and ±0 stay as they are
+        return this.let(a, (x) => m.bitselect(m.f32x4Const(1), m.bitselect(m.f32x4Const(-1), x(), m.f32x4('lt', x(), zero())), m.f32x4('gt', x(), zero())));
+      case 'step':
+        return m.v128Bitwise('and', m.f32x4('gt', a, zero()), m.f32x4Const(1));
+      default:
+        return m.call(this.h.vectorFn(fn)!, [a], 'v128');
+    }
+  }
+
+  private unaryI32(fn: UnaryFn, a: Expr): Expr {
+    const m = this.m;
+    const zero = (): Expr => m.i32x4Const(0);
+    switch (fn) {
+      case 'neg':
+        return m.i32x4('sub', zero(), a);
+      case 'abs': // wraps: |-2^31| is -2^31
+        return this.let(a, (x) => m.bitselect(m.i32x4('sub', zero(), x()), x(), m.i32x4('lt_s', x(), zero())));
+      case 'relu':
+        return m.i32x4('max_s', a, zero());
+      default: // step
+        return m.v128Bitwise('and', m.i32x4('gt_s', a, zero()), m.i32x4Const(1));
+    }
+  }
+
+  /** The kernel's stores for LANES points from the current one, every value computed before any store. */
+  stores(): Expr[] {
+    const m = this.m;
+    const at = (): Expr => m.i32('shl', m.get(this.h.point, 'i32'), m.i32Const(2));
+    const values = this.k.stores.map((s) => {
+      const spec = this.p.buffers.find((b) => b.name === s.buffer)!;
+      return { offset: this.layout.offsets.get(spec.name)!, e: this.as(this.value(s.value), spec.dtype === 'f32' ? 'f32' : 'i32') };
+    });
+    if (values.length === 1) return [m.v128Store(values[0]!.offset, at(), values[0]!.e)];
+    const held = values.map(() => this.h.local('v128'));
+    return [...values.map((v, j) => m.set(held[j]!, v.e)), ...values.map((v, j) => m.v128Store(v.offset, at(), m.get(held[j]!, 'v128')))];
+  }
+}

@@ -1,0 +1,105 @@
+// The Wasm backend's SIMD128 elementwise path: kernels computed four points at a time must equal
+// the js backend's scalar results bit for bit (nan, ±0, ±inf and ties included), whatever the
+// row length (vector body plus scalar rest), broadcasting, masks, casts and bool outputs; the
+// emitted module must really take the vector path, and kernels it cannot take stay scalar.
+
+import { describe, expect, test } from 'vitest';
+import { generateWasm } from '../../src/backends/wasm/codegen.js';
+import { compile, kernelProgram } from '../../src/compile.js';
+import { graph, type Builder } from '../../src/frontend/builder.js';
+import { uniform01 } from '../../src/ir/random.js';
+
+/** Values with every awkward case among ordinary ones. */
+const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1, -1, 0.5, -0.5, 1e-40, -1e-40, 3.4e38, -3.4e38, 2.5, -2.5, 1e9, -1e9];
+
+function values(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? SPECIAL[(i / 3 + seed) % SPECIAL.length]! : 8 * uniform01(seed, i) - 4));
+}
+
+const numel = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+async function expectBitEqual(name: string, build: (b: Builder) => void, inputs: Record<string, { shape: number[]; dtype?: 'f32' | 'i32' }>): Promise<string> {
+  const g = graph(name, build);
+  const feed = Object.fromEntries(
+    Object.entries(inputs).map(([k, { shape, dtype }], j) => [k, dtype === 'i32' ? Int32Array.from(values(numel(shape), j + 1), (v) => (Number.isFinite(v) ? Math.trunc(v * 1e3) : 7)) : values(numel(shape), j + 1)]),
+  );
+  const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
+  const [want, got] = [await js.run(feed), await wasm.run(feed)];
+  for (const [out, t] of Object.entries(want)) {
+    const [a, b] = [new Uint32Array(new Float32Array(Array.from(got[out]!.data, Number)).buffer), new Uint32Array(new Float32Array(Array.from(t.data, Number)).buffer)];
+    for (let i = 0; i < b.length; i++) if (a[i] !== b[i] && !(Number.isNaN(Number(got[out]!.data[i])) && Number.isNaN(Number(t.data[i])))) expect.fail(`${out}[${i}] is ${got[out]!.data[i]}, expected ${t.data[i]}`);
+  }
+  let wat = '';
+  await generateWasm(kernelProgram(g, {}), { text: (t) => (wat = t) });
+  return wat;
+}
+
+describe('wasm SIMD elementwise kernels', () => {
+  test.each([[[4]], [[7]], [[3, 9]], [[2, 1, 13]], [[5, 4]]])('arithmetic, min/max, relu, sign, step, abs, sqrt on %j equal the scalar path', async (shape) => {
+    const wat = await expectBitEqual(
+      'arith',
+      (b) => {
+        const [x, y] = [b.input('x', 'f32', shape), b.input('y', 'f32', shape)];
+        b.output('sum', x.add(y).mul(x).sub(y.div(x)));
+        b.output('minmax', b.op('max', [x, y]).add(b.op('min', [x, y.neg()])));
+        b.output('act', x.relu().add(b.op('sign', [y])).add(b.op('step', [x])).add(b.op('sqrt', [b.op('abs', [y])])));
+      },
+      { x: { shape }, y: { shape } },
+    );
+    expect(wat).toContain('f32x4.add');
+    expect(wat).toContain('v128.store');
+  });
+
+  test('broadcast rows and scalars: bias [9] over [6, 9], a scalar over everything', async () => {
+    const wat = await expectBitEqual(
+      'bias',
+      (b) => {
+        const [x, bias, s] = [b.input('x', 'f32', [6, 9]), b.input('bias', 'f32', [9]), b.input('s', 'f32', [])];
+        b.output('y', x.add(bias).mul(s).relu());
+        b.output('col', x.add(b.input('c', 'f32', [6, 1])));
+      },
+      { x: { shape: [6, 9] }, bias: { shape: [9] }, s: { shape: [] }, c: { shape: [6, 1] } },
+    );
+    expect(wat).toContain('v128.load32_splat');
+  });
+
+  test('comparisons, where, casts and bool outputs', async () => {
+    const wat = await expectBitEqual(
+      'masks',
+      (b) => {
+        const [x, y] = [b.input('x', 'f32', [3, 11]), b.input('y', 'f32', [3, 11])];
+        const gt = b.op('gt', [x, y]);
+        b.output('gt', gt);
+        b.output('pick', b.op('where', [gt, x, y.mul(b.constant(2))]));
+        b.output('as_f32', b.op('cast', [b.op('le', [x, y])], { to: 'f32' }).add(x));
+        b.output('as_i32', b.op('cast', [x], { to: 'i32' }));
+        b.output('eq', b.op('eq', [x, x])); // false exactly where x is nan
+      },
+      { x: { shape: [3, 11] }, y: { shape: [3, 11] } },
+    );
+    expect(wat).toContain('v128.bitselect');
+    expect(wat).toContain('i32x4.trunc_sat_f32x4_s');
+  });
+
+  test('i32 arithmetic wraps like the scalar path', async () => {
+    await expectBitEqual(
+      'ints',
+      (b) => {
+        const [i, j] = [b.input('i', 'i32', [2, 10]), b.input('j', 'i32', [2, 10])];
+        b.output('k', i.mul(j).add(i).sub(j).neg());
+        b.output('m', b.op('max', [i, j]).add(b.op('relu', [j])).add(b.op('abs', [i])));
+        b.output('f', b.op('cast', [i], { to: 'f32' }).mul(b.constant(0.25)));
+      },
+      { i: { shape: [2, 10], dtype: 'i32' }, j: { shape: [2, 10], dtype: 'i32' } },
+    );
+  });
+
+  test('kernels the vector path cannot take stay scalar: strided loads, pow, short rows', async () => {
+    const strided = await expectBitEqual('t', (b) => b.output('y', b.input('x', 'f32', [8, 8]).transpose().relu()), { x: { shape: [8, 8] } });
+    expect(strided).not.toContain('v128');
+    const pow = await expectBitEqual('p', (b) => b.output('y', b.op('pow', [b.op('abs', [b.input('x', 'f32', [16])]), b.constant(1.5)])), { x: { shape: [16] } });
+    expect(pow).not.toContain('v128');
+    const short = await expectBitEqual('s', (b) => b.output('y', b.input('x', 'f32', [16, 3]).relu()), { x: { shape: [16, 3] } });
+    expect(short).not.toContain('v128');
+  });
+});
