@@ -1,0 +1,637 @@
+// Kiln (backend 'wasm') side by side with TensorFlow.js (wasm backend) and jax-js (wasm device,
+// jitted), in one process, on the same workloads and data: W1 f32 matmul, W2 one SGD training
+// step of an MLP 784-256-256-10, W3 that MLP's inference, W4 an elementwise chain. Prints per
+// workload the median time per run, the p10-p90 spread, a throughput, Kiln's ratio to each
+// library and how far their outputs are from Kiln's.
+// Run with `npm run bench:compare`; pick workloads and options after `--`:
+// `npm run bench:compare -- W1 W4 --quick`.
+
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { blockUntilReady, defaultDevice, init as initJax, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
+import { Trainer, compile, compileTraining, graph, sgd } from '../src/index.js';
+import type { CompileOptions, Executable, Graph, TensorLike } from '../src/index.js';
+import { kernelProgram } from '../src/compile.js';
+
+// ---- command line -------------------------------------------------------------------------
+
+interface Options {
+  workloads: string[];
+  quick: boolean;
+  /** Threads for Kiln; only 1 until compile() takes a thread count. */
+  threads: number;
+}
+
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4'];
+
+function parseArgs(args: readonly string[]): Options {
+  const o: Options = { workloads: [], quick: false, threads: 1 };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--quick') o.quick = true;
+    else if (a === '--threads') o.threads = Number(args[++i]);
+    else if (WORKLOADS.includes(a.toUpperCase())) o.workloads.push(a.toUpperCase());
+    else throw new Error(`unknown argument '${a}' (workloads: ${WORKLOADS.join(' ')}; options: --quick, --threads N)`);
+  }
+  if (!(Number.isInteger(o.threads) && o.threads >= 1)) throw new Error('--threads takes a positive integer');
+  if (o.threads !== 1) throw new Error("--threads: Kiln's compile() has no thread count yet; only 1 is measured");
+  if (o.workloads.length === 0) o.workloads = WORKLOADS;
+  return o;
+}
+
+/** Kiln's compile options for every workload (the place a thread count will go). */
+function kilnOptions(shapes: Record<string, number> = {}): CompileOptions {
+  return { backend: 'wasm', shapes };
+}
+
+// ---- timing -------------------------------------------------------------------------------
+
+type Output = ArrayLike<number>;
+
+/** One library set up for one workload: each call does the whole work and returns the result on the host. */
+interface Runner {
+  run(): Promise<Output> | Output;
+  notes?: string[];
+}
+
+interface Entry {
+  library: string;
+  make(): Promise<Runner> | Runner;
+}
+
+interface Budget {
+  warmup: number;
+  /** Measuring stops once both are reached... */
+  minRuns: number;
+  minMs: number;
+  /** ...or once this much time is spent, after at least `fewestRuns`. */
+  capMs: number;
+  fewestRuns: number;
+  /** Each library gets turns of about this long, so drift in the machine's speed hits all alike. */
+  turnMs: number;
+}
+
+const FULL: Budget = { warmup: 3, minRuns: 20, minMs: 500, capMs: 5000, fewestRuns: 5, turnMs: 100 };
+const QUICK: Budget = { warmup: 3, minRuns: 5, minMs: 100, capMs: 1000, fewestRuns: 3, turnMs: 50 };
+
+interface Result {
+  library: string;
+  setupMs: number;
+  firstMs: number;
+  samples: number[];
+  output: Output;
+  notes: string[];
+}
+
+/** A library that could not set up or run a workload, and why. */
+interface Failure {
+  library: string;
+  error: string;
+}
+
+/** Sets up and warms up each entry, then times them in alternating turns until each has enough runs. */
+async function measure(entries: readonly Entry[], budget: Budget): Promise<(Result | Failure)[]> {
+  const results: (Result | Failure)[] = [];
+  const live: { result: Result; runner: Runner; spent: number }[] = [];
+  for (const e of entries) {
+    try {
+      const t0 = performance.now();
+      const runner = await e.make();
+      const setupMs = performance.now() - t0;
+      const t1 = performance.now();
+      let output = await runner.run();
+      const firstMs = performance.now() - t1;
+      for (let i = 1; i < budget.warmup; i++) output = await runner.run();
+      const result: Result = { library: e.library, setupMs, firstMs, samples: [], output, notes: runner.notes ?? [] };
+      results.push(result);
+      live.push({ result, runner, spent: 0 });
+    } catch (err) {
+      results.push({ library: e.library, error: err instanceof NotAvailable ? `n/a: ${err.message}` : `failed: ${(err as Error).message}` });
+    }
+  }
+  const done = (l: (typeof live)[number]) =>
+    (l.result.samples.length >= budget.minRuns && l.spent >= budget.minMs) || (l.spent >= budget.capMs && l.result.samples.length >= budget.fewestRuns);
+  while (!live.every(done)) {
+    for (const l of live) {
+      const turnEnds = performance.now() + budget.turnMs;
+      while (!done(l) && performance.now() < turnEnds) {
+        const t0 = performance.now();
+        await l.runner.run();
+        const ms = performance.now() - t0;
+        l.result.samples.push(ms);
+        l.spent += ms;
+      }
+    }
+  }
+  return results;
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = q * (s.length - 1);
+  const lo = Math.floor(at);
+  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
+}
+
+// ---- data ---------------------------------------------------------------------------------
+
+/** A seeded uniform generator in [lo, hi) (mulberry32), so every library sees the same numbers. */
+function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return new Float32Array(n).map(() => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 2 ** 32);
+  });
+}
+
+const LAYERS: readonly (readonly [number, number])[] = [[784, 256], [256, 256], [256, 10]];
+const CLASSES = 10;
+const LR = 0.01;
+
+interface Layer {
+  w: Float32Array;
+  b: Float32Array;
+  n: number;
+  m: number;
+}
+
+function mlpWeights(): Layer[] {
+  return LAYERS.map(([n, m], i) => {
+    const s = Math.sqrt(6 / (n + m));
+    return { w: uniform(n * m, -s, s, 11 + i), b: uniform(m, -0.1, 0.1, 21 + i), n, m };
+  });
+}
+
+function mlpBatch(batch: number): { x: Float32Array; y: Int32Array } {
+  const y = Int32Array.from(uniform(batch, 0, CLASSES, 2), Math.floor);
+  return { x: uniform(batch * LAYERS[0]![0], 0, 1, 1), y };
+}
+
+/** FLOPs in the MLP's matmuls: forward, or forward + backward (no input gradient for the first layer). */
+function mlpFlops(batch: number, training: boolean): number {
+  const forward = LAYERS.reduce((s, [n, m]) => s + 2 * batch * n * m, 0);
+  return training ? 3 * forward - 2 * batch * LAYERS[0]![0] * LAYERS[0]![1] : forward;
+}
+
+const EW_SIZE = 2 ** 20;
+const EW_A = 1.5;
+const EW_B = -0.25;
+
+// ---- Kiln ---------------------------------------------------------------------------------
+
+function f32(shape: number[], data: Float32Array): TensorLike {
+  return { dtype: 'f32', shape, data };
+}
+
+function kilnParams(layers: readonly Layer[]): Record<string, TensorLike> {
+  return Object.fromEntries(layers.flatMap((l, i) => [[`w${i + 1}`, f32([l.n, l.m], l.w)], [`b${i + 1}`, f32([l.m], l.b)]]));
+}
+
+/** The MLP with the mean softmax cross-entropy over integer labels as output, or the logits. */
+function kilnMlp(withLoss: boolean): Graph {
+  return graph('mlp', (b) => {
+    const x = b.input('x', 'f32', ['B', LAYERS[0]![0]]);
+    let h = x;
+    LAYERS.forEach(([n, m], i) => {
+      h = h.matmul(b.param(`w${i + 1}`, 'f32', [n, m])).add(b.param(`b${i + 1}`, 'f32', [m]));
+      if (i < LAYERS.length - 1) h = h.relu();
+    });
+    if (withLoss) b.output('loss', b.op('softmax_cross_entropy', [h, b.input('y', 'i32', ['B'])]));
+    else b.output('logits', h);
+  });
+}
+
+/** A runner that calls `run` of a compiled executable and returns output `name`. */
+function kilnRunner(exe: Executable, inputs: Record<string, TensorLike>, name: string, notes: string[] = []): Runner {
+  return { run: async () => (await exe.run(inputs))[name]!.data, notes };
+}
+
+function kilnMatmul(n: number): Entry {
+  return {
+    library: 'kiln',
+    async make() {
+      const g = graph('matmul', (b) => b.output('c', b.input('a', 'f32', [n, n]).matmul(b.input('b', 'f32', [n, n]))));
+      return kilnRunner(await compile(g, kilnOptions()), { a: f32([n, n], matA(n)), b: f32([n, n], matB(n)) }, 'c');
+    },
+  };
+}
+
+function kilnTrainStep(batch: number): Entry {
+  return {
+    library: 'kiln',
+    async make() {
+      const t0 = performance.now();
+      const trainer = new Trainer(kilnMlp(true), { backend: 'wasm', optimizer: sgd({ lr: LR }), shapes: { B: batch } });
+      const t1 = performance.now();
+      kernelProgram(trainer.trainGraph, { B: batch });
+      const t2 = performance.now();
+      const exe = await compile(trainer.trainGraph, kilnOptions({ B: batch }));
+      const t3 = performance.now();
+      exe.setParams(kilnParams(mlpWeights()));
+      const { x, y } = mlpBatch(batch);
+      const ms = (a: number, b: number) => `${(b - a).toFixed(0)} ms`;
+      const notes = [
+        `kiln: compiling the training step, measured once: autodiff + SGD graph ${ms(t0, t1)}; compile() ${ms(t2, t3)} (graph passes, fusion and memory planning alone: ${ms(t1, t2)}; the rest is Wasm codegen with binaryen and instantiation)`,
+        "kiln: each run is one exe.run({ x, y, lr }) of the compiled step; 'kiln Trainer.step' is the same step through the Trainer",
+      ];
+      return kilnRunner(exe, { x: f32([batch, LAYERS[0]![0]], x), y: { dtype: 'i32', shape: [batch], data: y }, lr: new Float32Array([LR]) }, 'loss', notes);
+    },
+  };
+}
+
+function kilnTrainerStep(batch: number): Entry {
+  return {
+    library: 'kiln Trainer.step',
+    async make() {
+      const trainer = await compileTraining(kilnMlp(true), { backend: 'wasm', optimizer: sgd({ lr: LR }), shapes: { B: batch } });
+      trainer.setParams(kilnParams(mlpWeights()));
+      const { x, y } = mlpBatch(batch);
+      const feed = { x: f32([batch, LAYERS[0]![0]], x), y: { dtype: 'i32' as const, shape: [batch], data: y } };
+      return { run: async () => [(await trainer.step(feed)).loss!] };
+    },
+  };
+}
+
+function kilnInference(batch: number): Entry {
+  return {
+    library: 'kiln',
+    async make() {
+      const exe = await compile(kilnMlp(false), kilnOptions({ B: batch }));
+      exe.setParams(kilnParams(mlpWeights()));
+      return kilnRunner(exe, { x: f32([batch, LAYERS[0]![0]], mlpBatch(batch).x) }, 'logits');
+    },
+  };
+}
+
+function kilnElementwise(): Entry {
+  return {
+    library: 'kiln',
+    async make() {
+      const g = graph('elementwise', (b) => {
+        const x = b.input('x', 'f32', [EW_SIZE]);
+        b.output('y', x.mul(EW_A).add(EW_B).relu().mul(x.sigmoid()));
+      });
+      return kilnRunner(await compile(g, kilnOptions()), { x: f32([EW_SIZE], ewInput()) }, 'y');
+    },
+  };
+}
+
+/** Compiles a one-node graph, which loads binaryen: later compile times leave that out. */
+async function warmKiln(): Promise<number> {
+  const t0 = performance.now();
+  const g = graph('warm', (b) => b.output('y', b.input('x', 'f32', [4]).relu()));
+  await (await compile(g, kilnOptions())).run({ x: new Float32Array(4) });
+  return performance.now() - t0;
+}
+
+// ---- TensorFlow.js ------------------------------------------------------------------------
+
+const TFJS = 'tfjs-wasm';
+
+/** The wasm backend, single-threaded, from the binaries in node_modules; returns the binary it picked. */
+async function initTfjs(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  setThreadsCount(1);
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend did not initialize');
+  // The choice tfjs-backend-wasm makes from these two flags (getPathToWasmBinary).
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  const binary = simd && threads ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
+  const n = getThreadsCount();
+  return `${binary}, ${n} thread${n === 1 ? '' : 's'}`;
+}
+
+function tfRun(compute: () => tf.Tensor): Output {
+  const out = tf.tidy(compute);
+  const data = out.dataSync();
+  out.dispose();
+  return data;
+}
+
+function tfMatmul(n: number): Entry {
+  return {
+    library: TFJS,
+    make() {
+      const a = tf.tensor2d(matA(n), [n, n]);
+      const b = tf.tensor2d(matB(n), [n, n]);
+      return { run: () => tfRun(() => tf.matMul(a, b)) };
+    },
+  };
+}
+
+function tfLayers(make: (t: tf.Tensor) => tf.Tensor): { w: tf.Tensor; b: tf.Tensor }[] {
+  return mlpWeights().map((l) => ({ w: make(tf.tensor2d(l.w, [l.n, l.m])), b: make(tf.tensor1d(l.b)) }));
+}
+
+function tfForward(layers: readonly { w: tf.Tensor; b: tf.Tensor }[], x: tf.Tensor): tf.Tensor {
+  let h = x;
+  layers.forEach(({ w, b }, i) => {
+    h = tf.add(tf.matMul(h, w), b);
+    if (i < layers.length - 1) h = tf.relu(h);
+  });
+  return h;
+}
+
+function tfTrainStep(batch: number): Entry {
+  return {
+    library: TFJS,
+    make() {
+      const layers = tfLayers((t) => tf.variable(t));
+      const vars = layers.flatMap((l) => [l.w, l.b]) as tf.Variable[];
+      const { x: xs, y: ys } = mlpBatch(batch);
+      const x = tf.tensor2d(xs, [batch, LAYERS[0]![0]]);
+      const y = tf.tensor1d(ys, 'int32');
+      const optimizer = tf.train.sgd(LR);
+      const loss = () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASSES), tfForward(layers, x)) as tf.Scalar;
+      return {
+        run() {
+          const l = optimizer.minimize(loss, true, vars)!;
+          const data = l.dataSync();
+          l.dispose();
+          return data;
+        },
+        notes: [`${TFJS}: optimizer.minimize with tf.train.sgd on tf.variable weights; dataSync on the loss`],
+      };
+    },
+  };
+}
+
+function tfInference(batch: number): Entry {
+  return {
+    library: TFJS,
+    make() {
+      const layers = tfLayers((t) => t);
+      const x = tf.tensor2d(mlpBatch(batch).x, [batch, LAYERS[0]![0]]);
+      return { run: () => tfRun(() => tfForward(layers, x)) };
+    },
+  };
+}
+
+function tfElementwise(): Entry {
+  return {
+    library: TFJS,
+    make() {
+      const x = tf.tensor1d(ewInput());
+      const a = tf.scalar(EW_A);
+      const b = tf.scalar(EW_B);
+      return { run: () => tfRun(() => tf.mul(tf.relu(tf.add(tf.mul(x, a), b)), tf.sigmoid(x))) };
+    },
+  };
+}
+
+// ---- jax-js -------------------------------------------------------------------------------
+
+const JAX = 'jax-js';
+
+type JaxLayer = { w: np.Array; b: np.Array };
+
+async function initJaxWasm(): Promise<string> {
+  const devices = await initJax('wasm');
+  if (!devices.includes('wasm')) throw new Error(`jax-js: no wasm device (have ${devices.join(', ')})`);
+  defaultDevice('wasm');
+  // jax-js spreads kernels over Web Workers only where a global Worker exists; Node has none.
+  const workers = typeof (globalThis as { Worker?: unknown }).Worker !== 'undefined';
+  return `device wasm, jit, ${workers ? 'Web Workers (multi-threaded)' : '1 thread (no Web Worker in Node)'}`;
+}
+
+function jaxLayers(): JaxLayer[] {
+  return mlpWeights().map((l) => ({ w: np.array(l.w).reshape([l.n, l.m]), b: np.array(l.b) }));
+}
+
+/** The MLP's logits; consumes `p` and `x`, as jax-js functions own their arguments. */
+function jaxForward(p: JaxLayer[], x: np.Array): np.Array {
+  let h = x;
+  p.forEach(({ w, b }, i) => {
+    h = np.matmul(h, w).add(b);
+    if (i < p.length - 1) h = nn.relu(h);
+  });
+  return h;
+}
+
+function jaxLoss(p: JaxLayer[], x: np.Array, y: np.Array): np.Array {
+  const logp = nn.logSoftmax(jaxForward(p, x), -1);
+  return nn.oneHot(y, CLASSES).mul(logp).sum(-1).mean().neg();
+}
+
+function jaxMatmul(n: number): Entry {
+  return {
+    library: JAX,
+    make() {
+      const a = np.array(matA(n)).reshape([n, n]);
+      const b = np.array(matB(n)).reshape([n, n]);
+      const f = jit((a: np.Array, b: np.Array) => np.matmul(a, b));
+      return { run: () => f(a.ref, b.ref).data() };
+    },
+  };
+}
+
+function jaxTrainStep(batch: number): Entry {
+  return {
+    library: JAX,
+    make() {
+      let params = jaxLayers();
+      const { x: xs, y: ys } = mlpBatch(batch);
+      const x = np.array(xs).reshape([batch, LAYERS[0]![0]]);
+      const y = np.array(ys, { dtype: np.int32 });
+      const step = jit((p: JaxLayer[], x: np.Array, y: np.Array) => {
+        const [loss, grads] = valueAndGrad(jaxLoss)(tree.ref(p), x, y);
+        const next = tree.map((w: np.Array, g: np.Array) => w.sub(g.mul(LR)), p, grads);
+        return [next, loss] as [JaxLayer[], np.Array];
+      });
+      return {
+        async run() {
+          const [next, loss] = step(params, x.ref, y.ref);
+          params = next;
+          const data = await loss.data();
+          await blockUntilReady(params);
+          return data;
+        },
+        notes: [`${JAX}: jit of (params, x, y) -> new params via valueAndGrad; waits for the loss and the new params`],
+      };
+    },
+  };
+}
+
+function jaxInference(batch: number): Entry {
+  return {
+    library: JAX,
+    make() {
+      const params = jaxLayers();
+      const x = np.array(mlpBatch(batch).x).reshape([batch, LAYERS[0]![0]]);
+      const f = jit((p: JaxLayer[], x: np.Array) => jaxForward(p, x));
+      return { run: () => f(tree.ref(params), x.ref).data() };
+    },
+  };
+}
+
+function jaxElementwise(): Entry {
+  return {
+    library: JAX,
+    make() {
+      const x = np.array(ewInput());
+      const f = jit((x: np.Array) => nn.relu(x.ref.mul(EW_A).add(EW_B)).mul(nn.sigmoid(x)));
+      return { run: () => f(x.ref).data() };
+    },
+  };
+}
+
+// ---- workloads ----------------------------------------------------------------------------
+
+/** A library that cannot express a workload throws this; the table shows n/a and the reason. */
+class NotAvailable extends Error {}
+
+interface Workload {
+  id: string;
+  title: string;
+  /** Work per run, in units of `unit` times `scale` per second, for the throughput column. */
+  rate: { per: number; unit: string; scale: number; digits: number };
+  entries: Entry[];
+}
+
+const matA = (n: number) => uniform(n * n, -1, 1, 100 + n);
+const matB = (n: number) => uniform(n * n, -1, 1, 200 + n);
+const ewInput = () => uniform(EW_SIZE, -4, 4, 300);
+const gflops = (flops: number, unit = 'GFLOPS') => ({ per: flops, unit, scale: 1e9, digits: 2 });
+const mflop = (flops: number) => `${(flops / 1e6).toFixed(1)} MFLOP`;
+
+function workloads(id: string): Workload[] {
+  switch (id) {
+    case 'W1':
+      return [128, 512, 1024].map((n) => ({
+        id,
+        title: `f32 matmul ${n}×${n} · ${n}×${n}, ${mflop(2 * n ** 3)} per run`,
+        rate: gflops(2 * n ** 3),
+        entries: [kilnMatmul(n), tfMatmul(n), jaxMatmul(n)],
+      }));
+    case 'W2':
+      return [{
+        id,
+        title: `MLP 784-256-256-10 training step (ReLU, softmax cross-entropy, SGD lr ${LR}), batch 128, ${mflop(mlpFlops(128, true))} in matmuls per run`,
+        rate: gflops(mlpFlops(128, true), 'GFLOPS (matmuls)'),
+        entries: [kilnTrainStep(128), kilnTrainerStep(128), tfTrainStep(128), jaxTrainStep(128)],
+      }];
+    case 'W3':
+      return [1, 128].map((batch) => ({
+        id,
+        title: `MLP 784-256-256-10 inference (logits), batch ${batch}, ${mflop(mlpFlops(batch, false))} in matmuls per run`,
+        rate: gflops(mlpFlops(batch, false), 'GFLOPS (matmuls)'),
+        entries: [kilnInference(batch), tfInference(batch), jaxInference(batch)],
+      }));
+    case 'W4':
+      return [{
+        id,
+        title: `elementwise relu(x·a + b)·sigmoid(x) on 2^20 f32, scalars a = ${EW_A}, b = ${EW_B}`,
+        rate: { per: EW_SIZE, unit: 'Melem/s', scale: 1e6, digits: 0 },
+        entries: [kilnElementwise(), tfElementwise(), jaxElementwise()],
+      }];
+    default:
+      throw new Error(`unknown workload ${id}`);
+  }
+}
+
+// ---- report -------------------------------------------------------------------------------
+
+function ms(x: number): string {
+  return x < 1 ? `${(x * 1000).toFixed(0)} µs` : x < 100 ? `${x.toFixed(2)} ms` : `${x.toFixed(1)} ms`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => '  ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ')).join('\n');
+}
+
+/** Largest absolute difference from the reference, relative to the reference's largest magnitude. */
+function relativeDiff(ref: Output, other: Output): string {
+  if (ref.length !== other.length) return `length ${other.length} ≠ ${ref.length}`;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(ref[i]! - other[i]!));
+    scale = Math.max(scale, Math.abs(ref[i]!));
+  }
+  return (diff / (scale || 1)).toExponential(1);
+}
+
+function report(w: Workload, results: readonly (Result | Failure)[]): void {
+  console.log(`\n${w.id}  ${w.title}`);
+  const rows = [['library', 'median', 'p10 – p90', w.rate.unit, 'runs', 'setup', '1st run']];
+  for (const r of results) {
+    if ('error' in r) continue;
+    const med = quantile(r.samples, 0.5);
+    const rate = (w.rate.per / (med / 1000) / w.rate.scale).toFixed(w.rate.digits);
+    rows.push([r.library, ms(med), `${ms(quantile(r.samples, 0.1))} – ${ms(quantile(r.samples, 0.9))}`, rate, String(r.samples.length), ms(r.setupMs), ms(r.firstMs)]);
+  }
+  console.log(table(rows));
+  for (const r of results) if ('error' in r) console.log(`  ${r.library}: ${r.error}`);
+  const timed = results.filter((r): r is Result => !('error' in r));
+  const kiln = timed.find((r) => r.library === 'kiln');
+  const others = timed.filter((r) => !r.library.startsWith('kiln'));
+  if (kiln) {
+    const k = quantile(kiln.samples, 0.5);
+    const ratios = others.map((o) => {
+      const x = quantile(o.samples, 0.5) / k;
+      if (x.toFixed(2) === '1.00') return `kiln is as fast as ${o.library} (1.00×)`;
+      return x > 1 ? `kiln is ${x.toFixed(2)}× faster than ${o.library}` : `kiln is ${(1 / x).toFixed(2)}× slower than ${o.library}`;
+    });
+    if (ratios.length) console.log(`  ${ratios.join('; ')}`);
+    const diffs = timed.filter((r) => r !== kiln).map((r) => `${r.library} ${relativeDiff(kiln.output, r.output)}`);
+    if (diffs.length) console.log(`  outputs vs kiln's after the warm-up runs, max |Δ| / max |kiln|: ${diffs.join(', ')}`);
+  }
+  for (const r of timed) for (const note of r.notes) console.log(`  ${note}`);
+}
+
+/** A package's version, from the package.json above its resolved entry point. */
+function versionOf(name: string): string {
+  const require = createRequire(import.meta.url);
+  for (let dir = path.dirname(require.resolve(name)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === name) return pkg.version ?? '?';
+  }
+  return '?';
+}
+
+/** The first compile loads binaryen; a failure here shows again in each of Kiln's rows. */
+async function kilnHeader(threads: number): Promise<string> {
+  const start = `backend 'wasm', ${threads} thread, binaryen ${versionOf('binaryen')}`;
+  try {
+    return `${start}; a first compile, loading binaryen, took ${ms(await warmKiln())}`;
+  } catch (err) {
+    return `${start}; a first compile failed: ${(err as Error).message}`;
+  }
+}
+
+async function main(): Promise<void> {
+  let options: Options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exitCode = 2;
+    return;
+  }
+  const budget = options.quick ? QUICK : FULL;
+  const cpus = os.cpus();
+  console.log(`Kiln vs TensorFlow.js vs jax-js, all on WebAssembly in one Node process${options.quick ? ' (--quick)' : ''}`);
+  console.log(`  node ${process.version}, ${os.platform()} ${os.arch()}, ${cpus.length} CPU(s)${cpus[0] ? `: ${cpus[0].model}` : ''}`);
+  console.log(`  kiln: ${await kilnHeader(options.threads)}`);
+  console.log(`  ${TFJS}: @tensorflow/tfjs ${versionOf('@tensorflow/tfjs')}, tfjs-backend-wasm ${versionOf('@tensorflow/tfjs-backend-wasm')}: ${await initTfjs()}`);
+  console.log(`  ${JAX}: @jax-js/jax ${versionOf('@jax-js/jax')}, ${await initJaxWasm()}`);
+  console.log(`  median of ≥ ${budget.minRuns} runs and ≥ ${budget.minMs} ms (or ≥ ${budget.fewestRuns} runs once ${budget.capMs} ms are spent) after ${budget.warmup} warm-up runs; libraries take turns`);
+  console.log("  kiln's run copies inputs in and outputs out of its Wasm memory; tfjs and jax-js keep inputs on their device and read outputs back (dataSync / data())");
+  console.log("  setup: kiln compile(), the others' tensors and variables; 1st run includes jax-js's jit compilation");
+  for (const id of options.workloads) {
+    for (const w of workloads(id)) report(w, await measure(w.entries, budget));
+  }
+}
+
+await main();
