@@ -45,7 +45,7 @@ export abstract class ProgramExecutable {
   /** Brings the buffers in line with the store (another program may have replaced an entry). */
   protected abstract syncParams(): void;
   /** Runs the whole schedule over the buffers. */
-  protected abstract execute(): void;
+  protected abstract execute(): void | Promise<void>;
 
   protected paramView(name: string): Storage {
     return this.buffers.get(this.paramBuffer.get(name)!)!;
@@ -73,7 +73,7 @@ export abstract class ProgramExecutable {
       if (t) this.buffers.get(i.buffer)!.set(t.data);
     }
     this.syncParams();
-    this.execute();
+    await this.execute();
     // Outputs are read before the updates, so an output naming a parameter shows the value this run used.
     const result: Record<string, Tensor> = {};
     this.program.outputs.forEach((o, i) => {

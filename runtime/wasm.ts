@@ -3,6 +3,8 @@
 import { alignUp, parseProgram } from './artifact.js';
 import type { BufferSpec, KernelProgram } from './kernel-ir.js';
 import { ProgramExecutable } from './program-executable.js';
+import { THREADS_SECTION, ThreadPool, type ThreadedModuleInfo } from './threads.js';
+export { CONTROL_BYTES, MAX_THREADS, THREADS_SECTION, THREAD_CONTROL, threadsAvailable, type ThreadedModuleInfo } from './threads.js';
 import { initializeInto } from './random.js';
 import { KilnRuntimeError, numelOf, toTensor, type Tensor, type TensorLike } from './tensor.js';
 
@@ -20,8 +22,9 @@ const PAGE = 65536;
 
 /** The part of the WebAssembly JS API used here (the project's lib settings declare none). */
 declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
+  Module: (new (bytes: Uint8Array) => object) & { customSections(module: object, name: string): ArrayBuffer[] };
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => { buffer: SharedArrayBuffer };
 };
 
 
@@ -50,18 +53,20 @@ export function wasmPages(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / PAGE));
 }
 
-/** The functions a module imports from module `host`: transcendentals in f64 (the module rounds to f32) and the range errors. */
+/** Functions in f64 the module calls (it rounds their results to f32); exp, log, tanh and sigmoid on f32 are its own. */
+const HOST_MATH: Record<string, (...args: number[]) => number> = { log: Math.log, sin: Math.sin, cos: Math.cos, pow: Math.pow };
+
+/** The host functions as source text for worker threads, which never call the range errors. */
+function workerImports(): [string, string][] {
+  const refuse = '() => { throw new Error("a range check ran on a worker thread"); }';
+  return [...Object.keys(HOST_MATH).map((name): [string, string] => [name, `Math.${name}`]), ['gather_range', refuse], ['load_range', refuse]];
+}
+
+/** The functions a module imports from module `host`: the transcendentals and the range errors. */
 function hostImports(p: KernelProgram): Record<string, (...args: number[]) => number | void> {
   const sizeOf = (b: BufferSpec): number => numelOf(b.shape);
   return {
-    exp: Math.exp,
-    log: Math.log,
-    tanh: Math.tanh,
-    sin: Math.sin,
-    cos: Math.cos,
-    pow: Math.pow,
-    // Both branches keep exp's argument non-positive, as the interpreter's sigmoid does.
-    sigmoid: (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+    ...HOST_MATH,
     gather_range: (i: number, size: number) => {
       throw new KilnRuntimeError('runtime', `gather: index ${i} is out of range for an axis of size ${size}`);
     },
@@ -82,21 +87,38 @@ export interface WasmExecutableOptions {
 /** A kernel program running as one WebAssembly instance: call `run` with named inputs. */
 export class WasmExecutable extends ProgramExecutable {
   private readonly runModule: () => void;
+  /** Threads the module runs on. */
+  readonly threads: number = 1;
+  private readonly pool: Promise<ThreadPool> | undefined;
 
   constructor(artifact: { program: unknown; wasm: Uint8Array; weights?: Readonly<Record<string, Tensor>> }, options: WasmExecutableOptions = {}) {
     const p = parseProgram(artifact.program);
     super(p, options.paramStore);
 
-    // The module exports its memory, sized for the layout it was compiled against; it never grows, so views stay valid.
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(artifact.wasm), { host: hostImports(p) });
-    const exports = instance.exports as { memory: { buffer: ArrayBuffer }; run: () => void };
+    // A one-thread module exports its memory; a threaded one imports a shared memory it describes
+    // in a custom section. Either is sized for the layout it was compiled against and never grows, so views stay valid.
+    const module = new WebAssembly.Module(artifact.wasm);
+    const section = WebAssembly.Module.customSections(module, THREADS_SECTION)[0];
+    let mem: ArrayBufferLike;
+    if (section) {
+      const info = JSON.parse(new TextDecoder().decode(section)) as ThreadedModuleInfo;
+      const memory = new WebAssembly.Memory({ initial: info.pages, maximum: info.pages, shared: true });
+      const exports = new WebAssembly.Instance(module, { env: { memory }, host: hostImports(p) }).exports as { run: (tid: number) => void };
+      this.runModule = () => exports.run(0);
+      this.threads = info.threads;
+      this.pool = ThreadPool.start(module, memory, info, workerImports());
+      this.pool.catch(() => undefined); // reported by the first run
+      mem = memory.buffer;
+    } else {
+      const exports = new WebAssembly.Instance(module, { host: hostImports(p) }).exports as { memory: { buffer: ArrayBuffer }; run: () => void };
+      this.runModule = exports.run;
+      mem = exports.memory.buffer;
+    }
     const layout = wasmLayout(p);
-    if (exports.memory.buffer.byteLength < layout.bytes) throw new KilnRuntimeError('artifact', `wasm module memory (${exports.memory.buffer.byteLength} bytes) is smaller than program '${p.name}' needs (${layout.bytes})`);
-    this.runModule = exports.run;
+    if (mem.byteLength < layout.bytes) throw new KilnRuntimeError('artifact', `wasm module memory (${mem.byteLength} bytes) is smaller than program '${p.name}' needs (${layout.bytes})`);
     for (const b of p.buffers) {
       const offset = layout.offsets.get(b.name)!;
       const n = numelOf(b.shape);
-      const mem = exports.memory.buffer;
       const view = b.dtype === 'f32' ? new Float32Array(mem, offset, n) : layout.elementBytes.get(b.name) === 1 ? new Uint8Array(mem, offset, n) : new Int32Array(mem, offset, n);
       this.buffers.set(b.name, view);
       if (b.role === 'const') view.set(b.data!);
@@ -117,8 +139,15 @@ export class WasmExecutable extends ProgramExecutable {
     for (const [name, t] of given) this.paramView(name).set(t.data);
   }
 
-  protected execute(): void {
-    this.runModule(); // the whole schedule: one call into Wasm
+  protected async execute(): Promise<void> {
+    // The whole schedule: one call into Wasm (per thread).
+    if (this.pool) (await this.pool).run(this.runModule);
+    else this.runModule();
+  }
+
+  /** Stops the worker threads of a threaded module (it cannot run afterwards). */
+  async dispose(): Promise<void> {
+    if (this.pool) await (await this.pool).terminate();
   }
 
   /**

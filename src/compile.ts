@@ -29,6 +29,11 @@ export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
    * `training=true` (as compileTraining's step does).
    */
   training?: boolean;
+  /**
+   * Threads for backend 'wasm' (default 1): large kernels are shared among worker threads over
+   * one shared memory. Where the environment has no worker threads or shared memory, one thread.
+   */
+  threads?: number;
 }
 
 /** A compiled program: call `run` with named inputs to get named outputs. */
@@ -58,19 +63,21 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
   verify(g); // graphs may come from anywhere: JSON, hand-built objects
   switch (backend) {
     case 'reference':
+      if ((options.threads ?? 1) !== 1) fail('usage', "threads: only backend 'wasm' runs on several threads");
       // The oracle runs the graph as written, composites spelled out, nothing optimized.
       return new ReferenceExecutable(decompose(specialize(modeOf(g, options), options)), options);
     case 'js': {
       // The compiler's path: optimize, fuse into kernels, plan memory; the runtime's kernel
       // interpreter executes the schedule.
       if (options.precision === 'f64') fail('usage', "backend 'js' computes in f32; precision 'f64' is the reference backend's");
+      if ((options.threads ?? 1) !== 1) fail('usage', "threads: only backend 'wasm' runs on several threads");
       const program = kernelProgram(modeOf(g, options), options.shapes ?? {});
       return new KernelExecutable({ program }, options.paramStore ? { paramStore: options.paramStore } : {});
     }
     case 'wasm': {
       // The same kernel program, rendered as one WebAssembly module (binaryen loads on first use).
       if (options.precision === 'f64') fail('usage', "backend 'wasm' computes in f32; precision 'f64' is the reference backend's");
-      return wasmExecutable(kernelProgram(modeOf(g, options), options.shapes ?? {}), options.paramStore);
+      return wasmExecutable(kernelProgram(modeOf(g, options), options.shapes ?? {}), { ...(options.paramStore ? { paramStore: options.paramStore } : {}), threads: options.threads ?? 1 });
     }
     default:
       return fail('usage', `unknown backend '${String(backend)}' (available: ${BACKENDS.join(', ')})`);

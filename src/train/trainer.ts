@@ -37,6 +37,8 @@ export interface TrainingOptions {
   loss?: string;
   regularization?: Regularization;
   precision?: 'f32' | 'f64';
+  /** Threads for backend 'wasm' (default 1). */
+  threads?: number;
 }
 
 /** The loss and every other scalar output (metrics) of one step or one evaluation. */
@@ -194,7 +196,7 @@ export class Trainer {
     const key = `${kind}:${JSON.stringify(shapes)}`;
     let exe = this.programs.get(key);
     if (!exe) {
-      exe = await compile(g, { backend: this.options.backend ?? 'reference', shapes, paramStore: this.store, precision: this.options.precision ?? 'f32' });
+      exe = await compile(g, { backend: this.options.backend ?? 'reference', shapes, paramStore: this.store, precision: this.options.precision ?? 'f32', ...(this.options.threads ? { threads: this.options.threads } : {}) });
       this.programs.set(key, exe);
     }
     return exe;

@@ -47,11 +47,11 @@ describe("backend 'wasm': its own checks", () => {
 });
 
 describe('the module and its runtime', () => {
-  test('bit-identical to the js backend: per-op f32 rounding, transcendentals, sums in double, random streams (matmul tiles sum in f32: wasm-matmul.test.ts)', async () => {
+  test('bit-identical to the js backend: per-op f32 rounding, rsqrt, pow, sums in double, random streams (matmul tiles sum in f32: wasm-matmul.test.ts)', async () => {
     const b = new GraphBuilder('exact');
     const [x, y] = [b.input('x', { dtype: 'f32', shape: [6, 50] }), b.input('y', { dtype: 'f32', shape: [6, 50] })];
     const k = b.input('k', { dtype: 'i32', shape: [] });
-    const chain = b.emit('div', [b.emit('add', [b.emit('mul', [x, y]), b.emit('exp', [y])]), b.emit('add', [b.emit('sigmoid', [x]), b.emit('rsqrt', [b.emit('add', [b.emit('mul', [y, y]), b.emit('tanh', [x])])])])]);
+    const chain = b.emit('div', [b.emit('add', [b.emit('mul', [x, y]), y]), b.emit('add', [x, b.emit('rsqrt', [b.emit('add', [b.emit('mul', [y, y]), b.emit('abs', [x])])])])]);
     b.output('chain', chain);
     b.output('pow', b.emit('pow', [b.emit('abs', [x]), y]));
     b.output('sum', b.emit('reduce_sum', [chain], { axes: [1] }));
@@ -63,6 +63,28 @@ describe('the module and its runtime', () => {
     const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
     const [want, got] = await Promise.all([js.run(inputs), wasm.run(inputs)]);
     for (const [name, t] of Object.entries(want)) expect(Array.from(got[name]!.data), name).toEqual(Array.from(t.data));
+  });
+
+  test("exp, log, tanh and sigmoid (the module's polynomials) are within 2 ulp of the js backend's correctly rounded results", async () => {
+    const b = new GraphBuilder('transcendental');
+    const x = b.input('x', { dtype: 'f32', shape: [7, 61] });
+    b.output('exp', b.emit('exp', [x]));
+    b.output('log', b.emit('log', [b.emit('abs', [x])]));
+    b.output('tanh', b.emit('tanh', [x]));
+    b.output('sigmoid', b.emit('sigmoid', [x]));
+    const g = b.build();
+    const inputs = { x: Float32Array.from({ length: 7 * 61 }, (_, i) => (i - 200) * 0.47 + Math.sin(i)) }; // −94 … 107, through overflow and underflow
+    const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
+    const [want, got] = await Promise.all([js.run(inputs), wasm.run(inputs)]);
+    const ulps = (a: number, b: number): number => {
+      if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return 0;
+      const bits = (v: number): number => { const i = new Int32Array(new Float32Array([v]).buffer)[0]!; return i < 0 ? -(i & 0x7fffffff) : i; };
+      return Math.abs(bits(a) - bits(b));
+    };
+    for (const [name, t] of Object.entries(want)) {
+      const worst = Math.max(...Array.from(t.data, (v, i) => ulps(Number(got[name]!.data[i]), Number(v))));
+      expect(worst, name).toBeLessThanOrEqual(2);
+    }
   });
 
   test('runs from the program and the bytes alone, as an artifact would', async () => {

@@ -9,7 +9,7 @@ export type Expr = number & { readonly __expr: unique symbol };
 export type ValType = 'i32' | 'f32' | 'f64' | 'v128';
 
 export type I32Unary = 'eqz';
-export type I32Binary = 'add' | 'sub' | 'mul' | 'div_s' | 'rem_s' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u' | 'eq' | 'ne' | 'lt_s' | 'le_s' | 'gt_s' | 'ge_s' | 'lt_u' | 'ge_u';
+export type I32Binary = 'add' | 'sub' | 'mul' | 'div_s' | 'div_u' | 'rem_s' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u' | 'eq' | 'ne' | 'lt_s' | 'le_s' | 'gt_s' | 'ge_s' | 'lt_u' | 'ge_u';
 export type FloatUnary = 'neg' | 'abs' | 'sqrt';
 export type FloatBinary = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type F32x4Unary = 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil' | 'trunc' | 'nearest';
@@ -39,7 +39,7 @@ export class ModuleBuilder {
   static async create(): Promise<ModuleBuilder> {
     const b = await binaryen();
     const m = new b.Module();
-    m.setFeatures(b.Features.MVP | b.Features.NontrappingFPToInt | b.Features.BulkMemory | b.Features.SignExt | b.Features.MutableGlobals | b.Features.SIMD128);
+    m.setFeatures(b.Features.MVP | b.Features.NontrappingFPToInt | b.Features.BulkMemory | b.Features.SignExt | b.Features.MutableGlobals | b.Features.SIMD128 | b.Features.Atomics);
     return new ModuleBuilder(b, m);
   }
 
@@ -228,6 +228,21 @@ export class ModuleBuilder {
     return this.e(op === 'f32x4_from_i32x4' ? this.m.f32x4.convert_i32x4_s(a) : this.m.i32x4.trunc_sat_f32x4_s(a));
   }
 
+  // ---- atomics (sequentially consistent i32 at `ptr + offset`) ------------------------------
+
+  atomicLoad(offset: number, ptr: Expr): Expr {
+    return this.e(this.m.i32.atomic.load(offset, ptr));
+  }
+
+  atomicStore(offset: number, ptr: Expr, value: Expr): Expr {
+    return this.e(this.m.i32.atomic.store(offset, ptr, value));
+  }
+
+  /** Adds `value` and yields the old contents. */
+  atomicAdd(offset: number, ptr: Expr, value: Expr): Expr {
+    return this.e(this.m.i32.atomic.rmw.add(offset, ptr, value));
+  }
+
   // ---- locals and control flow -------------------------------------------------------------
 
   get(index: number, t: ValType): Expr {
@@ -255,6 +270,10 @@ export class ModuleBuilder {
     return this.e(this.m.if(cond, then, otherwise));
   }
 
+  return(value?: Expr): Expr {
+    return this.e(this.m.return(value));
+  }
+
   call(name: string, args: readonly Expr[], result: ValType | 'none'): Expr {
     return this.e(this.m.call(name, args, this.type(result)));
   }
@@ -276,6 +295,16 @@ export class ModuleBuilder {
   /** One memory of a fixed number of 64 KiB pages, exported as `exportName`. */
   setMemory(pages: number, exportName: string): void {
     this.m.setMemory(pages, pages, exportName);
+  }
+
+  /** One shared memory of a fixed number of pages, imported as `module`.`base` (threads share it). */
+  importSharedMemory(pages: number, module: string, base: string): void {
+    this.m.setMemory(pages, pages, null, [], true, false, 'memory');
+    this.m.addMemoryImport('memory', module, base, true);
+  }
+
+  customSection(name: string, contents: Uint8Array): void {
+    this.m.addCustomSection(name, contents);
   }
 
   /** Validates, optimizes and emits the module's bytes; the builder is unusable afterwards. */

@@ -5,26 +5,40 @@
 // are host imports in f64, rounded to f32 here; random streams are mix32 in i32 ops (log and cos
 // of the normal's Box–Muller from the host), bit-identical to runtime/random.ts.
 
-import { dependsOnData, isPointIndex, linearize, type LinearIndex } from '../../../runtime/interpreter.js';
+import { dependsOnData, forEachLoad, isPointIndex, linearize, type LinearIndex } from '../../../runtime/interpreter.js';
 import type { IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, ValueExpr } from '../../../runtime/kernel-ir.js';
 import { f32Below, mix32 } from '../../../runtime/random.js';
 import { alignUp } from '../../../runtime/artifact.js';
 import { numelOf } from '../../../runtime/tensor.js';
-import { wasmLayout, wasmPages, type WasmLayout } from '../../../runtime/wasm.js';
+import { CONTROL_BYTES, MAX_THREADS, THREADS_SECTION, THREAD_CONTROL, wasmLayout, wasmPages, type ThreadedModuleInfo, type WasmLayout } from '../../../runtime/wasm.js';
 import { fail } from '../../ir/errors.js';
 import { ModuleBuilder, type Expr, type FloatBinary, type I32Binary, type ValType } from './binaryen.js';
 import { matmulPlan, tiledMatmul, type TileHost } from './matmul.js';
 import { LANES, VectorGen, vectorizable } from './simd.js';
+import { TRANSCENDENTALS, addTranscendentals, scalarFn, vectorFn, type Transcendental } from './transcendental.js';
 
 const GOLDEN = 0x9e3779b9;
+/** Points (times reduction steps) below which a kernel is not worth sharing among threads. */
+const MIN_SPLIT_WORK = 16384;
 const COUNTER_STEP = 0x85ebca6b;
 const TWO_TO_MINUS_24 = 2 ** -24;
 const I32_MIN = -2147483648;
 
-/** Host functions (module `host`, supplied by runtime/wasm.ts): f64 → f64 unless listed. */
-const HOST_F64 = ['exp', 'log', 'tanh', 'sin', 'cos', 'sigmoid'] as const;
+/** Host functions (module `host`, supplied by runtime/wasm.ts): f64 → f64 (log and cos also serve the normal distribution's Box–Muller in f64). */
+const HOST_F64 = ['log', 'sin', 'cos'] as const;
+
+/** exp, log, tanh and sigmoid on f32 are the module's own polynomial functions (transcendental.ts). */
+const isTranscendental = (fn: string): fn is Transcendental => (TRANSCENDENTALS as readonly string[]).includes(fn);
 
 const wasmType = (d: KernelDType): 'i32' | 'f32' => (d === 'f32' ? 'f32' : 'i32');
+
+/** A thread's share of a loop: [lo, hi), and whether it is the last thread. */
+export interface Share {
+  lo(): Expr;
+  hi(): Expr;
+  last(): Expr;
+  tid(): Expr;
+}
 
 interface Typed {
   e: Expr;
@@ -42,21 +56,52 @@ class KernelGen {
   private acc: { local: number; t: 'i32' | 'f32' } | undefined;
   private labels = 0;
 
+  /** Whether this kernel's iterations are shared among the threads (otherwise thread 0 runs it all). */
+  private readonly split: boolean;
+
   constructor(
     private readonly m: ModuleBuilder,
     private readonly p: KernelProgram,
     private readonly layout: WasmLayout,
     private readonly k: Kernel,
     private readonly kernelIndex: number,
+    /** Threads running the module; above 1 the function takes the thread's index as parameter 0. */
+    private readonly threads = 1,
   ) {
     this.sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
     this.vars = this.sizes.map(() => this.local('i32'));
     this.point = this.local('i32');
+    let readsByData = false;
+    forEachLoad(k, (_, index) => (readsByData ||= dependsOnData(index)));
+    // A range error must come from thread 0, which reports it; small kernels are not worth a split.
+    this.split = threads > 1 && !readsByData && numelOf(this.sizes) >= MIN_SPLIT_WORK;
+  }
+
+  get params(): ValType[] {
+    return this.threads > 1 ? ['i32'] : [];
   }
 
   private local(t: ValType): number {
     this.locals.push(t);
-    return this.locals.length - 1;
+    return this.params.length + this.locals.length - 1;
+  }
+
+  /** This thread's share [lo, hi) of `size` iterations, cut at multiples of `align`; undefined when the kernel is not split. */
+  private share(size: number, align = 1): Share | undefined {
+    if (!this.split) return undefined;
+    const m = this.m;
+    const T = this.threads;
+    const tid = (): Expr => m.get(0, 'i32');
+    const at = (t: Expr): Expr => {
+      const e = m.i32('div_u', m.i32('mul', t, m.i32Const(size)), m.i32Const(T));
+      return align > 1 ? m.i32('and', e, m.i32Const(-align)) : e;
+    };
+    return {
+      lo: () => at(tid()),
+      hi: () => m.select(m.i32('eq', tid(), m.i32Const(T - 1)), m.i32Const(size), at(m.i32('add', tid(), m.i32Const(1)))),
+      last: () => m.i32('eq', tid(), m.i32Const(T - 1)),
+      tid,
+    };
   }
 
   private label(what: string): string {
@@ -189,7 +234,7 @@ class KernelGen {
       case 'step':
         return m.select(m.float('f32', 'gt', a, zero()), m.f32Const(1), zero());
       default:
-        return this.host(fn, [a]);
+        return isTranscendental(fn) ? m.call(scalarFn(fn), [a], 'f32') : this.host(fn, [a]);
     }
   }
 
@@ -316,9 +361,10 @@ class KernelGen {
 
   // ---- loops -----------------------------------------------------------------------------
 
-  /** Loops over `extents` (all ≥ 1) with the given variable locals, last fastest, around `body`. */
-  private nest(axes: number[], extents: number[], body: Expr[], breakLabel?: string): Expr {
+  /** Loops over `extents` (all ≥ 1) with the given variable locals, last fastest, around `body`; the first axis longer than 1 runs over `share` when given. */
+  private nest(axes: number[], extents: number[], body: Expr[], breakLabel?: string, share?: Share): Expr {
     const m = this.m;
+    const first = extents.findIndex((n) => n > 1);
     let inner = m.block(body);
     for (let j = axes.length - 1; j >= 0; j--) {
       const n = extents[j]!;
@@ -326,9 +372,19 @@ class KernelGen {
       const v = this.vars[axes[j]!]!;
       const label = this.label('axis');
       const next = m.set(v, m.i32('add', m.get(v, 'i32'), m.i32Const(1)));
-      inner = m.block([m.set(v, m.i32Const(0)), m.loop(label, m.block([inner, next, m.br(label, m.i32('lt_s', m.get(v, 'i32'), m.i32Const(n)))]))]);
+      const [lo, hi] = share && j === first ? [share.lo(), share.hi] : [m.i32Const(0), () => m.i32Const(n)];
+      const loop = m.loop(label, m.block([inner, next, m.br(label, m.i32('lt_s', m.get(v, 'i32'), hi()))]));
+      inner = m.block([m.set(v, lo), share && j === first ? m.if(m.i32('lt_s', m.get(v, 'i32'), hi()), loop) : loop]);
     }
     return breakLabel ? m.block([inner], 'none', breakLabel) : inner;
+  }
+
+  /** The share of the first output axis longer than 1, and the point offset where it starts. */
+  private outerShare(extents: readonly number[]): { share?: Share; start: Expr } {
+    const first = extents.findIndex((n) => n > 1);
+    const share = first >= 0 ? this.share(extents[first]!) : undefined;
+    const stride = numelOf(this.k.shape.slice(first + 1));
+    return { share, start: share ? this.m.i32('mul', share.lo(), this.m.i32Const(stride)) : this.m.i32Const(0) };
   }
 
   /** The reduction at the current point, left in a local (this.acc). */
@@ -423,31 +479,59 @@ class KernelGen {
     const rank = this.k.shape.length;
     const n = this.k.shape[rank - 1]!;
     const j = this.vars[rank - 1]!;
-    const vector = new VectorGen({ m, local: (t) => this.local(t), linear: (l) => this.linear(l), point: this.point, vectorFn: () => undefined }, this.p, this.layout, this.k);
+    const vector = new VectorGen({ m, local: (t) => this.local(t), linear: (l) => this.linear(l), point: this.point, vectorFn: (fn) => (isTranscendental(fn) ? vectorFn(fn) : undefined) }, this.p, this.layout, this.k);
+    const get = (): Expr => m.get(j, 'i32');
     const bump = (l: number, by: number): Expr => m.set(l, m.i32('add', m.get(l, 'i32'), m.i32Const(by)));
     const [lanes, rest] = [this.label('lanes'), this.label('rest')];
-    const row: Expr[] = [
-      m.set(j, m.i32Const(0)),
-      m.loop(lanes, m.block([...vector.stores(), bump(this.point, LANES), bump(j, LANES), m.br(lanes, m.i32('le_s', m.get(j, 'i32'), m.i32Const(n - LANES)))])),
-    ];
-    if (n % LANES) row.push(m.loop(rest, m.block([...this.pointWork(), bump(this.point, 1), bump(j, 1), m.br(rest, m.i32('lt_s', m.get(j, 'i32'), m.i32Const(n)))])));
     const outer = this.k.shape.slice(0, -1);
-    return m.block([m.set(this.point, m.i32Const(0)), this.nest(outer.map((_, a) => a), outer, row)]);
+    // Threads share the outer rows, or when there are none, the row itself in whole vectors.
+    const rowShare = outer.some((x) => x > 1) ? undefined : this.share(n, LANES);
+    const [from, to] = rowShare ? [rowShare.lo, rowShare.hi] : [() => m.i32Const(0), () => m.i32Const(n)];
+    const row: Expr[] = [
+      m.set(j, from()),
+      m.if(m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))), m.loop(lanes, m.block([...vector.stores(), bump(this.point, LANES), bump(j, LANES), m.br(lanes, m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))))]))),
+    ];
+    if (n % LANES || rowShare) row.push(m.if(m.i32('lt_s', get(), to()), m.loop(rest, m.block([...this.pointWork(), bump(this.point, 1), bump(j, 1), m.br(rest, m.i32('lt_s', get(), to()))]))));
+    if (rowShare) return m.block([m.set(this.point, rowShare.lo()), ...row]);
+    const { share, start } = this.outerShare(outer);
+    return m.block([m.set(this.point, start), this.nest(outer.map((_, a) => a), outer, row, undefined, share)]);
   }
 
-  /** The kernel's function body; `scratch` is the byte address of memory free for the kernel's own use. */
-  body(scratch: number): { body: Expr; locals: ValType[] } {
+  /** The kernel's function body; `scratch` is the byte address of memory free for the kernel's own use (per thread: scratch + tid·scratchBytes). */
+  body(scratch: number, scratchBytes: number): { body: Expr; locals: ValType[] } {
     const m = this.m;
     const k = this.k;
-    if (numelOf(k.shape) === 0) return { body: m.block([]), locals: this.locals };
+    let body: Expr;
     const plan = matmulPlan(this.p, this.layout, k);
-    if (plan) return { body: tiledMatmul(this.tileHost(), plan, scratch), locals: this.locals };
-    if (vectorizable(this.p, this.layout, k, () => false)) return { body: this.vectorBody(), locals: this.locals };
-    const perPoint = this.pointWork();
-    perPoint.push(m.set(this.point, m.i32('add', m.get(this.point, 'i32'), m.i32Const(1))));
-    const axes = k.shape.map((_, j) => j);
-    return { body: m.block([m.set(this.point, m.i32Const(0)), this.nest(axes, k.shape, perPoint)]), locals: this.locals };
+    if (numelOf(k.shape) === 0) body = m.block([]);
+    else if (plan) {
+      const share = this.share(Math.floor(k.shape[k.shape.length - 2]! / plan.rows));
+      const at = (): Expr => (share ? m.i32('add', m.i32Const(scratch), m.i32('mul', share.tid(), m.i32Const(scratchBytes))) : m.i32Const(scratch));
+      body = tiledMatmul(this.tileHost(), plan, at, share);
+    } else if (vectorizable(this.p, this.layout, k, isTranscendental)) body = this.vectorBody();
+    else {
+      const perPoint = this.pointWork();
+      perPoint.push(m.set(this.point, m.i32('add', m.get(this.point, 'i32'), m.i32Const(1))));
+      const { share, start } = this.outerShare(k.shape);
+      body = m.block([m.set(this.point, start), this.nest(k.shape.map((_, j) => j), k.shape, perPoint, undefined, share)]);
+    }
+    // Unsplit kernels run on thread 0 alone.
+    if (this.threads > 1 && !this.split) body = m.if(m.i32Unary('eqz', m.get(0, 'i32')), body);
+    return { body, locals: this.locals };
   }
+}
+
+/** The transcendentals a program's kernels apply. */
+function transcendentalsOf(p: KernelProgram): Transcendental[] {
+  const used = new Set<Transcendental>();
+  const visit = (x: unknown): void => {
+    if (!x || typeof x !== 'object') return;
+    const o = x as Record<string, unknown>;
+    if (o['k'] === 'unary' && typeof o['fn'] === 'string' && isTranscendental(o['fn'])) used.add(o['fn']);
+    for (const v of Object.values(o)) visit(v);
+  };
+  visit(p.kernels);
+  return [...used];
 }
 
 /** lowbias32 (runtime/random.ts's mix32) as a Wasm function of one i32. */
@@ -458,26 +542,74 @@ function addMix32(m: ModuleBuilder): void {
   m.addFunction('mix32', ['i32'], 'i32', [], m.block([step(16), mul(0x7feb352d), step(15), mul(0x846ca68b), step(16), x()], 'i32'));
 }
 
+/**
+ * A barrier for `threads` threads over the control block at `control`: the last to arrive resets
+ * the count and advances the generation, the others spin until it moves. Returns the abort flag,
+ * which also releases the spinning threads when a thread failed.
+ */
+function addBarrier(m: ModuleBuilder, control: number, threads: number): void {
+  const zero = (): Expr => m.i32Const(0);
+  const gen = (): Expr => m.get(0, 'i32');
+  const abort = (): Expr => m.atomicLoad(control + THREAD_CONTROL.abort, zero());
+  const spin = 'spin';
+  const body = m.block([
+    m.set(0, m.atomicLoad(control + THREAD_CONTROL.generation, zero())),
+    m.if(
+      m.i32('eq', m.atomicAdd(control + THREAD_CONTROL.count, zero(), m.i32Const(1)), m.i32Const(threads - 1)),
+      m.block([m.atomicStore(control + THREAD_CONTROL.count, zero(), zero()), m.atomicStore(control + THREAD_CONTROL.generation, zero(), m.i32('add', gen(), m.i32Const(1))), m.return(abort())]),
+    ),
+    m.loop(spin, m.block([m.if(abort(), m.return(m.i32Const(1))), m.br(spin, m.i32('eq', m.atomicLoad(control + THREAD_CONTROL.generation, zero()), gen()))])),
+    abort(),
+  ], 'i32');
+  m.addFunction('barrier', [], 'i32', ['i32'], body);
+}
+
+export interface WasmOptions {
+  /** binaryen's optimizer (default on). */
+  optimize?: boolean;
+  /** Receives the module as text before optimization. */
+  text?: (wat: string) => void;
+  /**
+   * Threads that run the module together (default 1). Above 1 the module imports a shared
+   * memory (env.memory), exports run(tid) for every thread to call at once, shares each large
+   * kernel's iterations among them and meets at a barrier after each kernel.
+   */
+  threads?: number;
+}
+
 /** Builds, validates and optimizes the module for a program; returns its bytes. */
-export async function generateWasm(p: KernelProgram, options: { optimize?: boolean; text?: (wat: string) => void } = {}): Promise<Uint8Array> {
+export async function generateWasm(p: KernelProgram, options: WasmOptions = {}): Promise<Uint8Array> {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) fail('usage', `wasm backend: threads must be an integer from 1 to ${MAX_THREADS}, not ${threads}`);
   const m = await ModuleBuilder.create();
   const layout = wasmLayout(p);
-  // Kernels' scratch (packed matmul panels) follows the layout.
-  const scratch = alignUp(layout.bytes);
-  const scratchBytes = Math.max(0, ...p.kernels.map((k) => matmulPlan(p, layout, k)?.scratchBytes ?? 0));
-  m.setMemory(wasmPages(scratch + scratchBytes), 'memory');
+  // After the layout: the threads' control block, then each thread's scratch (packed matmul panels).
+  const control = alignUp(layout.bytes);
+  const scratch = threads > 1 ? alignUp(control + CONTROL_BYTES) : control;
+  const scratchBytes = alignUp(Math.max(0, ...p.kernels.map((k) => matmulPlan(p, layout, k)?.scratchBytes ?? 0)));
+  const pages = wasmPages(scratch + threads * scratchBytes);
+  if (threads > 1) {
+    m.importSharedMemory(pages, 'env', 'memory');
+    const info: ThreadedModuleInfo = { threads, pages, control };
+    m.customSection(THREADS_SECTION, new TextEncoder().encode(JSON.stringify(info)));
+    addBarrier(m, control, threads);
+  } else m.setMemory(pages, 'memory');
   for (const fn of HOST_F64) m.importFunction(fn, 'host', fn, ['f64'], 'f64');
   m.importFunction('pow', 'host', 'pow', ['f64', 'f64'], 'f64');
   m.importFunction('gather_range', 'host', 'gather_range', ['i32', 'i32'], 'none');
   m.importFunction('load_range', 'host', 'load_range', ['i32', 'i32', 'i32'], 'none');
   addMix32(m);
-  const calls: Expr[] = [];
+  addTranscendentals(m, transcendentalsOf(p));
+  const steps: Expr[] = [];
   p.kernels.forEach((k, i) => {
-    const { body, locals } = new KernelGen(m, p, layout, k, i).body(scratch);
-    m.addFunction(`k${i}`, [], 'none', locals, body);
-    calls.push(m.call(`k${i}`, [], 'none'));
+    const gen = new KernelGen(m, p, layout, k, i, threads);
+    const { body, locals } = gen.body(scratch, scratchBytes);
+    m.addFunction(`k${i}`, gen.params, 'none', locals, body);
+    steps.push(m.call(`k${i}`, threads > 1 ? [m.get(0, 'i32')] : [], 'none'));
+    // Every thread finishes a kernel before any starts the next; a failed thread stops them all.
+    if (threads > 1 && i < p.kernels.length - 1) steps.push(m.if(m.call('barrier', [], 'i32'), m.return()));
   });
-  m.addFunction('run', [], 'none', [], m.block(calls));
+  m.addFunction('run', threads > 1 ? ['i32'] : [], 'none', [], m.block(steps));
   m.exportFunction('run', 'run');
   if (options.text) options.text(m.text());
   return m.finish(options.optimize ?? true);

@@ -2,16 +2,18 @@
 
 import type { KernelProgram } from '../../../runtime/kernel-ir.js';
 import type { Tensor } from '../../../runtime/tensor.js';
-import { WasmExecutable } from '../../../runtime/wasm.js';
+import { WasmExecutable, threadsAvailable } from '../../../runtime/wasm.js';
 import { generateWasm } from './codegen.js';
 
-/** The module's bytes for a program: validated and optimized by binaryen. */
-export async function compileWasm(program: KernelProgram): Promise<Uint8Array> {
-  return generateWasm(program);
+/** The module's bytes for a program: validated and optimized by binaryen; threaded when `threads` > 1. */
+export async function compileWasm(program: KernelProgram, threads = 1): Promise<Uint8Array> {
+  return generateWasm(program, { threads });
 }
 
 /** compile()'s path for backend 'wasm': the program's module, instantiated with the given parameter store. */
-export async function wasmExecutable(program: KernelProgram, paramStore?: Map<string, Tensor>): Promise<WasmExecutable> {
-  const wasm = await compileWasm(program);
-  return new WasmExecutable({ program, wasm }, paramStore ? { paramStore } : {});
+export async function wasmExecutable(program: KernelProgram, options: { paramStore?: Map<string, Tensor>; threads?: number } = {}): Promise<WasmExecutable> {
+  // Without worker threads or shared memory here, the program runs on this thread alone.
+  const threads = (options.threads ?? 1) > 1 && !(await threadsAvailable()) ? 1 : (options.threads ?? 1);
+  const wasm = await compileWasm(program, threads);
+  return new WasmExecutable({ program, wasm }, options.paramStore ? { paramStore: options.paramStore } : {});
 }

@@ -11,6 +11,7 @@ import { linearize, type LinearIndex } from '../../../runtime/interpreter.js';
 import type { IndexExpr, Kernel, KernelProgram, ValueExpr } from '../../../runtime/kernel-ir.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
 import type { Expr, ModuleBuilder, ValType } from './binaryen.js';
+import type { Share } from './codegen.js';
 
 /** Rows of a register tile. */
 const MR = 4;
@@ -55,8 +56,10 @@ export interface MatmulPlan {
   pack: boolean;
   /** Full panels packed per block. */
   panelsPerBlock: number;
-  /** Scratch bytes the kernel needs for packed panels. */
+  /** Scratch bytes the kernel needs for packed panels (per thread). */
   scratchBytes: number;
+  /** Rows of a register tile. */
+  rows: number;
 }
 
 const coeff = (l: LinearIndex, axis: number): number => l.terms.find((t) => t.axis === axis)?.coeff ?? 0;
@@ -97,11 +100,11 @@ export function matmulPlan(p: KernelProgram, layout: WasmLayout, k: Kernel): Mat
   const panelsPerBlock = Math.max(1, Math.min(Math.floor(N / NR), Math.floor(BLOCK_BYTES / panelBytes)));
   // The last, partial panel is always packed: reading it in place would run past B.
   const scratchBytes = pack ? panelsPerBlock * panelBytes : N % NR ? panelBytes : 0;
-  return { kernel: k, a, b, pack, panelsPerBlock, scratchBytes };
+  return { kernel: k, a, b, pack, panelsPerBlock, scratchBytes, rows: MR };
 }
 
-/** The kernel's body; `scratch` is the byte address of plan.scratchBytes of free memory. */
-export function tiledMatmul(h: TileHost, plan: MatmulPlan, scratch: number): Expr {
+/** The kernel's body; `scratch` is the byte address of plan.scratchBytes of this thread's memory; with `share`, the thread computes its share of the full row tiles (the last thread also the short one). */
+export function tiledMatmul(h: TileHost, plan: MatmulPlan, scratch: () => Expr, share?: Share): Expr {
   const m = h.m;
   const k = plan.kernel;
   const { a, b } = plan;
@@ -211,17 +214,18 @@ export function tiledMatmul(h: TileHost, plan: MatmulPlan, scratch: number): Exp
 
   const Mt = M - (M % MR);
   /** Row tiles over every row (the last one short), each running `tile(rows)`. */
-  const rowTiles = (tile: (rows: number) => Expr[]): Expr[] => [
-    ...(Mt > 0 ? [range(mi, c(0), () => c(Mt), MR, tile(MR))] : []),
-    ...(M % MR ? [m.set(mi, c(Mt)), ...tile(M % MR)] : []),
-  ];
+  const rowTiles = (tile: (rows: number) => Expr[]): Expr[] => {
+    const short = M % MR ? [m.set(mi, c(Mt)), ...tile(M % MR)] : [];
+    if (!share) return [...(Mt > 0 ? [range(mi, c(0), () => c(Mt), MR, tile(MR))] : []), ...short];
+    return [range(mi, mul(share.lo(), MR), () => mul(share.hi(), MR), MR, tile(MR)), ...(short.length ? [m.if(share.last(), m.block(short))] : [])];
+  };
 
   const full = Math.floor(N / NR);
   const body: Expr[] = [m.set(base, batchTerms.length ? h.linear({ constant: 0, terms: batchTerms }) : c(0))];
   if (full > 0 && plan.pack) {
     // Blocks of panels: pack them, then every row tile against each.
     const [first, count, p] = [h.local('i32'), h.local('i32'), h.local('i32')];
-    const panelAt = (): Expr => add(c(scratch), mul(i32(p), K * NR * 4));
+    const panelAt = (): Expr => add(scratch(), mul(i32(p), K * NR * 4));
     const setCol = (): Expr => m.set(col, m.i32('shl', add(i32(first), i32(p)), c(3)));
     const perPanel = (rows: number): Expr[] => [range(p, c(0), () => i32(count), 1, [setCol(), ...micro(rows, NR, panelAt, 4 * NR)])];
     const remaining = m.i32('sub', c(full), i32(first));
@@ -240,7 +244,7 @@ export function tiledMatmul(h: TileHost, plan: MatmulPlan, scratch: number): Exp
   }
   if (N % NR) {
     // The last columns: one zero-padded panel, stores only where columns exist.
-    body.push(m.set(col, c(full * NR)), ...packPanel(N % NR, c(scratch)), ...rowTiles((rows) => micro(rows, N % NR, () => c(scratch), 4 * NR)));
+    body.push(m.set(col, c(full * NR)), ...packPanel(N % NR, scratch()), ...rowTiles((rows) => micro(rows, N % NR, scratch, 4 * NR)));
   }
 
   // Batch axes as plain outer loops (size-1 axes stay 0).

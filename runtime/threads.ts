@@ -1,0 +1,134 @@
+// Worker threads for a threaded Wasm module (generated with `threads` > 1): every thread
+// instantiates the same module over one shared memory and calls run(tid) at the same time; the
+// module shares each large kernel among them and meets at a barrier after each kernel. This file
+// starts the workers (Node's worker_threads), wakes them for each run, waits for them, and
+// carries a failure on any thread back to the caller. Where worker threads or shared memory are
+// missing, threadsAvailable() says so and the compiler builds a one-thread module instead.
+
+import { KilnRuntimeError } from './tensor.js';
+
+/** Byte offsets of the i32 fields of a threaded module's control block (CONTROL_BYTES long). */
+export const THREAD_CONTROL = { count: 0, generation: 4, abort: 8, go: 12, done: 16, exit: 20 } as const;
+export const CONTROL_BYTES = 64;
+export const MAX_THREADS = 64;
+/** The custom section in which a threaded module describes itself (JSON of ThreadedModuleInfo). */
+export const THREADS_SECTION = 'kiln.threads';
+
+export interface ThreadedModuleInfo {
+  threads: number;
+  /** Pages of the shared memory the module imports as env.memory. */
+  pages: number;
+  /** Byte offset of the control block. */
+  control: number;
+}
+
+/** The part of the WebAssembly and worker APIs used here (the project's lib settings declare neither). */
+interface SharedMemory {
+  buffer: SharedArrayBuffer;
+}
+interface WorkerLike {
+  unref(): void;
+  terminate(): Promise<number>;
+  once(event: 'message' | 'error', f: (x: unknown) => void): void;
+}
+type WorkerCtor = new (code: string, options: { eval: true; workerData: unknown }) => WorkerLike;
+
+let workerCtor: Promise<WorkerCtor | undefined> | undefined;
+
+async function loadWorker(): Promise<WorkerCtor | undefined> {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return undefined;
+  try {
+    const specifier = 'node:worker_threads'; // kept out of bundlers' static view: browsers have none
+    return ((await import(specifier)) as { Worker: WorkerCtor }).Worker;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether this environment can run threaded modules (Node with worker_threads and shared memory). */
+export async function threadsAvailable(): Promise<boolean> {
+  workerCtor ??= loadWorker();
+  return (await workerCtor) !== undefined;
+}
+
+/** What each worker runs: instantiate, say ready, then one run(tid) per change of `go`. */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, memory, tid, control, imports } = workerData;
+const ctl = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
+const [GO, DONE, ABORT, EXIT] = [${THREAD_CONTROL.go / 4}, ${THREAD_CONTROL.done / 4}, ${THREAD_CONTROL.abort / 4}, ${THREAD_CONTROL.exit / 4}];
+const host = Object.fromEntries(imports.map(([name, source]) => [name, (0, eval)(source)]));
+const run = new WebAssembly.Instance(module, { env: { memory }, host }).exports.run;
+let seen = Atomics.load(ctl, GO);
+parentPort.postMessage('ready');
+for (;;) {
+  Atomics.wait(ctl, GO, seen);
+  if (Atomics.load(ctl, EXIT)) break;
+  const go = Atomics.load(ctl, GO);
+  if (go === seen) continue;
+  seen = go;
+  try { run(tid); } catch { Atomics.store(ctl, ABORT, 1); }
+  Atomics.add(ctl, DONE, 1);
+  Atomics.notify(ctl, DONE);
+}
+`;
+
+/** Threads 1..T-1 of a threaded module; thread 0 is the caller's. */
+export class ThreadPool {
+  private constructor(
+    private readonly workers: WorkerLike[],
+    private readonly ctl: Int32Array,
+  ) {}
+
+  /**
+   * Starts the workers and waits until each has instantiated the module. `imports` are the
+   * module's host functions as source text (functions cannot cross threads); workers never call
+   * the range-error functions, because kernels that can fail run on thread 0 alone.
+   */
+  static async start(module: object, memory: SharedMemory, info: ThreadedModuleInfo, imports: [string, string][]): Promise<ThreadPool> {
+    const Worker = (await (workerCtor ??= loadWorker())) ?? fail('threads: this environment has no worker threads or shared memory');
+    const ctl = new Int32Array(memory.buffer, info.control, CONTROL_BYTES / 4);
+    const workers: WorkerLike[] = [];
+    const ready: Promise<void>[] = [];
+    for (let tid = 1; tid < info.threads; tid++) {
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, tid, control: info.control, imports } });
+      ready.push(new Promise((resolve, reject) => (w.once('message', () => resolve()), w.once('error', (e) => reject(e)))));
+      workers.push(w);
+    }
+    await Promise.all(ready);
+    for (const w of workers) w.unref(); // an idle pool must not keep the process alive
+    return new ThreadPool(workers, ctl);
+  }
+
+  /** Runs `main` as thread 0 while the workers run theirs; returns when all are done. */
+  run(main: () => void): void {
+    const ctl = this.ctl;
+    const at = (field: keyof typeof THREAD_CONTROL): number => THREAD_CONTROL[field] / 4;
+    Atomics.store(ctl, at('abort'), 0);
+    Atomics.store(ctl, at('done'), 0);
+    Atomics.store(ctl, at('count'), 0);
+    Atomics.add(ctl, at('go'), 1);
+    Atomics.notify(ctl, at('go'));
+    let error: unknown;
+    try {
+      main();
+    } catch (e) {
+      error = e;
+      Atomics.store(ctl, at('abort'), 1); // releases the others from their barrier
+    }
+    for (let done = Atomics.load(ctl, at('done')); done < this.workers.length; done = Atomics.load(ctl, at('done'))) Atomics.wait(ctl, at('done'), done);
+    if (error !== undefined) throw error;
+    if (Atomics.load(ctl, at('abort'))) fail('threads: a worker thread failed during the run');
+  }
+
+  /** Stops the workers. */
+  async terminate(): Promise<void> {
+    Atomics.store(this.ctl, THREAD_CONTROL.exit / 4, 1);
+    Atomics.notify(this.ctl, THREAD_CONTROL.go / 4);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+function fail(message: string): never {
+  throw new KilnRuntimeError('runtime', message);
+}
