@@ -22,31 +22,33 @@ import { kernelProgram } from '../src/compile.js';
 interface Options {
   workloads: string[];
   quick: boolean;
-  /** Threads for Kiln; only 1 until compile() takes a thread count. */
+  /** Threads for Kiln's extra rows (its main rows run on one thread, as the other libraries do); 1 leaves them out. */
   threads: number;
 }
 
 const WORKLOADS = ['W1', 'W2', 'W3', 'W4'];
 
 function parseArgs(args: readonly string[]): Options {
-  const o: Options = { workloads: [], quick: false, threads: 1 };
+  const o: Options = { workloads: [], quick: false, threads: 2 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--quick') o.quick = true;
     else if (a === '--threads') o.threads = Number(args[++i]);
     else if (WORKLOADS.includes(a.toUpperCase())) o.workloads.push(a.toUpperCase());
-    else throw new Error(`unknown argument '${a}' (workloads: ${WORKLOADS.join(' ')}; options: --quick, --threads N)`);
+    else throw new Error(`unknown argument '${a}' (workloads: ${WORKLOADS.join(' ')}; options: --quick, --threads N (Kiln's extra rows, default 2; 1 leaves them out))`);
   }
   if (!(Number.isInteger(o.threads) && o.threads >= 1)) throw new Error('--threads takes a positive integer');
-  if (o.threads !== 1) throw new Error("--threads: Kiln's compile() has no thread count yet; only 1 is measured");
   if (o.workloads.length === 0) o.workloads = WORKLOADS;
   return o;
 }
 
-/** Kiln's compile options for every workload (the place a thread count will go). */
-function kilnOptions(shapes: Record<string, number> = {}): CompileOptions {
-  return { backend: 'wasm', shapes };
+/** Kiln's compile options for every workload. */
+function kilnOptions(shapes: Record<string, number> = {}, threads = 1): CompileOptions {
+  return { backend: 'wasm', shapes, threads };
 }
+
+/** The row name of Kiln on `threads` threads. */
+const kilnLabel = (threads: number): string => (threads > 1 ? `kiln, ${threads} threads` : 'kiln');
 
 // ---- timing -------------------------------------------------------------------------------
 
@@ -212,33 +214,33 @@ function kilnRunner(exe: Executable, inputs: Record<string, TensorLike>, name: s
   return { run: async () => (await exe.run(inputs))[name]!.data, notes };
 }
 
-function kilnMatmul(n: number): Entry {
+function kilnMatmul(n: number, threads = 1): Entry {
   return {
-    library: 'kiln',
+    library: kilnLabel(threads),
     async make() {
       const g = graph('matmul', (b) => b.output('c', b.input('a', 'f32', [n, n]).matmul(b.input('b', 'f32', [n, n]))));
-      return kilnRunner(await compile(g, kilnOptions()), { a: f32([n, n], matA(n)), b: f32([n, n], matB(n)) }, 'c');
+      return kilnRunner(await compile(g, kilnOptions({}, threads)), { a: f32([n, n], matA(n)), b: f32([n, n], matB(n)) }, 'c');
     },
   };
 }
 
-function kilnTrainStep(batch: number): Entry {
+function kilnTrainStep(batch: number, threads = 1): Entry {
   return {
-    library: 'kiln',
+    library: kilnLabel(threads),
     async make() {
       const t0 = performance.now();
       const trainer = new Trainer(kilnMlp(true), { backend: 'wasm', optimizer: sgd({ lr: LR }), shapes: { B: batch } });
       const t1 = performance.now();
       kernelProgram(trainer.trainGraph, { B: batch });
       const t2 = performance.now();
-      const exe = await compile(trainer.trainGraph, kilnOptions({ B: batch }));
+      const exe = await compile(trainer.trainGraph, kilnOptions({ B: batch }, threads));
       const t3 = performance.now();
       exe.setParams(kilnParams(mlpWeights()));
       const { x, y } = mlpBatch(batch);
       const ms = (a: number, b: number) => `${(b - a).toFixed(0)} ms`;
       const notes = [
-        `kiln: compiling the training step, measured once: autodiff + SGD graph ${ms(t0, t1)}; compile() ${ms(t2, t3)} (graph passes, fusion and memory planning alone: ${ms(t1, t2)}; the rest is Wasm codegen with binaryen and instantiation)`,
-        "kiln: each run is one exe.run({ x, y, lr }) of the compiled step; 'kiln Trainer.step' is the same step through the Trainer",
+        `${kilnLabel(threads)}: compiling the training step, measured once: autodiff + SGD graph ${ms(t0, t1)}; compile() ${ms(t2, t3)} (graph passes, fusion and memory planning alone: ${ms(t1, t2)}; the rest is Wasm codegen with binaryen and instantiation)`,
+        ...(threads > 1 ? [] : ["kiln: each run is one exe.run({ x, y, lr }) of the compiled step; 'kiln Trainer.step' is the same step through the Trainer"]),
       ];
       return kilnRunner(exe, { x: f32([batch, LAYERS[0]![0]], x), y: { dtype: 'i32', shape: [batch], data: y }, lr: new Float32Array([LR]) }, 'loss', notes);
     },
@@ -258,26 +260,26 @@ function kilnTrainerStep(batch: number): Entry {
   };
 }
 
-function kilnInference(batch: number): Entry {
+function kilnInference(batch: number, threads = 1): Entry {
   return {
-    library: 'kiln',
+    library: kilnLabel(threads),
     async make() {
-      const exe = await compile(kilnMlp(false), kilnOptions({ B: batch }));
+      const exe = await compile(kilnMlp(false), kilnOptions({ B: batch }, threads));
       exe.setParams(kilnParams(mlpWeights()));
       return kilnRunner(exe, { x: f32([batch, LAYERS[0]![0]], mlpBatch(batch).x) }, 'logits');
     },
   };
 }
 
-function kilnElementwise(): Entry {
+function kilnElementwise(threads = 1): Entry {
   return {
-    library: 'kiln',
+    library: kilnLabel(threads),
     async make() {
       const g = graph('elementwise', (b) => {
         const x = b.input('x', 'f32', [EW_SIZE]);
         b.output('y', x.mul(EW_A).add(EW_B).relu().mul(x.sigmoid()));
       });
-      return kilnRunner(await compile(g, kilnOptions()), { x: f32([EW_SIZE], ewInput()) }, 'y');
+      return kilnRunner(await compile(g, kilnOptions({}, threads)), { x: f32([EW_SIZE], ewInput()) }, 'y');
     },
   };
 }
@@ -502,35 +504,37 @@ const ewInput = () => uniform(EW_SIZE, -4, 4, 300);
 const gflops = (flops: number, unit = 'GFLOPS') => ({ per: flops, unit, scale: 1e9, digits: 2 });
 const mflop = (flops: number) => `${(flops / 1e6).toFixed(1)} MFLOP`;
 
-function workloads(id: string): Workload[] {
+function workloads(id: string, threads: number): Workload[] {
+  /** Kiln's extra row on several threads, when asked for. */
+  const more = (entry: (threads: number) => Entry): Entry[] => (threads > 1 ? [entry(threads)] : []);
   switch (id) {
     case 'W1':
       return [128, 512, 1024].map((n) => ({
         id,
         title: `f32 matmul ${n}×${n} · ${n}×${n}, ${mflop(2 * n ** 3)} per run`,
         rate: gflops(2 * n ** 3),
-        entries: [kilnMatmul(n), tfMatmul(n), jaxMatmul(n)],
+        entries: [kilnMatmul(n), ...more((t) => kilnMatmul(n, t)), tfMatmul(n), jaxMatmul(n)],
       }));
     case 'W2':
       return [{
         id,
         title: `MLP 784-256-256-10 training step (ReLU, softmax cross-entropy, SGD lr ${LR}), batch 128, ${mflop(mlpFlops(128, true))} in matmuls per run`,
         rate: gflops(mlpFlops(128, true), 'GFLOPS (matmuls)'),
-        entries: [kilnTrainStep(128), kilnTrainerStep(128), tfTrainStep(128), jaxTrainStep(128)],
+        entries: [kilnTrainStep(128), ...more((t) => kilnTrainStep(128, t)), kilnTrainerStep(128), tfTrainStep(128), jaxTrainStep(128)],
       }];
     case 'W3':
       return [1, 128].map((batch) => ({
         id,
         title: `MLP 784-256-256-10 inference (logits), batch ${batch}, ${mflop(mlpFlops(batch, false))} in matmuls per run`,
         rate: gflops(mlpFlops(batch, false), 'GFLOPS (matmuls)'),
-        entries: [kilnInference(batch), tfInference(batch), jaxInference(batch)],
+        entries: [kilnInference(batch), ...more((t) => kilnInference(batch, t)), tfInference(batch), jaxInference(batch)],
       }));
     case 'W4':
       return [{
         id,
         title: `elementwise relu(x·a + b)·sigmoid(x) on 2^20 f32, scalars a = ${EW_A}, b = ${EW_B}`,
         rate: { per: EW_SIZE, unit: 'Melem/s', scale: 1e6, digits: 0 },
-        entries: [kilnElementwise(), tfElementwise(), jaxElementwise()],
+        entries: [kilnElementwise(), ...more((t) => kilnElementwise(t)), tfElementwise(), jaxElementwise()],
       }];
     default:
       throw new Error(`unknown workload ${id}`);
@@ -582,6 +586,7 @@ function report(w: Workload, results: readonly (Result | Failure)[]): void {
       return x > 1 ? `kiln is ${x.toFixed(2)}× faster than ${o.library}` : `kiln is ${(1 / x).toFixed(2)}× slower than ${o.library}`;
     });
     if (ratios.length) console.log(`  ${ratios.join('; ')}`);
+    for (const r of timed.filter((x) => x.library.startsWith('kiln, '))) console.log(`  ${r.library}: ${(k / quantile(r.samples, 0.5)).toFixed(2)}× kiln's one-thread speed`);
     const diffs = timed.filter((r) => r !== kiln).map((r) => `${r.library} ${relativeDiff(kiln.output, r.output)}`);
     if (diffs.length) console.log(`  outputs vs kiln's after the warm-up runs, max |Δ| / max |kiln|: ${diffs.join(', ')}`);
   }
@@ -602,7 +607,7 @@ function versionOf(name: string): string {
 
 /** The first compile loads binaryen; a failure here shows again in each of Kiln's rows. */
 async function kilnHeader(threads: number): Promise<string> {
-  const start = `backend 'wasm', ${threads} thread, binaryen ${versionOf('binaryen')}`;
+  const start = `backend 'wasm', 1 thread${threads > 1 ? ` (and ${threads} in the rows that say so)` : ''}, binaryen ${versionOf('binaryen')}`;
   try {
     return `${start}; a first compile, loading binaryen, took ${ms(await warmKiln())}`;
   } catch (err) {
@@ -630,7 +635,7 @@ async function main(): Promise<void> {
   console.log("  kiln's run copies inputs in and outputs out of its Wasm memory; tfjs and jax-js keep inputs on their device and read outputs back (dataSync / data())");
   console.log("  setup: kiln compile(), the others' tensors and variables; 1st run includes jax-js's jit compilation");
   for (const id of options.workloads) {
-    for (const w of workloads(id)) report(w, await measure(w.entries, budget));
+    for (const w of workloads(id, options.threads)) report(w, await measure(w.entries, budget));
   }
 }
 

@@ -359,7 +359,8 @@ function parseBuffer(r: Record<string, unknown>, i: number, err: (m: string) => 
   return b;
 }
 
-function parseKernel(r: Record<string, unknown>, i: number, buffers: ReadonlyMap<string, BufferSpec>, err: (m: string) => never): { kernel: Kernel; reads: Set<string> } {
+/** `inPlace`: parameter buffers whose update names themselves, which one kernel writes (reading them only at its point). */
+function parseKernel(r: Record<string, unknown>, i: number, buffers: ReadonlyMap<string, BufferSpec>, inPlace: ReadonlySet<string>, err: (m: string) => never): { kernel: Kernel; reads: Set<string> } {
   if (typeof r.name !== 'string' || r.name === '') err(`kernel #${i} has no name`);
   const name = `kernel '${r.name}'`;
   if (r.pattern !== 'elementwise' && r.pattern !== 'reduce' && r.pattern !== 'matmul') err(`${name} has unknown pattern ${show(r.pattern)}`);
@@ -382,7 +383,7 @@ function parseKernel(r: Record<string, unknown>, i: number, buffers: ReadonlyMap
   const stores = namedList(r.stores, `${name} stores`, err, (s, j): KernelStore => {
     const b = typeof s.buffer === 'string' ? buffers.get(s.buffer) : undefined;
     if (!b) err(`${name} store ${j} writes unknown buffer ${show(s.buffer)}`);
-    if (b.role !== 'temp' && b.role !== 'output') err(`${name} store ${j} writes ${b.role} buffer '${b.name}' (kernels write temps and outputs; parameters change through updates)`);
+    if (b.role !== 'temp' && b.role !== 'output' && !inPlace.has(b.name)) err(`${name} store ${j} writes ${b.role} buffer '${b.name}' (kernels write temps and outputs; parameters change through updates)`);
     if (numelOf(b.shape) !== numelOf(shape)) err(`${name} store ${j}: buffer '${b.name}' [${b.shape.join(', ')}] does not hold the kernel's shape [${shape.join(', ')}]`);
     const value = checker.value(s.value, `${name} store ${j}`);
     if (value.dtype !== b.dtype) err(`${name} store ${j}: a ${value.dtype} value into ${b.dtype} buffer '${b.name}'`);
@@ -392,10 +393,13 @@ function parseKernel(r: Record<string, unknown>, i: number, buffers: ReadonlyMap
   const stored = new Set<string>();
   for (const s of stores) {
     if (stored.has(s.buffer)) err(`${name} stores twice to '${s.buffer}'`);
-    if (reads.has(s.buffer)) err(`${name} both reads and writes '${s.buffer}'`);
     stored.add(s.buffer);
   }
   const kernel: Kernel = { name: r.name, pattern: r.pattern, shape, ...(reduce ? { reduce } : {}), stores };
+  for (const s of stores) {
+    const atPoint = inPlace.has(s.buffer) && readsOnlyAtPoint(kernel, s.buffer);
+    if (reads.has(s.buffer) && !atPoint) err(`${name} both reads and writes '${s.buffer}'`);
+  }
   if (r.tile !== undefined) {
     if (!isObject(r.tile) || !Object.values(r.tile).every((v) => typeof v === 'number')) err(`${name} has a malformed tile`);
     kernel.tile = { ...(r.tile as Record<string, number>) };
@@ -472,15 +476,23 @@ export function parseProgram(raw: unknown, source = 'program'): KernelProgram {
   for (const b of buffers.values()) if (b.role === 'output' && !leaving.has(b.name)) err(`buffer '${b.name}' has role output, but no program output or update reads it`);
   // Kernels in order: a temp or output may be read only after a kernel wrote it.
   const written = new Set<string>();
+  // A parameter updated from its own buffer is written in place by exactly one kernel, which no later kernel or output reads past.
+  const inPlace = new Set(updates.filter((u) => u.buffer === paramBuffers.get(u.param)!.name).map((u) => u.buffer));
+  for (const o of outputs) if (inPlace.has(o.buffer)) err(`output '${o.name}' reads parameter buffer '${o.buffer}', which a kernel updates in place`);
   const kernels = namedList(raw.kernels, 'kernels', err, (r, i) => {
-    const { kernel, reads } = parseKernel(r, i, buffers, err);
+    const { kernel, reads } = parseKernel(r, i, buffers, inPlace, err);
     for (const name of reads) {
       const b = buffers.get(name)!;
       if ((b.role === 'temp' || b.role === 'output') && !written.has(name)) err(`kernel '${kernel.name}' reads ${b.role} '${name}' before any kernel writes it`);
+      if (inPlace.has(name) && written.has(name)) err(`kernel '${kernel.name}' reads parameter '${name}' after a kernel updated it in place`);
     }
-    for (const s of kernel.stores) written.add(s.buffer);
+    for (const s of kernel.stores) {
+      if (inPlace.has(s.buffer) && written.has(s.buffer)) err(`kernel '${kernel.name}' updates parameter buffer '${s.buffer}' in place a second time`);
+      written.add(s.buffer);
+    }
     return kernel;
   });
+  for (const name of inPlace) if (!written.has(name)) err(`the update of parameter buffer '${name}' from itself needs a kernel that writes it in place`);
   for (const ref of [...outputs.map((o) => ({ what: `output '${o.name}'`, buffer: o.buffer })), ...updates.map((u) => ({ what: `update of '${u.param}'`, buffer: u.buffer }))]) {
     const b = buffers.get(ref.buffer)!;
     if ((b.role === 'temp' || b.role === 'output') && !written.has(b.name)) err(`${ref.what} reads ${b.role} '${b.name}', which no kernel writes`);

@@ -9,7 +9,8 @@ import { KilnRuntimeError, prepareInputs, toTensor, type IOSpec, type Tensor, ty
 
 /** A fresh standalone copy, as the dtype's array (bool as bytes). */
 export function copyAs(dtype: KernelDType, data: ArrayLike<number>): Storage {
-  return dtype === 'f32' ? Float32Array.from(data) : dtype === 'i32' ? Int32Array.from(data) : Uint8Array.from(data);
+  // The constructors copy a typed array of the same type as one block (`from` goes element by element).
+  return dtype === 'f32' ? new Float32Array(data) : dtype === 'i32' ? new Int32Array(data) : new Uint8Array(data);
 }
 
 export abstract class ProgramExecutable {
@@ -82,7 +83,8 @@ export abstract class ProgramExecutable {
     });
     // Updates take effect together: a source that is itself a parameter is read before any changes.
     const params = new Set(this.paramBuffer.values());
-    const staged = this.program.updates.map((u) => {
+    // An update from the parameter's own buffer was written in place by its kernel.
+    const staged = this.program.updates.filter((u) => u.buffer !== this.paramBuffer.get(u.param)).map((u) => {
       const src = this.buffers.get(u.buffer)!;
       return [this.paramView(u.param), params.has(u.buffer) ? src.slice() : src] as const;
     });

@@ -11,6 +11,7 @@
 import { alignUp, liveIntervals } from '../../runtime/artifact.js';
 import { kernelReads, readsOnlyAtPoint } from '../../runtime/interpreter.js';
 import type { BufferSpec, KernelProgram } from '../../runtime/kernel-ir.js';
+import { updateInPlace } from './in-place-updates.js';
 
 /** Bytes a temp takes in the arena: 4 per element, rounded up to the alignment. */
 function blockBytes(b: BufferSpec): number {
@@ -98,7 +99,9 @@ function place(blocks: Block[]): number {
 }
 
 /** Returns the program with every temp at an arena offset and arenaBytes set; the input is not changed. */
-export function planMemory(p: KernelProgram): KernelProgram {
+export function planMemory(program: KernelProgram): KernelProgram {
+  // Parameters first take their new values in place where they can: those temps need no bytes.
+  const p = updateInPlace(program);
   const temps = p.buffers.filter((b) => b.role === 'temp');
   const bytes = new Map(temps.map((b) => [b.name, blockBytes(b)]));
   const live = liveIntervals(p);

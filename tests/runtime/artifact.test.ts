@@ -294,7 +294,10 @@ describe('refusals name the file and the fault', () => {
     ['a temp past the arena', (p: any) => (p.arenaBytes = 8), "temp 'h' [0, 32) runs past the arena's 8 bytes"],
     ['an update of an unknown param', (p: any) => (p.updates[0].param = 'z'), 'update of unknown param "z"'],
     ['const data of the wrong length', (p: any) => p.buffers[3].data.pop(), "buffer 'odd' carries 3 values for shape [4] (4 elements)"],
-    ['a kernel writing a parameter', (p: any) => (p.kernels[2].stores[0].buffer = 'b'), "kernel 'bias_step' store 0 writes param buffer 'b' (kernels write temps and outputs; parameters change through updates)"],
+    ['a kernel writing a parameter', (p: any) => (p.kernels[1].stores[0].buffer = 'w'), "kernel 'rowsum' store 0 writes param buffer 'w' (kernels write temps and outputs; parameters change through updates)"],
+    // planMemory has bias_step write b in place (update b = b): nothing may read b after it, and something must write it.
+    ['a read of a parameter after its in-place update', (p: any) => p.kernels.unshift(p.kernels.pop()), "kernel 'dense' reads parameter 'b' after a kernel updated it in place"],
+    ['an in-place update that no kernel makes', (p: any) => p.kernels.pop(), "the update of parameter buffer 'b' from itself needs a kernel that writes it in place"],
     ['an unknown initializer', (p: any) => (p.params[0].init.fn = 'orthogonal'), "param 'w': unknown initializer 'orthogonal'"],
   ])('a program with %s', (_what, edit, message) => {
     expect(refusalSync(withProgram(edit))).toContain(`manifest.json: program: ${message}`);
