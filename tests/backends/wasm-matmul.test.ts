@@ -75,7 +75,7 @@ describe('wasm tiled matmul', () => {
     );
   });
 
-  test('a 128×128 matmul module uses f32x4 tiles; sums over 1000 products fold into f64', async () => {
+  test('a 128×128 matmul module uses f32x4 tiles; sums over 1000 products fold into f64; epilogues are vectors', async () => {
     const wat = async (build: (b: Builder) => Sym): Promise<string> => {
       let text = '';
       await generateWasm(kernelProgram(graph('g', (b) => b.output('y', build(b))), {}), { text: (t) => (text = t) });
@@ -85,8 +85,11 @@ describe('wasm tiled matmul', () => {
     expect(mm).toContain('f32x4.mul');
     expect(mm).toContain('v128.load32_splat');
     expect(mm).not.toContain('f64x2'); // 128 products per sum: no fold
-    const long = await wat((b) => b.matmul(b.input('a', 'f32', [8, 1000]), b.input('b', 'f32', [1000, 8])));
+    const long = await wat((b) => b.matmul(b.input('a', 'f32', [8, 1000]), b.input('b', 'f32', [1000, 8])).add(b.input('c', 'f32', [8])).relu());
     expect(long).toContain('f64x2.promote_low_f32x4');
+    // The bias and relu epilogue runs on four columns at a time, from the f64 totals rounded to f32x4.
+    expect(long).toContain('f32x4.demote_f64x2_zero');
+    expect(long).toContain('v128.store');
   });
 
   test('reports the worst relative error seen', () => {

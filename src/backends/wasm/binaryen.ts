@@ -150,6 +150,12 @@ export class ModuleBuilder {
     return this.e(this.m.f64x2.promote_low_f32x4(high));
   }
 
+  /** Two f64x2 rounded to f32 as one f32x4: lanes lo0, lo1, hi0, hi1. */
+  f32x4FromF64x2Pair(lo: Expr, hi: Expr): Expr {
+    const [a, b] = [this.m.f32x4.demote_f64x2_zero(lo), this.m.f32x4.demote_f64x2_zero(hi)];
+    return this.e(this.m.i8x16.shuffle(a, b, [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]));
+  }
+
   /** Lane `lane` (a constant 0 or 1) as f64. */
   f64x2Lane(v: Expr, lane: number): Expr {
     // binaryen takes the lane as a plain number, though its typings say ExpressionRef.

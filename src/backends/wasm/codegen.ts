@@ -6,7 +6,7 @@
 // of the normal's Box–Muller from the host), bit-identical to runtime/random.ts.
 
 import { dependsOnData, forEachLoad, isPointIndex, linearize, type LinearIndex } from '../../../runtime/interpreter.js';
-import type { IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, ValueExpr } from '../../../runtime/kernel-ir.js';
+import type { IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, UnaryFn, ValueExpr } from '../../../runtime/kernel-ir.js';
 import { f32Below, mix32 } from '../../../runtime/random.js';
 import { alignUp } from '../../../runtime/artifact.js';
 import { numelOf } from '../../../runtime/tensor.js';
@@ -459,7 +459,11 @@ class KernelGen {
 
   /** What the SIMD matmul path needs of this kernel's function. */
   private tileHost(): TileHost {
+    const vectorAcc = this.local('v128');
+    const vector = vectorizable(this.p, this.layout, this.k, isTranscendental, true) ? this.vectorGen(vectorAcc) : undefined;
     return {
+      vectorAcc,
+      ...(vector ? { vectorStores: () => vector.stores() } : {}),
       m: this.m,
       local: (t) => this.local(t),
       label: (what) => this.label(what),
@@ -473,13 +477,19 @@ class KernelGen {
     };
   }
 
+  /** The vector renderer of this kernel's values, with the reduction's results in v128 local `acc`. */
+  private vectorGen(acc?: number): VectorGen {
+    const host = { m: this.m, local: (t: ValType) => this.local(t), linear: (l: LinearIndex) => this.linear(l), point: this.point, vectorFn: (fn: UnaryFn) => (isTranscendental(fn) ? vectorFn(fn) : undefined) };
+    return new VectorGen(acc === undefined ? host : { ...host, acc }, this.p, this.layout, this.k);
+  }
+
   /** Rows along the last axis, LANES points at a time by the vector path, the rest by the scalar one. */
   private vectorBody(): Expr {
     const m = this.m;
     const rank = this.k.shape.length;
     const n = this.k.shape[rank - 1]!;
     const j = this.vars[rank - 1]!;
-    const vector = new VectorGen({ m, local: (t) => this.local(t), linear: (l) => this.linear(l), point: this.point, vectorFn: (fn) => (isTranscendental(fn) ? vectorFn(fn) : undefined) }, this.p, this.layout, this.k);
+    const vector = this.vectorGen();
     const get = (): Expr => m.get(j, 'i32');
     const bump = (l: number, by: number): Expr => m.set(l, m.i32('add', m.get(l, 'i32'), m.i32Const(by)));
     const [lanes, rest] = [this.label('lanes'), this.label('rest')];

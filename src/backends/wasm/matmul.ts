@@ -37,6 +37,9 @@ export interface TileHost {
   linear(l: LinearIndex): Expr;
   /** The kernel's stores at the current variables and point, reading the reduction result from f32 local `acc`. */
   storesWithAcc(acc: number): Expr;
+  /** The same for four points along n, the results in v128 local `vectorAcc`; undefined when the stores have no vector form. */
+  readonly vectorStores?: () => Expr[];
+  readonly vectorAcc: number;
 }
 
 interface Operand {
@@ -196,9 +199,21 @@ export function tiledMatmul(h: TileHost, plan: MatmulPlan, scratch: () => Expr, 
         m.loop(chunks, m.block([m.set(chunk, take), m.set(left, m.i32('sub', i32(left), i32(chunk))), ...inner, ...fold, m.br(chunks, i32(left))])),
       );
     }
-    // The kernel's own stores per element, each sum rounded to f32 once.
+    // The kernel's own stores, each sum rounded to f32 once: four columns at a time where they
+    // have a vector form, then per element.
+    const vectorCols = h.vectorStores ? cols - (cols % 4) : 0;
     for (let i = 0; i < rows; i++) {
-      for (let j = 0; j < cols; j++) {
+      for (let q = 0; q < vectorCols / 4; q++) {
+        const acc = folded ? m.f32x4FromF64x2Pair(v128(totals[4 * i + 2 * q]!), v128(totals[4 * i + 2 * q + 1]!)) : v128(accs[2 * i + q]!);
+        body.push(
+          m.set(mv, add(i32(mi), c(i))),
+          m.set(nv, add(i32(col), c(4 * q))),
+          m.set(h.point, add(i32(base), add(mul(i32(mv), N), i32(nv)))),
+          m.set(h.vectorAcc, acc),
+          ...h.vectorStores!(),
+        );
+      }
+      for (let j = vectorCols; j < cols; j++) {
         const lane = folded ? m.convert('f32_from_f64', m.f64x2Lane(v128(totals[4 * i + (j >> 1)]!), j & 1)) : m.f32x4Lane(v128(accs[2 * i + (j >> 2)]!), j & 3);
         body.push(
           m.set(mv, add(i32(mi), c(i))),

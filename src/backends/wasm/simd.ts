@@ -25,6 +25,8 @@ export interface VectorHost {
   readonly point: number;
   /** The f32x4 → f32x4 function computing `fn`, if the module has one. */
   vectorFn(fn: UnaryFn): string | undefined;
+  /** The v128 local holding four reduction results (a matmul tile's), for 'acc'. */
+  readonly acc?: number;
 }
 
 type Lanes = 'f32' | 'i32' | 'mask';
@@ -39,10 +41,14 @@ const F32_BINARY = new Set(['add', 'sub', 'mul', 'div', 'max', 'min']);
 const I32_BINARY = new Set(['add', 'sub', 'mul', 'max', 'min']);
 const COMPARE: Record<string, [F32x4Binary, I32x4Binary]> = { eq: ['eq', 'eq'], ne: ['ne', 'ne'], lt: ['lt', 'lt_s'], le: ['le', 'le_s'], gt: ['gt', 'gt_s'], ge: ['ge', 'ge_s'] };
 
-/** Whether the kernel's points can be computed LANES at a time (by `tail` the scalar path finishes rows). */
-export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, hasVectorFn: (fn: UnaryFn) => boolean): boolean {
+/**
+ * Whether the kernel's stores can be computed LANES points at a time: an elementwise kernel, or
+ * with `epilogue`, the stores a matmul applies to its finished tiles (the reduction's result
+ * then comes in as a vector).
+ */
+export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, hasVectorFn: (fn: UnaryFn) => boolean, epilogue = false): boolean {
   const rank = k.shape.length;
-  if (k.reduce || rank === 0 || k.shape[rank - 1]! < LANES) return false;
+  if ((k.reduce && !epilogue) || rank === 0 || k.shape[rank - 1]! < LANES) return false;
   const sizes = k.shape;
   const ok = (e: ValueExpr): boolean => {
     switch (e.k) {
@@ -65,8 +71,10 @@ export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, ha
         return ok(e.cond) && ok(e.a) && ok(e.b);
       case 'cast':
         return ok(e.a);
+      case 'acc':
+        return epilogue && e.dtype === 'f32';
       default:
-        return false; // index, random, acc: the scalar path
+        return false; // index, random: the scalar path
     }
   };
   return k.stores.every((s) => layout.elementBytes.get(s.buffer) === 4 && ok(s.value));
@@ -143,6 +151,8 @@ export class VectorGen {
         if (e.dtype === 'bool') return { e: this.mask(v), t: 'mask' };
         return { e: this.as(v, e.dtype === 'f32' ? 'f32' : 'i32'), t: e.dtype === 'f32' ? 'f32' : 'i32' };
       }
+      case 'acc':
+        return { e: m.get(this.h.acc!, 'v128'), t: 'f32' };
       default:
         throw new Error(`vector path: unexpected ${e.k}`); // vectorizable() admits none of the others
     }
