@@ -67,11 +67,22 @@ export abstract class ProgramExecutable {
     for (const [name, t] of checked) this.paramView(name).set(t.data);
   }
 
+  /**
+   * The array this program reads input `name` from. Writing an input there and passing this same
+   * array to run() spares the copy (large inputs into Wasm memory); it holds until the next run.
+   */
+  inputBuffer(name: string): Storage {
+    const input = this.program.inputs.find((i) => i.name === name);
+    if (!input) throw new KilnRuntimeError('input', `unknown input '${name}' (the program's inputs are ${this.inputs.map((i) => i.name).join(', ') || 'none'})`);
+    return this.buffers.get(input.buffer)!;
+  }
+
   async run(inputs: Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
     const given = prepareInputs(this.inputs, inputs);
     for (const i of this.program.inputs) {
       const t = given.get(i.name);
-      if (t) this.buffers.get(i.buffer)!.set(t.data);
+      const buffer = this.buffers.get(i.buffer)!;
+      if (t && t.data !== buffer) buffer.set(t.data);
     }
     this.syncParams();
     await this.execute();

@@ -46,6 +46,11 @@ export interface Executable {
   params(): Record<string, Tensor>;
   /** Replaces some or all parameters (all are checked before any is replaced). */
   setParams(values: Readonly<Record<string, TensorLike>>): void;
+  /**
+   * Compiled backends ('js', 'wasm'): the array the program reads input `name` from. Fill it and
+   * pass the same array to `run` to skip copying the input in.
+   */
+  inputBuffer?(name: string): Float32Array | Int32Array | Uint8Array;
 }
 
 function modeOf(g: Graph, options: CompileOptions): Graph {

@@ -33,6 +33,17 @@ describe("backend 'wasm': its own checks", () => {
 
 
 
+  test.each(['wasm', 'js'] as const)('%s: an input written into inputBuffer() and passed back runs without a copy, with the same result', async (backend) => {
+    const g = graph('scale', (b) => b.output('y', b.input('x', 'f32', [6]).mul(2).add(b.input('z', 'f32', [6]))));
+    const exe = await compile(g, { backend });
+    const x = exe.inputBuffer!('x');
+    x.set([1, 2, 3, 4, 5, -6]);
+    const z = new Float32Array([0.5, 0, 0, 0, 0, 1]);
+    expect(Array.from((await exe.run({ x, z })).y!.data)).toEqual([2.5, 4, 6, 8, 10, -11]);
+    expect(Array.from((await exe.run({ x: new Float32Array(6).fill(1), z })).y!.data)).toEqual([2.5, 2, 2, 2, 2, 3]); // a copy as before
+    expect(() => exe.inputBuffer!('w')).toThrow("unknown input 'w' (the program's inputs are x, z)");
+  });
+
   test('programs sharing a parameter store hand the live weights over (wasm step, js evaluation)', async () => {
     const g = mnistMlpGraph([16, 8]);
     const store = new Map<string, Tensor>();

@@ -15,7 +15,7 @@ import { fail } from '../../ir/errors.js';
 import { ModuleBuilder, type Expr, type FloatBinary, type I32Binary, type ValType } from './binaryen.js';
 import { matmulPlan, tiledMatmul, type TileHost } from './matmul.js';
 import { LANES, VectorGen, vectorizable } from './simd.js';
-import { TRANSCENDENTALS, addTranscendentals, scalarFn, vectorFn, type Transcendental } from './transcendental.js';
+import { TRANSCENDENTALS, addTranscendentals, inlineTranscendental, scalarFn, type Transcendental } from './transcendental.js';
 
 const GOLDEN = 0x9e3779b9;
 /** Points (times reduction steps) below which a kernel is not worth sharing among threads. */
@@ -479,7 +479,7 @@ class KernelGen {
 
   /** The vector renderer of this kernel's values, with the reduction's results in v128 local `acc`. */
   private vectorGen(acc?: number): VectorGen {
-    const host = { m: this.m, local: (t: ValType) => this.local(t), linear: (l: LinearIndex) => this.linear(l), point: this.point, vectorFn: (fn: UnaryFn) => (isTranscendental(fn) ? vectorFn(fn) : undefined) };
+    const host = { m: this.m, local: (t: ValType) => this.local(t), linear: (l: LinearIndex) => this.linear(l), point: this.point, vectorFn: (fn: UnaryFn, x: Expr) => (isTranscendental(fn) ? inlineTranscendental(this.m, fn, x, () => this.local('v128')) : undefined) };
     return new VectorGen(acc === undefined ? host : { ...host, acc }, this.p, this.layout, this.k);
   }
 

@@ -23,8 +23,8 @@ export interface VectorHost {
   linear(l: LinearIndex): Expr;
   /** The local holding the first lane's row-major offset in the outputs. */
   readonly point: number;
-  /** The f32x4 → f32x4 function computing `fn`, if the module has one. */
-  vectorFn(fn: UnaryFn): string | undefined;
+  /** `fn` of an f32x4 expression, where the module has a vector form of it. */
+  vectorFn(fn: UnaryFn, x: Expr): Expr | undefined;
   /** The v128 local holding four reduction results (a matmul tile's), for 'acc'. */
   readonly acc?: number;
 }
@@ -173,7 +173,7 @@ export class VectorGen {
       case 'step':
         return m.v128Bitwise('and', m.f32x4('gt', a, zero()), m.f32x4Const(1));
       default:
-        return m.call(this.h.vectorFn(fn)!, [a], 'v128');
+        return this.h.vectorFn(fn, a)!;
     }
   }
 

@@ -45,6 +45,9 @@ const TANH_SMALL = 0.55;
 /** (tanh(a) − a)/a³ as a polynomial in a² for a ≤ 0.55 (relative error of tanh below 2^-29). */
 const TANH_P = [-0.33333316445350647, 0.13332585990428925, -0.05385230854153633, 0.021071676164865494, -0.006274235434830189];
 
+/** 1.5·2^23: x + ROUNDER rounds x to an integer for |x| < 2^22, which its low bits then hold. */
+const ROUNDER = 12582912;
+const ROUNDER_BITS = 0x4b400000;
 /** exp's input clamp: below, every result rounds to 0; above, every result overflows. */
 const EXP_MIN_X = -105;
 const EXP_MAX_X = 89;
@@ -56,20 +59,18 @@ const SIGN_BIT = -0x80000000;
 /** A reader of a v128 local: each call is a fresh local.get. */
 type V = () => Expr;
 
-/** One function body under construction: statements that set v128 locals, then a result. */
+/** One computation under construction: statements that set v128 locals (from `newLocal`), then a result. */
 class Body {
-  readonly locals: ValType[] = [];
   private readonly stmts: Expr[] = [];
 
   constructor(
     readonly m: ModuleBuilder,
-    private readonly params: number,
+    private readonly newLocal: () => number,
   ) {}
 
   /** Evaluates `e` once into a new local. */
   let(e: Expr): V {
-    const i = this.params + this.locals.length;
-    this.locals.push('v128');
+    const i = this.newLocal();
     this.stmts.push(this.m.set(i, e));
     return () => this.m.get(i, 'v128');
   }
@@ -101,7 +102,9 @@ function expOf(b: Body, x0: V): V {
   const m = b.m;
   // pmin/pmax with x first keep NaN lanes NaN.
   const x = b.let(m.f32x4('pmax', m.f32x4('pmin', x0(), b.f(EXP_MAX_X)), b.f(EXP_MIN_X)));
-  const kf = b.let(m.f32x4Unary('nearest', b.mul(x(), b.f(LOG2E))));
+  // k = round-to-even(x·log2 e): adding 1.5·2^23 rounds it into the low mantissa bits, where it is read as an integer too.
+  const big = b.let(b.add(b.mul(x(), b.f(LOG2E)), b.f(ROUNDER)));
+  const kf = b.let(b.sub(big(), b.f(ROUNDER)));
   // r + rlo = x − k·ln2: k·LN2_CW_HI and its difference from x are exact; rlo is r's rounding error (Fast2Sum).
   const t = b.let(b.sub(x(), b.mul(kf(), b.f(LN2_CW_HI))));
   const klo = b.let(b.mul(kf(), b.f(LN2_CW_LO)));
@@ -113,7 +116,7 @@ function expOf(b: Body, x0: V): V {
   const alo = b.add(b.sub(b.f(1), a()), r());
   const er = b.let(b.add(a(), b.add(b.add(alo, rlo()), b.mul(b.mul(r(), r()), q()))));
   // 2^k = 2^k1 · 2^k2 with k ∈ [−151, 128]: both factors are normal, and only the second product rounds.
-  const k = b.let(m.v128Convert('i32x4_from_f32x4_sat', kf()));
+  const k = b.let(m.i32x4('sub', big(), b.i(ROUNDER_BITS)));
   const k1 = b.let(m.i32x4Shift('shr_s', k(), m.i32Const(1)));
   const pow2 = (e: Expr): Expr => m.i32x4Shift('shl', m.i32x4('add', e, b.i(127)), m.i32Const(23));
   return b.let(b.mul(b.mul(er(), pow2(k1())), pow2(m.i32x4('sub', k(), k1()))));
@@ -173,9 +176,20 @@ const ALGORITHMS: Record<Transcendental, (b: Body, x: V) => V> = { exp: expOf, l
  */
 export function addTranscendentals(m: ModuleBuilder, which: readonly Transcendental[] = TRANSCENDENTALS): void {
   for (const fn of new Set(which)) {
-    const b = new Body(m, 1);
+    const locals: ValType[] = [];
+    const b = new Body(m, () => locals.push('v128')); // local 0 is the parameter
     const y = ALGORITHMS[fn](b, () => m.get(0, 'v128'));
-    m.addFunction(vectorFn(fn), ['v128'], 'v128', b.locals, b.block(y()));
+    m.addFunction(vectorFn(fn), ['v128'], 'v128', locals, b.block(y()));
     m.addFunction(scalarFn(fn), ['f32'], 'f32', [], m.f32x4Lane(m.call(vectorFn(fn), [m.f32x4Splat(m.get(0, 'f32'))], 'v128'), 0));
   }
+}
+
+/**
+ * `fn` of the f32x4 expression `x`, inline: the same computation as `${fn}_f32x4`, bit for bit, with
+ * its v128 locals from `local`. Kernels' loops use it so that no call stands between iterations.
+ */
+export function inlineTranscendental(m: ModuleBuilder, fn: Transcendental, x: Expr, local: () => number): Expr {
+  const b = new Body(m, local);
+  const y = ALGORITHMS[fn](b, b.let(x));
+  return b.block(y());
 }
