@@ -16,6 +16,7 @@ import { specialize } from '../passes/specialize.js';
 import { adam } from '../train/optimizers.js';
 import { STEP_INPUT, compileTraining } from '../train/trainer.js';
 import { loadModelFile } from './load.js';
+import { threadsFlag } from './train.js';
 
 export interface BenchFlags {
   backends: string;
@@ -24,6 +25,7 @@ export interface BenchFlags {
   warmup: string;
   train?: boolean;
   seconds?: string;
+  threads?: string;
 }
 
 export interface BenchIO {
@@ -262,6 +264,8 @@ export async function benchCommand(modelPath: string, flags: BenchFlags, io: Ben
   const runs = countFlag('--runs', flags.runs, 1);
   const warmup = countFlag('--warmup', flags.warmup, 0);
   const capMs = flags.seconds === undefined ? Infinity : secondsFlag(flags.seconds) * 1000;
+  const threads = threadsFlag(flags.threads);
+  const threadsOf = (backend: BackendName): { threads?: number } => (backend === 'wasm' ? { threads } : {});
   const shapes = parseBindings(flags.shapes);
   const { graph: model } = loadModelFile(modelPath);
   checkShapes(model, shapes);
@@ -273,16 +277,16 @@ export async function benchCommand(modelPath: string, flags: BenchFlags, io: Ben
   let trainFlops: number | undefined;
   const rows: BenchRow[] = [];
   for (const backend of backends) {
-    const { value: exe, ms: compileMs } = await timed(() => compile(model, { backend, shapes }));
+    const { value: exe, ms: compileMs } = await timed(() => compile(model, { backend, shapes, ...threadsOf(backend) }));
     rows.push({ backend, mode: 'inference', compileMs, flops: inferenceFlops, timing: await measure(() => exe.run(batch), runs, warmup, capMs) });
     if (!flags.train) continue;
-    const { value: trainer, ms: trainCompileMs } = await timed(() => compileTraining(model, { backend, optimizer: adam({ lr: 1e-3 }), shapes }));
+    const { value: trainer, ms: trainCompileMs } = await timed(() => compileTraining(model, { backend, optimizer: adam({ lr: 1e-3 }), shapes, ...threadsOf(backend) }));
     trainFlops ??= countFlops(trainer.trainGraph, shapes);
     rows.push({ backend, mode: 'train', compileMs: trainCompileMs, flops: trainFlops, timing: await measure(() => trainer.step(trainBatch), runs, warmup, capMs) });
   }
   const bound = Object.entries(shapes).map(([k, v]) => `${k}=${v}`).join(', ');
   const cap = Number.isFinite(capMs) ? `, at most ${capMs / 1000} s per measurement` : '';
-  io.out(formatReport(rows, `${model.name}${bound ? ` (${bound})` : ''}: ${cap ? 'up to ' : ''}${runs} timed runs after ${warmup} warm-up${cap}${flags.train ? '; train = one Adam step' : ''}`));
+  io.out(formatReport(rows, `${model.name}${bound ? ` (${bound})` : ''}: ${cap ? 'up to ' : ''}${runs} timed runs after ${warmup} warm-up${cap}${flags.train ? '; train = one Adam step' : ''}${threads > 1 && backends.includes('wasm') ? `; wasm on ${threads} threads` : ''}`));
   return rows;
 }
 
@@ -298,6 +302,7 @@ export function registerBench(program: Command, io: BenchIO): Command {
     .option('--warmup <n>', 'untimed repetitions before them', '3')
     .option('--train', "also time one Adam training step (the model needs a scalar output 'loss')")
     .option('--seconds <s>', 'stop a measurement after this many seconds (at least one timed run)')
+    .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .action(async (file: string, opts: BenchFlags) => {
       await benchCommand(file, opts, io);
     });

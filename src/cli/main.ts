@@ -23,7 +23,7 @@ import { printKernels } from '../kernels/print.js';
 import { loadGraphFile, readSource } from './load.js';
 import type { ProgressStream } from './progress.js';
 import { registerBench } from './bench.js';
-import { OPTIMIZERS, backendFlag, trainCommand } from './train.js';
+import { OPTIMIZERS, backendFlag, threadsFlag, trainCommand } from './train.js';
 import type { TrainFlags } from './train.js';
 
 export { loadGraphFile };
@@ -133,8 +133,9 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .requiredOption('--inputs <file>', 'a JSON object of named inputs (nested number arrays)')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=4 (repeatable)', collect, [])
     .option('--backend <name>', `where to run: ${BACKENDS.join(', ')}`, 'reference')
-    .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string }) => {
-      const exe = await compile(loadGraphFile(file), { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes) });
+    .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
+    .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string; threads?: string }) => {
+      const exe = await compile(loadGraphFile(file), { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) });
       let inputs: Record<string, TensorLike>;
       try {
         inputs = JSON.parse(readFileSync(opts.inputs, 'utf8')) as Record<string, TensorLike>;
@@ -164,6 +165,7 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .option('--curve <file>', 'write the loss and accuracy per epoch as an SVG chart')
     .option('--save <file>', 'write the trained weights and optimizer state as a checkpoint')
     .option('--backend <name>', `where to train: ${BACKENDS.join(', ')}`, 'reference')
+    .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
     .action((file: string, opts: TrainFlags) => trainCommand(file, opts, { out, progress }));
 

@@ -43,6 +43,7 @@ export interface TrainFlags {
   curve?: string;
   save?: string;
   backend?: string;
+  threads?: string;
   progress: boolean;
 }
 
@@ -55,6 +56,14 @@ export interface TrainIO {
 export function backendFlag(name: string): BackendName {
   if (!(BACKENDS as readonly string[]).includes(name)) fail('usage', `--backend: unknown backend '${name}' (available: ${BACKENDS.join(', ')})`);
   return name as BackendName;
+}
+
+/** --threads: a whole number of threads, 1 by default. */
+export function threadsFlag(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail('usage', `--threads: expected a positive whole number, got '${value}'`);
+  return n;
 }
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw'] as const;
@@ -296,6 +305,7 @@ export async function trainCommand(modelPath: string, flags: TrainFlags, io: Tra
 
   const trainer = await compileTraining(model, {
     backend: backendFlag(flags.backend ?? 'reference'),
+    threads: threadsFlag(flags.threads),
     optimizer,
     ...(seed !== undefined ? { seed } : {}),
     ...(l1 > 0 || l2 > 0 ? { regularization: { l1, l2 } } : {}),

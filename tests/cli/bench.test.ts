@@ -80,6 +80,13 @@ describe('kiln bench', () => {
     expect(out).toMatch(/^js\s+train\s/m);
   });
 
+  test('--threads runs the wasm rows on worker threads and says so', async () => {
+    const out = await bench(['examples/xor.kiln', '--backends', 'wasm,js', '--shapes', 'B=4', ...fast, '--train', '--threads', '2']);
+    expect(out).toContain('; wasm on 2 threads');
+    expect(out).toMatch(/^wasm\s+train\s/m);
+    expect((await benchError(['examples/xor.kiln', '--shapes', 'B=4', '--threads', '0'])).message).toBe("--threads: expected a positive whole number, got '0'");
+  });
+
   test('usage errors name the flag and what is wrong', async () => {
     expect((await benchError(['examples/xor.kiln', '--backends', 'wasm,tpu', '--shapes', 'B=4'])).message).toBe(
       "--backends: unknown backend 'tpu' (available: reference, js, wasm)",
