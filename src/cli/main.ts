@@ -177,9 +177,12 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .option('--target <target>', 'the code to generate: js (the kernel interpreter) or wasm (one WebAssembly module)', 'js')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
     .option('--weights <checkpoint>', 'start from the trained weights of a checkpoint (kiln train --save)')
-    .action(async (file: string, opts: { out: string; target: string; shapes: string[]; weights?: string }) => {
+    .option('--threads <n>', 'wasm: a module for n worker threads over shared memory (default 1; the runtime then needs worker threads)')
+    .action(async (file: string, opts: { out: string; target: string; shapes: string[]; weights?: string; threads?: string }) => {
       const target = ARTIFACT_TARGETS.find((t) => t === opts.target);
       if (!target) throw new KilnError('usage', `--target: unknown target '${opts.target}' (available: ${ARTIFACT_TARGETS.join(', ')})`);
+      const threads = threadsFlag(opts.threads);
+      if (threads > 1 && target !== 'wasm') throw new KilnError('usage', '--threads: only --target wasm runs on several threads');
       const g = loadGraphFile(file);
       const program = kernelProgram(g, parseShapes(opts.shapes));
       let weights: Record<string, Tensor> | undefined;
@@ -193,9 +196,9 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
       }
       const stored = weights ? { weights } : {};
       // binaryen loads here, and only for this target: the artifact's runtime never needs it.
-      const wasm = target === 'wasm' ? await compileWasm(program) : undefined;
+      const wasm = target === 'wasm' ? await compileWasm(program, threads) : undefined;
       await writeArtifact(opts.out, program, wasm ? { target: 'wasm', wasm, ...stored } : { target: 'js', ...stored });
-      const code = wasm ? `, module ${wasm.length} bytes` : '';
+      const code = wasm ? `, module ${wasm.length} bytes${threads > 1 ? ` for ${threads} threads` : ''}` : '';
       out(`wrote ${opts.out} (target ${target}): ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters${code}\n`);
     });
 

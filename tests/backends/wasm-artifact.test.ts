@@ -1,4 +1,4 @@
-// Ahead of time on Wasm: `kiln compile --target wasm` writes an artifact that a fresh Node process, importing only dist/runtime/, loads and runs to JIT compile's outputs without ever loading binaryen.
+// Ahead of time on Wasm: `kiln compile --target wasm` writes an artifact that a fresh Node process, importing only dist/runtime/, loads and runs to JIT compile's outputs without ever loading binaryen; with --threads, one the runtime runs on worker threads.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,8 @@ import { expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { compile } from '../../src/compile.js';
 import { parseModel } from '../../src/frontend/dsl/index.js';
+import { loadExecutable } from '../../runtime/executable.js';
+import type { WasmExecutable } from '../../runtime/wasm.js';
 
 const RUNTIME = join(process.cwd(), 'dist/runtime/index.js');
 
@@ -72,6 +74,30 @@ test.runIf(existsSync(RUNTIME))('a wasm artifact runs in a process that loads on
     const want = await jit.run(inputs);
     expect(Object.keys(child.outputs).sort()).toEqual(Object.keys(want).sort());
     for (const [name, t] of Object.entries(want)) expect(child.outputs[name], name).toEqual(Array.from(t.data as ArrayLike<number>));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--threads 2: the artifact carries a threaded module, and the runtime runs it on worker threads to the one-thread outputs', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-wasm-threads-'));
+  try {
+    const out = join(dir, 'mnist-threads');
+    let printed = '';
+    const args = ['compile', 'examples/mnist-mlp.kiln', '--target', 'wasm', '--shapes', 'B=64', '-o', out];
+    expect(await main([...args, '--threads', '2'], (s) => (printed += s), (s) => expect.fail(s))).toBe(0);
+    expect(printed).toMatch(/ bytes for 2 threads\n$/);
+    const exe = (await loadExecutable(out)) as WasmExecutable;
+    expect(exe.threads).toBe(2);
+    const one = await compile(parseModel(readFileSync('examples/mnist-mlp.kiln', 'utf8'), 'examples/mnist-mlp.kiln').graph, { shapes: { B: 64 }, backend: 'wasm' });
+    one.setParams(exe.params());
+    const inputs = { x: Float32Array.from({ length: 64 * 784 }, (_, i) => (i % 29) / 29), y: Int32Array.from({ length: 64 }, (_, i) => i % 10) };
+    const [want, got] = [await one.run(inputs), await exe.run(inputs)];
+    for (const [name, t] of Object.entries(want)) expect(Array.from(got[name]!.data), name).toEqual(Array.from(t.data));
+    await exe.dispose();
+    let error = '';
+    expect(await main([...args, '--target', 'js', '--threads', '2'], () => undefined, (s) => (error += s))).not.toBe(0);
+    expect(error).toContain('--threads: only --target wasm runs on several threads');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
