@@ -94,6 +94,24 @@ describe('wasm SIMD elementwise kernels', () => {
     );
   });
 
+  test('sums and maxima along leading axes, four output points at a time, equal the scalar folds bit for bit', async () => {
+    const wat = await expectBitEqual(
+      'reduce',
+      (b) => {
+        const x = b.input('x', 'f32', [37, 9]);
+        b.output('sum0', b.op('reduce_sum', [x], { axes: [0] }));
+        b.output('max0', b.op('reduce_max', [x], { axes: [0] })); // nan columns stay nan; ±0 keep the scalar order's sign
+        b.output('mid', b.op('reduce_sum', [b.input('y', 'f32', [3, 5, 8]).mul(b.input('z', 'f32', [8])).relu()], { axes: [1] }));
+        const i = b.input('i', 'i32', [6, 7]);
+        b.output('isum', b.op('reduce_sum', [i], { axes: [0] }));
+        b.output('imax', b.op('reduce_max', [i], { axes: [0] }));
+      },
+      { x: { shape: [37, 9] }, y: { shape: [3, 5, 8] }, z: { shape: [8] }, i: { shape: [6, 7], dtype: 'i32' } },
+    );
+    expect(wat).toContain('f64x2.promote_low_f32x4');
+    expect(wat).toContain('i32x4.add');
+  });
+
   test('kernels the vector path cannot take stay scalar: strided loads, pow, short rows', async () => {
     const strided = await expectBitEqual('t', (b) => b.output('y', b.input('x', 'f32', [8, 8]).transpose().relu()), { x: { shape: [8, 8] } });
     expect(strided).not.toContain('v128');

@@ -460,7 +460,7 @@ class KernelGen {
   /** What the SIMD matmul path needs of this kernel's function. */
   private tileHost(): TileHost {
     const vectorAcc = this.local('v128');
-    const vector = vectorizable(this.p, this.layout, this.k, isTranscendental, true) ? this.vectorGen(vectorAcc) : undefined;
+    const vector = vectorizable(this.p, this.layout, this.k, isTranscendental, 'epilogue') ? this.vectorGen(vectorAcc) : undefined;
     return {
       vectorAcc,
       ...(vector ? { vectorStores: () => vector.stores() } : {}),
@@ -478,18 +478,25 @@ class KernelGen {
   }
 
   /** The vector renderer of this kernel's values, with the reduction's results in v128 local `acc`. */
-  private vectorGen(acc?: number): VectorGen {
+  private vectorGen(acc?: number, accType: 'f32' | 'i32' = 'f32'): VectorGen {
     const host = { m: this.m, local: (t: ValType) => this.local(t), linear: (l: LinearIndex) => this.linear(l), point: this.point, vectorFn: (fn: UnaryFn, x: Expr) => (isTranscendental(fn) ? inlineTranscendental(this.m, fn, x, () => this.local('v128')) : undefined) };
-    return new VectorGen(acc === undefined ? host : { ...host, acc }, this.p, this.layout, this.k);
+    return new VectorGen(acc === undefined ? host : { ...host, acc, accType }, this.p, this.layout, this.k);
+  }
+
+  /** A sum or max over the reduction axes for four output points at a time, then their stores. */
+  private vectorReductionWork(): Expr[] {
+    const r = this.k.reduce!;
+    const vector = this.vectorGen(this.local('v128'), r.value.dtype === 'f32' ? 'f32' : 'i32');
+    const rank = this.k.shape.length;
+    return [...vector.reduce((step) => this.nest(r.shape.map((_, j) => rank + j), r.shape, step)), ...vector.stores()];
   }
 
   /** Rows along the last axis, LANES points at a time by the vector path, the rest by the scalar one. */
-  private vectorBody(): Expr {
+  private vectorBody(work: Expr[]): Expr {
     const m = this.m;
     const rank = this.k.shape.length;
     const n = this.k.shape[rank - 1]!;
     const j = this.vars[rank - 1]!;
-    const vector = this.vectorGen();
     const get = (): Expr => m.get(j, 'i32');
     const bump = (l: number, by: number): Expr => m.set(l, m.i32('add', m.get(l, 'i32'), m.i32Const(by)));
     const [lanes, rest] = [this.label('lanes'), this.label('rest')];
@@ -499,7 +506,7 @@ class KernelGen {
     const [from, to] = rowShare ? [rowShare.lo, rowShare.hi] : [() => m.i32Const(0), () => m.i32Const(n)];
     const row: Expr[] = [
       m.set(j, from()),
-      m.if(m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))), m.loop(lanes, m.block([...vector.stores(), bump(this.point, LANES), bump(j, LANES), m.br(lanes, m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))))]))),
+      m.if(m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))), m.loop(lanes, m.block([...work, bump(this.point, LANES), bump(j, LANES), m.br(lanes, m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))))]))),
     ];
     if (n % LANES || rowShare) row.push(m.if(m.i32('lt_s', get(), to()), m.loop(rest, m.block([...this.pointWork(), bump(this.point, 1), bump(j, 1), m.br(rest, m.i32('lt_s', get(), to()))]))));
     if (rowShare) return m.block([m.set(this.point, rowShare.lo()), ...row]);
@@ -518,7 +525,8 @@ class KernelGen {
       const share = this.share(Math.floor(k.shape[k.shape.length - 2]! / plan.rows));
       const at = (): Expr => (share ? m.i32('add', m.i32Const(scratch), m.i32('mul', share.tid(), m.i32Const(scratchBytes))) : m.i32Const(scratch));
       body = tiledMatmul(this.tileHost(), plan, at, share);
-    } else if (vectorizable(this.p, this.layout, k, isTranscendental)) body = this.vectorBody();
+    } else if (vectorizable(this.p, this.layout, k, isTranscendental)) body = this.vectorBody(this.vectorGen().stores());
+    else if (vectorizable(this.p, this.layout, k, isTranscendental, 'reduction')) body = this.vectorBody(this.vectorReductionWork());
     else {
       const perPoint = this.pointWork();
       perPoint.push(m.set(this.point, m.i32('add', m.get(this.point, 'i32'), m.i32Const(1))));

@@ -25,8 +25,10 @@ export interface VectorHost {
   readonly point: number;
   /** `fn` of an f32x4 expression, where the module has a vector form of it. */
   vectorFn(fn: UnaryFn, x: Expr): Expr | undefined;
-  /** The v128 local holding four reduction results (a matmul tile's), for 'acc'. */
+  /** The v128 local holding four reduction results (a matmul tile's, a vector reduction's), for 'acc'. */
   readonly acc?: number;
+  /** The acc's lanes: f32, or i32 (an i32 reduction). */
+  readonly accType?: 'f32' | 'i32';
 }
 
 type Lanes = 'f32' | 'i32' | 'mask';
@@ -42,14 +44,19 @@ const I32_BINARY = new Set(['add', 'sub', 'mul', 'max', 'min']);
 const COMPARE: Record<string, [F32x4Binary, I32x4Binary]> = { eq: ['eq', 'eq'], ne: ['ne', 'ne'], lt: ['lt', 'lt_s'], le: ['le', 'le_s'], gt: ['gt', 'gt_s'], ge: ['ge', 'ge_s'] };
 
 /**
- * Whether the kernel's stores can be computed LANES points at a time: an elementwise kernel, or
- * with `epilogue`, the stores a matmul applies to its finished tiles (the reduction's result
- * then comes in as a vector).
+ * What is computed LANES output points at a time: 'elementwise' a kernel without reduction;
+ * 'epilogue' the stores a matmul applies to its finished tiles (the reduction's result comes in
+ * as a vector); 'reduction' a sum or max folded in four lanes at once, one per output point.
  */
-export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, hasVectorFn: (fn: UnaryFn) => boolean, epilogue = false): boolean {
+export type VectorMode = 'elementwise' | 'epilogue' | 'reduction';
+
+/** Whether the kernel's points can be computed LANES at a time in `mode` (the scalar path finishes each row). */
+export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, hasVectorFn: (fn: UnaryFn) => boolean, mode: VectorMode = 'elementwise'): boolean {
   const rank = k.shape.length;
-  if ((k.reduce && !epilogue) || rank === 0 || k.shape[rank - 1]! < LANES) return false;
-  const sizes = k.shape;
+  if (rank === 0 || k.shape[rank - 1]! < LANES) return false;
+  if (mode === 'elementwise' && k.reduce) return false;
+  if (mode === 'reduction' && !(k.reduce && (k.reduce.op === 'sum' || k.reduce.op === 'max') && k.reduce.value.dtype !== 'bool')) return false;
+  const sizes = [...k.shape, ...(mode === 'reduction' ? k.reduce!.shape : [])];
   const ok = (e: ValueExpr): boolean => {
     switch (e.k) {
       case 'load': {
@@ -72,12 +79,12 @@ export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, ha
       case 'cast':
         return ok(e.a);
       case 'acc':
-        return epilogue && e.dtype === 'f32';
+        return mode === 'epilogue' ? e.dtype === 'f32' : mode === 'reduction';
       default:
         return false; // index, random: the scalar path
     }
   };
-  return k.stores.every((s) => layout.elementBytes.get(s.buffer) === 4 && ok(s.value));
+  return k.stores.every((s) => layout.elementBytes.get(s.buffer) === 4 && ok(s.value)) && (mode !== 'reduction' || ok(k.reduce!.value));
 }
 
 const coeffOf = (l: LinearIndex, axis: number): number => l.terms.find((t) => t.axis === axis)?.coeff ?? 0;
@@ -85,6 +92,8 @@ const coeffOf = (l: LinearIndex, axis: number): number => l.terms.find((t) => t.
 /** Renders a vectorizable kernel's values for LANES points from the current one. */
 export class VectorGen {
   private readonly m: ModuleBuilder;
+  /** Extents of every loop variable: output axes, then reduction axes. */
+  private readonly sizes: number[];
 
   constructor(
     private readonly h: VectorHost,
@@ -93,6 +102,7 @@ export class VectorGen {
     private readonly k: Kernel,
   ) {
     this.m = h.m;
+    this.sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
   }
 
   /** `use(get)` with `value` computed once into a fresh v128 local. */
@@ -123,8 +133,8 @@ export class VectorGen {
         const spec = this.p.buffers.find((b) => b.name === e.buffer)!;
         const offset = this.layout.offsets.get(spec.name)!;
         const t = spec.dtype === 'f32' ? 'f32' : 'i32';
-        if (isPointIndex(e.index, this.k.shape)) return { e: m.v128Load(offset, m.i32('shl', m.get(this.h.point, 'i32'), m.i32Const(2))), t };
-        const l = linearize(e.index, this.k.shape)!;
+        if (isPointIndex(e.index, this.k.shape, this.sizes)) return { e: m.v128Load(offset, m.i32('shl', m.get(this.h.point, 'i32'), m.i32Const(2))), t };
+        const l = linearize(e.index, this.sizes)!;
         const at = m.i32('shl', this.h.linear(l), m.i32Const(2));
         return { e: coeffOf(l, rank - 1) === 1 ? m.v128Load(offset, at) : m.load32Splat(offset, at), t };
       }
@@ -152,7 +162,7 @@ export class VectorGen {
         return { e: this.as(v, e.dtype === 'f32' ? 'f32' : 'i32'), t: e.dtype === 'f32' ? 'f32' : 'i32' };
       }
       case 'acc':
-        return { e: m.get(this.h.acc!, 'v128'), t: 'f32' };
+        return { e: m.get(this.h.acc!, 'v128'), t: this.h.accType ?? 'f32' };
       default:
         throw new Error(`vector path: unexpected ${e.k}`); // vectorizable() admits none of the others
     }
@@ -190,6 +200,33 @@ export class VectorGen {
       default: // step
         return m.v128Bitwise('and', m.i32x4('gt_s', a, zero()), m.i32x4Const(1));
     }
+  }
+
+  /**
+   * The reduction of LANES points from the current one, left in v128 local h.acc: per lane the
+   * scalar path's fold in the same order (f32 sums in f64, a nan max stays nan), so the results
+   * are the same bit for bit. `nest` wraps a step in the loops over the reduction axes.
+   */
+  reduce(nest: (step: Expr[]) => Expr): Expr[] {
+    const m = this.m;
+    const r = this.k.reduce!;
+    const acc = this.h.acc!;
+    const get = (l: number): Expr => m.get(l, 'v128');
+    const empty = numelOf(r.shape) === 0;
+    const f32 = r.value.dtype === 'f32';
+    const x = this.h.local('v128');
+    const value = m.set(x, this.as(this.value(r.value), f32 ? 'f32' : 'i32'));
+    if (r.op === 'sum' && f32) {
+      // Two f64x2 sums, lanes 0-1 and 2-3, rounded to f32 once at the end.
+      const [lo, hi] = [this.h.local('v128'), this.h.local('v128')];
+      const step = [value, m.set(lo, m.f64x2Add(get(lo), m.f64x2PromoteLow(get(x)))), m.set(hi, m.f64x2Add(get(hi), m.f64x2PromoteHigh(get(x))))];
+      return [m.set(lo, m.f64x2Splat(m.f64Const(0))), m.set(hi, m.f64x2Splat(m.f64Const(0))), ...(empty ? [] : [nest(step)]), m.set(acc, m.f32x4FromF64x2Pair(get(lo), get(hi)))];
+    }
+    if (r.op === 'sum') return [m.set(acc, m.i32x4Const(0)), ...(empty ? [] : [nest([value, m.set(acc, m.i32x4('add', get(acc), get(x)))])])];
+    // max: replace while the best is not nan and x is not ≤ it (a nan, once seen, stays).
+    const better = f32 ? m.v128Bitwise('andnot', m.f32x4('eq', get(acc), get(acc)), m.f32x4('le', get(x), get(acc))) : m.i32x4('gt_s', get(x), get(acc));
+    const init = f32 ? m.f32x4Const(-Infinity) : m.i32x4Const(-2147483648);
+    return [m.set(acc, init), ...(empty ? [] : [nest([value, m.set(acc, m.bitselect(get(x), get(acc), better))])])];
   }
 
   /** The kernel's stores for LANES points from the current one, every value computed before any store. */
