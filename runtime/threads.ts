@@ -56,7 +56,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory, tid, control, imports } = workerData;
 const ctl = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
-const [GO, DONE, ABORT, EXIT] = [${THREAD_CONTROL.go / 4}, ${THREAD_CONTROL.done / 4}, ${THREAD_CONTROL.abort / 4}, ${THREAD_CONTROL.exit / 4}];
+const [GO, DONE, ABORT, EXIT, GENERATION] = [${THREAD_CONTROL.go / 4}, ${THREAD_CONTROL.done / 4}, ${THREAD_CONTROL.abort / 4}, ${THREAD_CONTROL.exit / 4}, ${THREAD_CONTROL.generation / 4}];
 const host = Object.fromEntries(imports.map(([name, source]) => [name, (0, eval)(source)]));
 const run = new WebAssembly.Instance(module, { env: { memory }, host }).exports.run;
 let seen = Atomics.load(ctl, GO);
@@ -67,7 +67,7 @@ for (;;) {
   const go = Atomics.load(ctl, GO);
   if (go === seen) continue;
   seen = go;
-  try { run(tid); } catch { Atomics.store(ctl, ABORT, 1); }
+  try { run(tid); } catch { Atomics.store(ctl, ABORT, 1); Atomics.notify(ctl, GENERATION); }
   Atomics.add(ctl, DONE, 1);
   Atomics.notify(ctl, DONE);
 }
@@ -114,7 +114,8 @@ export class ThreadPool {
       main();
     } catch (e) {
       error = e;
-      Atomics.store(ctl, at('abort'), 1); // releases the others from their barrier
+      Atomics.store(ctl, at('abort'), 1); // releases the others from their barrier, sleeping or not
+      Atomics.notify(ctl, at('generation'));
     }
     for (let done = Atomics.load(ctl, at('done')); done < this.workers.length; done = Atomics.load(ctl, at('done'))) Atomics.wait(ctl, at('done'), done);
     if (error !== undefined) throw error;

@@ -122,15 +122,6 @@ export class ModuleBuilder {
     return this.e(this.m.v128.load32_splat(offset, 4, ptr));
   }
 
-  /** Two f32 at `ptr + offset` in the low lanes, zeros above. */
-  load64Zero(offset: number, ptr: Expr): Expr {
-    return this.e(this.m.v128.load64_zero(offset, 4, ptr));
-  }
-
-  f32x4Mul(a: Expr, b: Expr): Expr {
-    return this.e(this.m.f32x4.mul(a, b));
-  }
-
   f64x2Splat(v: Expr): Expr {
     return this.e(this.m.f64x2.splat(v));
   }
@@ -173,17 +164,8 @@ export class ModuleBuilder {
     return this.e(this.m.v128.store(offset, 4, ptr, value));
   }
 
-  /** Lane `lane` (0..3) of `v` stored as 4 bytes at `ptr + offset`. */
-  store32Lane(offset: number, ptr: Expr, v: Expr, lane: number): Expr {
-    return this.e(this.m.v128.store32_lane(offset, 4, lane, ptr, v));
-  }
-
   f32x4Splat(v: Expr): Expr {
     return this.e(this.m.f32x4.splat(v));
-  }
-
-  i32x4Splat(v: Expr): Expr {
-    return this.e(this.m.i32x4.splat(v));
   }
 
   f32x4Const(v: number): Expr {
@@ -197,10 +179,6 @@ export class ModuleBuilder {
   /** Lane `lane` (0..3) as f32. */
   f32x4Lane(v: Expr, lane: number): Expr {
     return this.e(this.m.f32x4.extract_lane(v, lane as unknown as number));
-  }
-
-  i32x4Lane(v: Expr, lane: number): Expr {
-    return this.e(this.m.i32x4.extract_lane(v, lane as unknown as number));
   }
 
   f32x4Unary(op: F32x4Unary, a: Expr): Expr {
@@ -244,6 +222,16 @@ export class ModuleBuilder {
     return this.e(this.m.i32.atomic.store(offset, ptr, value));
   }
 
+  /** Blocks while the i32 at `ptr` equals `expected` (until a notify); yields 0 woken, 1 not equal. */
+  atomicWait(ptr: Expr, expected: Expr): Expr {
+    return this.e(this.m.memory.atomic.wait32(ptr, expected, this.m.i64.const(-1n), 'memory'));
+  }
+
+  /** Wakes every thread waiting on the i32 at `ptr`. */
+  atomicNotifyAll(ptr: Expr): Expr {
+    return this.drop(this.e(this.m.memory.atomic.notify(ptr, this.m.i32.const(-1), 'memory')));
+  }
+
   /** Adds `value` and yields the old contents. */
   atomicAdd(offset: number, ptr: Expr, value: Expr): Expr {
     return this.e(this.m.i32.atomic.rmw.add(offset, ptr, value));
@@ -274,6 +262,11 @@ export class ModuleBuilder {
 
   if(cond: Expr, then: Expr, otherwise?: Expr): Expr {
     return this.e(this.m.if(cond, then, otherwise));
+  }
+
+  /** Evaluates `e` and discards its value. */
+  drop(e: Expr): Expr {
+    return this.e(this.m.drop(e));
   }
 
   return(value?: Expr): Expr {

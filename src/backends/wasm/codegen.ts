@@ -18,6 +18,8 @@ import { LANES, VectorGen, vectorizable } from './simd.js';
 import { TRANSCENDENTALS, addTranscendentals, inlineTranscendental, scalarFn, type Transcendental } from './transcendental.js';
 
 const GOLDEN = 0x9e3779b9;
+/** Barrier checks before a waiting thread sleeps instead of spinning. */
+const SPINS_BEFORE_SLEEP = 1 << 14;
 /** Points (times reduction steps) below which a kernel is not worth sharing among threads. */
 const MIN_SPLIT_WORK = 16384;
 const COUNTER_STEP = 0x85ebca6b;
@@ -562,24 +564,40 @@ function addMix32(m: ModuleBuilder): void {
 
 /**
  * A barrier for `threads` threads over the control block at `control`: the last to arrive resets
- * the count and advances the generation, the others spin until it moves. Returns the abort flag,
- * which also releases the spinning threads when a thread failed.
+ * the count, advances the generation and wakes any sleepers; the others spin until it moves,
+ * then sleep on it (more threads than cores must not burn the cores the others need). Returns
+ * the abort flag, which also releases the waiting threads when a thread failed.
  */
 function addBarrier(m: ModuleBuilder, control: number, threads: number): void {
-  const zero = (): Expr => m.i32Const(0);
-  const gen = (): Expr => m.get(0, 'i32');
-  const abort = (): Expr => m.atomicLoad(control + THREAD_CONTROL.abort, zero());
-  const spin = 'spin';
+  const c = (x: number): Expr => m.i32Const(x);
+  const [gen, spins] = [(): Expr => m.get(0, 'i32'), (): Expr => m.get(1, 'i32')];
+  const abort = (): Expr => m.atomicLoad(control + THREAD_CONTROL.abort, c(0));
+  const generation = (): Expr => m.atomicLoad(control + THREAD_CONTROL.generation, c(0));
+  const wait = 'wait';
   const body = m.block([
-    m.set(0, m.atomicLoad(control + THREAD_CONTROL.generation, zero())),
+    m.set(0, generation()),
     m.if(
-      m.i32('eq', m.atomicAdd(control + THREAD_CONTROL.count, zero(), m.i32Const(1)), m.i32Const(threads - 1)),
-      m.block([m.atomicStore(control + THREAD_CONTROL.count, zero(), zero()), m.atomicStore(control + THREAD_CONTROL.generation, zero(), m.i32('add', gen(), m.i32Const(1))), m.return(abort())]),
+      m.i32('eq', m.atomicAdd(control + THREAD_CONTROL.count, c(0), c(1)), c(threads - 1)),
+      m.block([
+        m.atomicStore(control + THREAD_CONTROL.count, c(0), c(0)),
+        m.atomicStore(control + THREAD_CONTROL.generation, c(0), m.i32('add', gen(), c(1))),
+        m.atomicNotifyAll(c(control + THREAD_CONTROL.generation)),
+        m.return(abort()),
+      ]),
     ),
-    m.loop(spin, m.block([m.if(abort(), m.return(m.i32Const(1))), m.br(spin, m.i32('eq', m.atomicLoad(control + THREAD_CONTROL.generation, zero()), gen()))])),
-    abort(),
+    m.set(1, c(0)),
+    m.loop(
+      wait,
+      m.block([
+        m.if(abort(), m.return(c(1))),
+        m.if(m.i32('ne', generation(), gen()), m.return(abort())),
+        m.set(1, m.i32('add', spins(), c(1))),
+        m.if(m.i32('ge_u', spins(), c(SPINS_BEFORE_SLEEP)), m.drop(m.atomicWait(c(control + THREAD_CONTROL.generation), gen()))),
+        m.br(wait),
+      ]),
+    ),
   ], 'i32');
-  m.addFunction('barrier', [], 'i32', ['i32'], body);
+  m.addFunction('barrier', [], 'i32', ['i32', 'i32'], body);
 }
 
 export interface WasmOptions {
