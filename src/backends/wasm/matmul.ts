@@ -21,8 +21,6 @@ const NR = 8;
 const KC = 256;
 /** Packed panels per block are chosen to fill about this many bytes (a share of L2). */
 const BLOCK_BYTES = 256 * 1024;
-/** k steps per iteration of the inner loop. */
-const UNROLL = 1;
 /** Below this many rows packing B costs more than it saves, when B can be read in place. */
 const PACK_MIN_ROWS = 16;
 
@@ -133,7 +131,7 @@ export function tiledMatmul(h: TileHost, plan: MatmulPlan, scratch: () => Expr, 
   const batchTerms: LinearIndex['terms'] = [];
   for (let j = rank - 3, stride = M * N; j >= 0; stride *= k.shape[j]!, j--) if (k.shape[j]! > 1) batchTerms.push({ axis: j, coeff: stride });
 
-  const [mi, col, aPtr, bPtr, left, chunk, tail, src, dst] = Array.from({ length: 9 }, () => h.local('i32'));
+  const [mi, col, aPtr, bPtr, left, chunk, src, dst] = Array.from({ length: 8 }, () => h.local('i32'));
   const sum = h.local('f32');
   /** Byte address of an operand's element at the current variables. */
   const address = (o: Operand): Expr => add(m.i32('shl', h.linear(o.index), c(2)), c(o.offset));
@@ -161,28 +159,16 @@ export function tiledMatmul(h: TileHost, plan: MatmulPlan, scratch: () => Expr, 
     const folded = K > KC;
     const totals = folded ? Array.from({ length: rows * 4 }, () => h.local('v128')) : [];
     const [b0, b1, av] = [h.local('v128'), h.local('v128'), h.local('v128')];
-    /** Step u of an unrolled group: offsets from the group's pointers are static. */
-    const step = (u: number): Expr[] => {
-      const out: Expr[] = [m.set(b0, m.v128Load(u * bStep, i32(bPtr))), m.set(b1, m.v128Load(u * bStep + 16, i32(bPtr)))];
-      for (let i = 0; i < rows; i++) {
-        out.push(m.set(av, m.load32Splat(4 * (i * a.m + u * a.k), i32(aPtr))));
-        out.push(m.set(accs[2 * i]!, m.f32x4('add', v128(accs[2 * i]!), m.f32x4('mul', v128(av), v128(b0)))));
-        out.push(m.set(accs[2 * i + 1]!, m.f32x4('add', v128(accs[2 * i + 1]!), m.f32x4('mul', v128(av), v128(b1)))));
-      }
-      return out;
-    };
-    /** `count` k steps (count ≥ 1 in local chunk) in groups of UNROLL, then one at a time. */
-    const steps = (): Expr[] => {
-      const [groups, ones] = [h.label('k'), h.label('k')];
-      const group = Array.from({ length: UNROLL }, (_, u) => step(u)).flat();
-      return [
-        m.set(tail, m.i32('and', i32(chunk), c(UNROLL - 1))),
-        m.set(chunk, m.i32('shr_u', i32(chunk), c(Math.log2(UNROLL)))),
-        m.if(i32(chunk), m.loop(groups, m.block([...group, bump(aPtr, 4 * a.k * UNROLL), bump(bPtr, bStep * UNROLL), bump(chunk, -1), m.br(groups, i32(chunk))]))),
-        m.if(i32(tail), m.loop(ones, m.block([...step(0), bump(aPtr, 4 * a.k), bump(bPtr, bStep), bump(tail, -1), m.br(ones, i32(tail))]))),
-      ];
-    };
-    const inner = [...accs.map((l) => m.set(l, m.f32x4Const(0))), ...steps()];
+    // One k step: two f32x4 of the B panel, each row's A element splatted (unrolling was measured slower).
+    const step: Expr[] = [m.set(b0, m.v128Load(0, i32(bPtr))), m.set(b1, m.v128Load(16, i32(bPtr)))];
+    for (let i = 0; i < rows; i++) {
+      step.push(m.set(av, m.load32Splat(4 * i * a.m, i32(aPtr))));
+      step.push(m.set(accs[2 * i]!, m.f32x4('add', v128(accs[2 * i]!), m.f32x4('mul', v128(av), v128(b0)))));
+      step.push(m.set(accs[2 * i + 1]!, m.f32x4('add', v128(accs[2 * i + 1]!), m.f32x4('mul', v128(av), v128(b1)))));
+    }
+    step.push(bump(aPtr, 4 * a.k), bump(bPtr, bStep), bump(chunk, -1));
+    const kLoop = h.label('k');
+    const inner = [...accs.map((l) => m.set(l, m.f32x4Const(0))), m.loop(kLoop, m.block([...step, m.br(kLoop, i32(chunk))]))];
     const body: Expr[] = [m.set(mv, i32(mi)), m.set(nv, i32(col)), m.set(kv, c(0)), m.set(aPtr, address(a)), m.set(bPtr, panel())];
     if (!folded) body.push(m.set(chunk, c(K)), ...inner);
     else {
