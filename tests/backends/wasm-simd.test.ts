@@ -18,10 +18,10 @@ function values(n: number, seed: number): Float32Array {
 
 const numel = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
-async function expectBitEqual(name: string, build: (b: Builder) => void, inputs: Record<string, { shape: number[]; dtype?: 'f32' | 'i32' }>): Promise<string> {
+async function expectBitEqual(name: string, build: (b: Builder) => void, inputs: Record<string, { shape: number[]; dtype?: 'f32' | 'i32'; data?: Int32Array }>): Promise<string> {
   const g = graph(name, build);
   const feed = Object.fromEntries(
-    Object.entries(inputs).map(([k, { shape, dtype }], j) => [k, dtype === 'i32' ? Int32Array.from(values(numel(shape), j + 1), (v) => (Number.isFinite(v) ? Math.trunc(v * 1e3) : 7)) : values(numel(shape), j + 1)]),
+    Object.entries(inputs).map(([k, { shape, dtype, data }], j) => [k, data ?? (dtype === 'i32' ? Int32Array.from(values(numel(shape), j + 1), (v) => (Number.isFinite(v) ? Math.trunc(v * 1e3) : 7)) : values(numel(shape), j + 1))]),
   );
   const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
   const [want, got] = [await js.run(feed), await wasm.run(feed)];
@@ -79,6 +79,18 @@ describe('wasm SIMD elementwise kernels', () => {
     );
     expect(wat).toContain('v128.bitselect');
     expect(wat).toContain('i32x4.trunc_sat_f32x4_s');
+  });
+
+  test("one_hot's index comparison runs in lanes: the lanes step along the last axis", async () => {
+    const wat = await expectBitEqual(
+      'onehot',
+      (b) => {
+        const labels = b.input('l', 'i32', [5]);
+        b.output('hot', b.op('one_hot', [labels], { depth: 11 }).mul(b.input('x', 'f32', [5, 11])));
+      },
+      { l: { shape: [5], dtype: 'i32', data: new Int32Array([2, 6, 1, 9, 11]) }, x: { shape: [5, 11] } }, // every lane of a vector, the scalar rest, and 11: out of range, a zero row
+    );
+    expect(wat).toContain('i32x4.splat');
   });
 
   test('i32 arithmetic wraps like the scalar path', async () => {

@@ -172,6 +172,15 @@ export class ModuleBuilder {
     return this.e(this.m.v128.const(new Uint8Array(new Float32Array([v, v, v, v]).buffer)));
   }
 
+  i32x4Splat(v: Expr): Expr {
+    return this.e(this.m.i32x4.splat(v));
+  }
+
+  /** Four i32 lanes, lane 0 first. */
+  i32x4Lanes(lanes: readonly [number, number, number, number]): Expr {
+    return this.e(this.m.v128.const(new Uint8Array(new Int32Array(lanes).buffer)));
+  }
+
   i32x4Const(v: number): Expr {
     return this.e(this.m.v128.const(new Uint8Array(new Int32Array([v, v, v, v]).buffer)));
   }

@@ -80,8 +80,10 @@ export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, ha
         return ok(e.a);
       case 'acc':
         return mode === 'epilogue' ? e.dtype === 'f32' : mode === 'reduction';
+      case 'index':
+        return linearize(e.index, sizes) !== undefined;
       default:
-        return false; // index, random: the scalar path
+        return false; // random streams: the scalar path
     }
   };
   return k.stores.every((s) => layout.elementBytes.get(s.buffer) === 4 && ok(s.value)) && (mode !== 'reduction' || ok(k.reduce!.value));
@@ -163,6 +165,12 @@ export class VectorGen {
       }
       case 'acc':
         return { e: m.get(this.h.acc!, 'v128'), t: this.h.accType ?? 'f32' };
+      case 'index': {
+        // The first lane's value, stepping by the index's stride along the last axis.
+        const l = linearize(e.index, this.sizes)!;
+        const c = coeffOf(l, this.k.shape.length - 1);
+        return { e: m.i32x4('add', m.i32x4Splat(this.h.linear(l)), m.i32x4Lanes([0, c, 2 * c, 3 * c])), t: 'i32' };
+      }
       default:
         throw new Error(`vector path: unexpected ${e.k}`); // vectorizable() admits none of the others
     }
