@@ -81,6 +81,32 @@ describe('wasm SIMD elementwise kernels', () => {
     expect(wat).toContain('i32x4.trunc_sat_f32x4_s');
   });
 
+  test('sums and maxima along the last axis fold four steps at a time: maxima and i32 sums exact, f32 sums within 1 ulp', async () => {
+    const g = graph('rows', (b) => {
+      b.output('max', b.op('reduce_max', [b.input('x', 'f32', [7, 13])], { axes: [1] })); // with nan, ±inf, ±0
+      // Sums in another order round differently where terms cancel (1e38 − 1e38 + 2.5): these are tame.
+      b.output('sum', b.op('reduce_sum', [b.input('s', 'f32', [7, 13])], { axes: [1] }));
+      b.output('all', b.op('reduce_sum', [b.input('y', 'f32', [5, 9]).mul(b.input('z', 'f32', [9]))], { axes: [0, 1] }));
+      b.output('soft', b.op('softmax', [b.input('w', 'f32', [6, 10])]));
+      const i = b.input('i', 'i32', [3, 21]);
+      b.output('isum', b.op('reduce_sum', [i], { axes: [1] }));
+      b.output('imax', b.op('reduce_max', [i], { axes: [1] }));
+    });
+    const ints = Int32Array.from({ length: 63 }, (_, k) => ((k * 2654435761) | 0) >> 3);
+    const feed = { x: values(91, 1), s: Float32Array.from({ length: 91 }, (_, k) => Math.sin(k * 0.7) * 10), y: Float32Array.from({ length: 45 }, (_, k) => Math.sin(k)), z: Float32Array.from({ length: 9 }, (_, k) => k - 4), w: Float32Array.from({ length: 60 }, (_, k) => Math.cos(k) * 3), i: ints };
+    const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
+    const [want, got] = [await js.run(feed), await wasm.run(feed)];
+    const ulps = (a: number, b: number): number => Math.abs(new Int32Array(new Float32Array([a]).buffer)[0]! - new Int32Array(new Float32Array([b]).buffer)[0]!);
+    for (const name of ['max', 'isum', 'imax']) expect(Array.from(got[name]!.data), name).toEqual(Array.from(want[name]!.data));
+    // softmax also carries exp's polynomial (within 1 ulp of Math.exp) into a sum and a division.
+    const bound: Record<string, number> = { sum: 1, all: 1, soft: 4 };
+    for (const name of ['sum', 'all', 'soft']) want[name]!.data.forEach((v, k) => expect(ulps(Number(got[name]!.data[k]), Number(v)), `${name}[${k}]`).toBeLessThanOrEqual(bound[name]!));
+    let wat = '';
+    await generateWasm(kernelProgram(g, {}), { text: (t) => (wat = t) });
+    expect(wat).toContain('f64x2.promote_low_f32x4');
+    expect(wat).toContain('i32x4.max_s');
+  });
+
   test("one_hot's index comparison runs in lanes: the lanes step along the last axis", async () => {
     const wat = await expectBitEqual(
       'onehot',

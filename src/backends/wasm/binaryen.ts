@@ -172,6 +172,11 @@ export class ModuleBuilder {
     return this.e(this.m.v128.const(new Uint8Array(new Float32Array([v, v, v, v]).buffer)));
   }
 
+  /** Lane `lane` (0..3) as i32. */
+  i32x4Lane(v: Expr, lane: number): Expr {
+    return this.e(this.m.i32x4.extract_lane(v, lane as unknown as number));
+  }
+
   i32x4Splat(v: Expr): Expr {
     return this.e(this.m.i32x4.splat(v));
   }

@@ -14,7 +14,7 @@ import { CONTROL_BYTES, MAX_THREADS, THREADS_SECTION, THREAD_CONTROL, wasmLayout
 import { fail } from '../../ir/errors.js';
 import { ModuleBuilder, type Expr, type FloatBinary, type I32Binary, type ValType } from './binaryen.js';
 import { matmulPlan, tiledMatmul, type TileHost } from './matmul.js';
-import { LANES, VectorGen, vectorizable } from './simd.js';
+import { LANES, VectorGen, vectorizable, type VectorHost } from './simd.js';
 import { TRANSCENDENTALS, addTranscendentals, inlineTranscendental, scalarFn, type Transcendental } from './transcendental.js';
 
 const GOLDEN = 0x9e3779b9;
@@ -60,6 +60,8 @@ class KernelGen {
 
   /** Whether this kernel's iterations are shared among the threads (otherwise thread 0 runs it all). */
   private readonly split: boolean;
+  /** Whether the fold at each point runs four steps of its last axis at a time (rowFold). */
+  private rowLanes = false;
 
   constructor(
     private readonly m: ModuleBuilder,
@@ -389,8 +391,64 @@ class KernelGen {
     return { share, start: share ? this.m.i32('mul', share.lo(), this.m.i32Const(stride)) : this.m.i32Const(0) };
   }
 
+  /**
+   * The reduction at the current point with four steps of its last axis at a time (row mode),
+   * left in a local (this.acc). Sums add the lanes' f64 totals and the scalar rest at the end, so
+   * they may differ from the scalar order in the last bit of the f64 sum; a max keeps a nan.
+   */
+  private rowFold(r: Reduction, rank: number): Expr {
+    const m = this.m;
+    const vt = wasmType(r.value.dtype);
+    const lanes = new VectorGen(this.vectorHost(), this.p, this.layout, this.k, 'row');
+    const lastAxis = rank + r.shape.length - 1;
+    const L = r.shape[r.shape.length - 1]!;
+    const j = this.vars[lastAxis]!;
+    const [x, acc] = [this.local('v128'), this.local('v128')];
+    const [v, getJ] = [(l: number): Expr => m.get(l, 'v128'), (): Expr => m.get(j, 'i32')];
+    const bump = (by: number): Expr => m.set(j, m.i32('add', getJ(), m.i32Const(by)));
+    const rowLoop = (vectorStep: Expr[], scalarStep: Expr[]): Expr => {
+      const [four, one] = [this.label('lanes'), this.label('rest')];
+      const row = [m.set(j, m.i32Const(0)), m.loop(four, m.block([m.set(x, lanes.lanes(r.value, vt)), ...vectorStep, bump(LANES), m.br(four, m.i32('le_s', getJ(), m.i32Const(L - LANES)))]))];
+      if (L % LANES) row.push(m.loop(one, m.block([...scalarStep, bump(1), m.br(one, m.i32('lt_s', getJ(), m.i32Const(L)))])));
+      return this.nest(r.shape.slice(0, -1).map((_, a) => rank + a), r.shape.slice(0, -1), row);
+    };
+    const empty = numelOf(r.shape) === 0;
+    if (r.op === 'sum' && vt === 'f32') {
+      const [hi, total, out] = [this.local('v128'), this.local('f64'), this.local('f32')];
+      this.acc = { local: out, t: 'f32' };
+      const loop = rowLoop(
+        [m.set(acc, m.f64x2Add(v(acc), m.f64x2PromoteLow(v(x)))), m.set(hi, m.f64x2Add(v(hi), m.f64x2PromoteHigh(v(x))))],
+        [m.set(total, m.float('f64', 'add', m.get(total, 'f64'), m.convert('f64_from_f32', this.coerce(this.value(r.value), 'f32'))))],
+      );
+      const lane = (l: number, i: number): Expr => m.f64x2Lane(v(l), i);
+      const sum = m.float('f64', 'add', m.float('f64', 'add', m.float('f64', 'add', lane(acc, 0), lane(acc, 1)), m.float('f64', 'add', lane(hi, 0), lane(hi, 1))), m.get(total, 'f64'));
+      return m.block([m.set(acc, m.f64x2Splat(m.f64Const(0))), m.set(hi, m.f64x2Splat(m.f64Const(0))), m.set(total, m.f64Const(0)), ...(empty ? [] : [loop]), m.set(out, m.convert('f32_from_f64', sum))]);
+    }
+    const best = this.local(vt);
+    this.acc = { local: best, t: vt };
+    const gb = (): Expr => m.get(best, vt);
+    // Folds scalar `y` into best with the scalar path's rule (a nan, once seen, stays).
+    const take = (y: () => Expr): Expr => {
+      if (r.op === 'sum') return m.set(best, m.i32('add', gb(), y()));
+      if (vt === 'i32') return m.if(m.i32('gt_s', y(), gb()), m.set(best, y()));
+      return m.if(m.i32('and', m.float('f32', 'eq', gb(), gb()), m.i32Unary('eqz', m.float('f32', 'le', y(), gb()))), m.set(best, y()));
+    };
+    const y = this.local(vt);
+    const scalarStep = [m.set(y, this.coerce(this.value(r.value), vt)), take(() => m.get(y, vt))];
+    let vectorStep: Expr;
+    let init: Expr;
+    if (r.op === 'sum') [vectorStep, init] = [m.set(acc, m.i32x4('add', v(acc), v(x))), m.i32x4Const(0)];
+    else if (vt === 'i32') [vectorStep, init] = [m.set(acc, m.i32x4('max_s', v(acc), v(x))), m.i32x4Const(-2147483648)];
+    else [vectorStep, init] = [m.set(acc, m.bitselect(v(x), v(acc), m.v128Bitwise('andnot', m.f32x4('eq', v(acc), v(acc)), m.f32x4('le', v(x), v(acc))))), m.f32x4Const(-Infinity)];
+    const laneOf = (i: number): Expr => (vt === 'f32' ? m.f32x4Lane(v(acc), i) : m.i32x4Lane(v(acc), i));
+    const scalarInit = r.op === 'sum' ? m.i32Const(0) : vt === 'f32' ? m.f32Const(-Infinity) : m.i32Const(I32_MIN);
+    // The scalar rest first, then the lanes in order.
+    return m.block([m.set(acc, init), m.set(best, scalarInit), ...(empty ? [] : [rowLoop([vectorStep], scalarStep)]), ...[0, 1, 2, 3].map((i) => take(() => laneOf(i)))]);
+  }
+
   /** The reduction at the current point, left in a local (this.acc). */
   private fold(r: Reduction, rank: number): Expr {
+    if (this.rowLanes) return this.rowFold(r, rank);
     const m = this.m;
     const vt = wasmType(r.value.dtype);
     const axes = r.shape.map((_, j) => rank + j);
@@ -480,8 +538,12 @@ class KernelGen {
   }
 
   /** The vector renderer of this kernel's values, with the reduction's results in v128 local `acc`. */
+  private vectorHost(): VectorHost {
+    return { m: this.m, local: (t: ValType) => this.local(t), linear: (l: LinearIndex) => this.linear(l), point: this.point, vectorFn: (fn: UnaryFn, x: Expr) => (isTranscendental(fn) ? inlineTranscendental(this.m, fn, x, () => this.local('v128')) : undefined) };
+  }
+
   private vectorGen(acc?: number, accType: 'f32' | 'i32' = 'f32'): VectorGen {
-    const host = { m: this.m, local: (t: ValType) => this.local(t), linear: (l: LinearIndex) => this.linear(l), point: this.point, vectorFn: (fn: UnaryFn, x: Expr) => (isTranscendental(fn) ? inlineTranscendental(this.m, fn, x, () => this.local('v128')) : undefined) };
+    const host = this.vectorHost();
     return new VectorGen(acc === undefined ? host : { ...host, acc, accType }, this.p, this.layout, this.k);
   }
 
@@ -530,6 +592,8 @@ class KernelGen {
     } else if (vectorizable(this.p, this.layout, k, isTranscendental)) body = this.vectorBody(this.vectorGen().stores());
     else if (vectorizable(this.p, this.layout, k, isTranscendental, 'reduction')) body = this.vectorBody(this.vectorReductionWork());
     else {
+      // Point by point; a sum or max along a contiguous last axis still folds four steps at a time.
+      this.rowLanes = vectorizable(this.p, this.layout, k, isTranscendental, 'row');
       const perPoint = this.pointWork();
       perPoint.push(m.set(this.point, m.i32('add', m.get(this.point, 'i32'), m.i32Const(1))));
       const { share, start } = this.outerShare(k.shape);

@@ -44,26 +44,37 @@ const I32_BINARY = new Set(['add', 'sub', 'mul', 'max', 'min']);
 const COMPARE: Record<string, [F32x4Binary, I32x4Binary]> = { eq: ['eq', 'eq'], ne: ['ne', 'ne'], lt: ['lt', 'lt_s'], le: ['le', 'le_s'], gt: ['gt', 'gt_s'], ge: ['ge', 'ge_s'] };
 
 /**
- * What is computed LANES output points at a time: 'elementwise' a kernel without reduction;
- * 'epilogue' the stores a matmul applies to its finished tiles (the reduction's result comes in
- * as a vector); 'reduction' a sum or max folded in four lanes at once, one per output point.
+ * What is computed four lanes at a time: 'elementwise' a kernel without reduction; 'epilogue' the
+ * stores a matmul applies to its finished tiles (the reduction's result comes in as a vector);
+ * 'reduction' a sum or max of four output points at once, one per lane; 'row' a sum or max of
+ * one point, four steps of its last reduction axis at once (its stores stay scalar).
  */
-export type VectorMode = 'elementwise' | 'epilogue' | 'reduction';
+export type VectorMode = 'elementwise' | 'epilogue' | 'reduction' | 'row';
 
-/** Whether the kernel's points can be computed LANES at a time in `mode` (the scalar path finishes each row). */
+/** The loop variable the lanes step along: the last output axis, or in 'row' mode the last reduction axis. */
+export function laneAxis(k: Kernel, mode: VectorMode): number {
+  return mode === 'row' ? k.shape.length + k.reduce!.shape.length - 1 : k.shape.length - 1;
+}
+
+const foldsInLanes = (k: Kernel): boolean => !!k.reduce && (k.reduce.op === 'sum' || k.reduce.op === 'max') && k.reduce.value.dtype !== 'bool';
+
+/** Whether the kernel can be computed four lanes at a time in `mode` (the scalar path finishes each row). */
 export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, hasVectorFn: (fn: UnaryFn) => boolean, mode: VectorMode = 'elementwise'): boolean {
   const rank = k.shape.length;
-  if (rank === 0 || k.shape[rank - 1]! < LANES) return false;
+  if (mode === 'row') {
+    if (!foldsInLanes(k) || k.reduce!.shape[k.reduce!.shape.length - 1]! < LANES) return false;
+  } else if (rank === 0 || k.shape[rank - 1]! < LANES) return false;
   if (mode === 'elementwise' && k.reduce) return false;
-  if (mode === 'reduction' && !(k.reduce && (k.reduce.op === 'sum' || k.reduce.op === 'max') && k.reduce.value.dtype !== 'bool')) return false;
-  const sizes = [...k.shape, ...(mode === 'reduction' ? k.reduce!.shape : [])];
+  if (mode === 'reduction' && !foldsInLanes(k)) return false;
+  const lane = laneAxis(k, mode);
+  const sizes = [...k.shape, ...(mode === 'reduction' || mode === 'row' ? k.reduce!.shape : [])];
   const ok = (e: ValueExpr): boolean => {
     switch (e.k) {
       case 'load': {
         const spec = p.buffers.find((b) => b.name === e.buffer);
         if (!spec || layout.elementBytes.get(spec.name) !== 4) return false;
         const l = linearize(e.index, sizes);
-        if (!l || ![0, 1].includes(coeffOf(l, rank - 1))) return false;
+        if (!l || ![0, 1].includes(coeffOf(l, lane))) return false;
         // Every lane is loaded, even where a `where` would not read it: the whole range must lie in the buffer.
         const [lo, hi] = l.terms.reduce(([a, b], t) => (t.coeff > 0 ? [a, b + t.coeff * (sizes[t.axis]! - 1)] : [a + t.coeff * (sizes[t.axis]! - 1), b]), [l.constant, l.constant]);
         return lo >= 0 && hi < numelOf(spec.shape);
@@ -86,6 +97,7 @@ export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, ha
         return false; // random streams: the scalar path
     }
   };
+  if (mode === 'row') return ok(k.reduce!.value);
   return k.stores.every((s) => layout.elementBytes.get(s.buffer) === 4 && ok(s.value)) && (mode !== 'reduction' || ok(k.reduce!.value));
 }
 
@@ -96,15 +108,24 @@ export class VectorGen {
   private readonly m: ModuleBuilder;
   /** Extents of every loop variable: output axes, then reduction axes. */
   private readonly sizes: number[];
+  /** The loop variable the lanes step along (the first lane's value is the variable's). */
+  private readonly lane: number;
 
   constructor(
     private readonly h: VectorHost,
     private readonly p: KernelProgram,
     private readonly layout: WasmLayout,
     private readonly k: Kernel,
+    mode: VectorMode = 'elementwise',
   ) {
     this.m = h.m;
     this.sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
+    this.lane = laneAxis(k, mode);
+  }
+
+  /** An expression's four lanes as `t`. */
+  lanes(e: ValueExpr, t: 'f32' | 'i32'): Expr {
+    return this.as(this.value(e), t);
   }
 
   /** `use(get)` with `value` computed once into a fresh v128 local. */
@@ -135,10 +156,11 @@ export class VectorGen {
         const spec = this.p.buffers.find((b) => b.name === e.buffer)!;
         const offset = this.layout.offsets.get(spec.name)!;
         const t = spec.dtype === 'f32' ? 'f32' : 'i32';
-        if (isPointIndex(e.index, this.k.shape, this.sizes)) return { e: m.v128Load(offset, m.i32('shl', m.get(this.h.point, 'i32'), m.i32Const(2))), t };
+        // At the point, when the lanes are consecutive points: the point's offset is the address.
+        if (this.lane === rank - 1 && isPointIndex(e.index, this.k.shape, this.sizes)) return { e: m.v128Load(offset, m.i32('shl', m.get(this.h.point, 'i32'), m.i32Const(2))), t };
         const l = linearize(e.index, this.sizes)!;
         const at = m.i32('shl', this.h.linear(l), m.i32Const(2));
-        return { e: coeffOf(l, rank - 1) === 1 ? m.v128Load(offset, at) : m.load32Splat(offset, at), t };
+        return { e: coeffOf(l, this.lane) === 1 ? m.v128Load(offset, at) : m.load32Splat(offset, at), t };
       }
       case 'const':
         if (e.dtype === 'f32') return { e: m.f32x4Const(Math.fround(e.value)), t: 'f32' };
@@ -168,7 +190,7 @@ export class VectorGen {
       case 'index': {
         // The first lane's value, stepping by the index's stride along the last axis.
         const l = linearize(e.index, this.sizes)!;
-        const c = coeffOf(l, this.k.shape.length - 1);
+        const c = coeffOf(l, this.lane);
         return { e: m.i32x4('add', m.i32x4Splat(this.h.linear(l)), m.i32x4Lanes([0, c, 2 * c, 3 * c])), t: 'i32' };
       }
       default:
