@@ -22,7 +22,21 @@ export interface ThreadedModuleInfo {
   control: number;
 }
 
-/** The part of the WebAssembly and worker APIs used here (the project's lib settings declare neither). */
+/** The part of the WebAssembly API used here (the project's lib settings declare none). */
+declare const WebAssembly: { Module: (new (bytes: Uint8Array) => object) & { customSections(module: object, name: string): ArrayBuffer[] } };
+
+/** A module's own description of its threads, or undefined for a one-thread module. */
+export function threadedModuleInfo(module: object): ThreadedModuleInfo | undefined {
+  const section = WebAssembly.Module.customSections(module, THREADS_SECTION)[0];
+  return section ? (JSON.parse(new TextDecoder().decode(section)) as ThreadedModuleInfo) : undefined;
+}
+
+/** Threads a module's bytes run on (1 unless generated for more and it had a kernel to share). */
+export function moduleThreads(bytes: Uint8Array): number {
+  return threadedModuleInfo(new WebAssembly.Module(bytes))?.threads ?? 1;
+}
+
+/** The part of the worker API used here (the project's lib settings declare neither). */
 interface SharedMemory {
   buffer: SharedArrayBuffer;
 }

@@ -3,8 +3,8 @@
 import { alignUp, parseProgram } from './artifact.js';
 import type { BufferSpec, KernelProgram } from './kernel-ir.js';
 import { ProgramExecutable } from './program-executable.js';
-import { THREADS_SECTION, ThreadPool, type ThreadedModuleInfo } from './threads.js';
-export { CONTROL_BYTES, MAX_THREADS, THREADS_SECTION, THREAD_CONTROL, threadsAvailable, type ThreadedModuleInfo } from './threads.js';
+import { ThreadPool, threadedModuleInfo } from './threads.js';
+export { CONTROL_BYTES, MAX_THREADS, THREADS_SECTION, THREAD_CONTROL, moduleThreads, threadsAvailable, type ThreadedModuleInfo } from './threads.js';
 import { initializeInto } from './random.js';
 import { KilnRuntimeError, numelOf, toTensor, type Tensor, type TensorLike } from './tensor.js';
 
@@ -22,7 +22,7 @@ const PAGE = 65536;
 
 /** The part of the WebAssembly JS API used here (the project's lib settings declare none). */
 declare const WebAssembly: {
-  Module: (new (bytes: Uint8Array) => object) & { customSections(module: object, name: string): ArrayBuffer[] };
+  Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
   Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => { buffer: SharedArrayBuffer };
 };
@@ -98,10 +98,9 @@ export class WasmExecutable extends ProgramExecutable {
     // A one-thread module exports its memory; a threaded one imports a shared memory it describes
     // in a custom section. Either is sized for the layout it was compiled against and never grows, so views stay valid.
     const module = new WebAssembly.Module(artifact.wasm);
-    const section = WebAssembly.Module.customSections(module, THREADS_SECTION)[0];
+    const info = threadedModuleInfo(module);
     let mem: ArrayBufferLike;
-    if (section) {
-      const info = JSON.parse(new TextDecoder().decode(section)) as ThreadedModuleInfo;
+    if (info) {
       const memory = new WebAssembly.Memory({ initial: info.pages, maximum: info.pages, shared: true });
       const exports = new WebAssembly.Instance(module, { env: { memory }, host: hostImports(p) }).exports as { run: (tid: number) => void };
       this.runModule = () => exports.run(0);

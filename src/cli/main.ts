@@ -15,6 +15,7 @@ import { PASS_NAMES, passStats, passesUntil, runPipeline } from '../passes/pipel
 import { loadCheckpoint } from '../../runtime/checkpoint.js';
 import { BACKENDS, kernelProgram } from '../compile.js';
 import { ARTIFACT_TARGETS } from '../../runtime/artifact.js';
+import { moduleThreads } from '../../runtime/threads.js';
 import { compileWasm } from '../backends/wasm/index.js';
 import { writeArtifact } from '../kernels/artifact.js';
 import { lowerToKernels } from '../kernels/lower.js';
@@ -198,7 +199,9 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
       // binaryen loads here, and only for this target: the artifact's runtime never needs it.
       const wasm = target === 'wasm' ? await compileWasm(program, threads) : undefined;
       await writeArtifact(opts.out, program, wasm ? { target: 'wasm', wasm, ...stored } : { target: 'js', ...stored });
-      const code = wasm ? `, module ${wasm.length} bytes${threads > 1 ? ` for ${threads} threads` : ''}` : '';
+      const ran = wasm ? moduleThreads(wasm) : 1;
+      const shared = threads > 1 ? (ran > 1 ? ` for ${ran} threads` : ' for one thread (no kernel large enough to share)') : '';
+      const code = wasm ? `, module ${wasm.length} bytes${shared}` : '';
       out(`wrote ${opts.out} (target ${target}): ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters${code}\n`);
     });
 

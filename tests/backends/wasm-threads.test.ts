@@ -75,6 +75,22 @@ describe('wasm on several threads', () => {
     expect(JSON.parse(new TextDecoder().decode(section))).toMatchObject({ threads: 2 });
   });
 
+  test('a program with no kernel worth sharing runs on one thread; barriers stand only around shared kernels', async () => {
+    const small = graph('small', (b) => b.output('y', b.input('x', 'f32', [16, 16]).relu().mul(2)));
+    expect(((await compile(small, { backend: 'wasm', threads: 2 })) as WasmExecutable).threads).toBe(1);
+    // Three small kernels of thread 0 (two sums and a gather), then one shared: one barrier, before it.
+    const mixed = graph('mixed', (b) => {
+      const x = b.input('x', 'f32', [8, 8]);
+      b.output('a', b.op('reduce_sum', [x], { axes: [1] }));
+      b.output('b', b.op('reduce_max', [x], { axes: [0] }));
+      b.output('c', b.gather(x, b.input('i', 'i32', [3]), 0));
+      b.output('d', b.input('big', 'f32', [300, 300]).relu());
+    });
+    let wat = '';
+    await generateWasm(kernelProgram(mixed, {}), { threads: 2, text: (t) => (wat = t) });
+    expect(wat.match(/call \$barrier/g)?.length).toBe(1);
+  });
+
   test('bad thread counts and backends other than wasm are refused', async () => {
     const g = graph('g', (b) => b.output('y', b.input('x', 'f32', [4]).relu()));
     await expect(compile(g, { backend: 'wasm', threads: 0 })).rejects.toThrow('threads must be an integer from 1 to 64, not 0');

@@ -19,7 +19,7 @@ import { TRANSCENDENTALS, addTranscendentals, inlineTranscendental, scalarFn, ty
 
 const GOLDEN = 0x9e3779b9;
 /** Barrier checks before a waiting thread sleeps instead of spinning. */
-const SPINS_BEFORE_SLEEP = 1 << 14;
+const SPINS_BEFORE_SLEEP = 1 << 18;
 /** Points (times reduction steps) below which a kernel is not worth sharing among threads. */
 const MIN_SPLIT_WORK = 16384;
 const COUNTER_STEP = 0x85ebca6b;
@@ -75,10 +75,7 @@ class KernelGen {
     this.sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
     this.vars = this.sizes.map(() => this.local('i32'));
     this.point = this.local('i32');
-    let readsByData = false;
-    forEachLoad(k, (_, index) => (readsByData ||= dependsOnData(index)));
-    // A range error must come from thread 0, which reports it; small kernels are not worth a split.
-    this.split = threads > 1 && !readsByData && numelOf(this.sizes) >= MIN_SPLIT_WORK;
+    this.split = threads > 1 && splittable(k);
   }
 
   get params(): ValType[] {
@@ -605,6 +602,13 @@ class KernelGen {
   }
 }
 
+/** Whether threads share a kernel: a range error must come from thread 0, which reports it, and small kernels are not worth a split. */
+function splittable(k: Kernel): boolean {
+  let readsByData = false;
+  forEachLoad(k, (_, index) => (readsByData ||= dependsOnData(index)));
+  return !readsByData && numelOf([...k.shape, ...(k.reduce?.shape ?? [])]) >= MIN_SPLIT_WORK;
+}
+
 /** The transcendentals a program's kernels apply. */
 function transcendentalsOf(p: KernelProgram): Transcendental[] {
   const used = new Set<Transcendental>();
@@ -672,15 +676,19 @@ export interface WasmOptions {
   /**
    * Threads that run the module together (default 1). Above 1 the module imports a shared
    * memory (env.memory), exports run(tid) for every thread to call at once, shares each large
-   * kernel's iterations among them and meets at a barrier after each kernel.
+   * kernel's iterations among them and meets at a barrier around each shared kernel. A program
+   * without a kernel large enough to share gets a one-thread module.
    */
   threads?: number;
 }
 
 /** Builds, validates and optimizes the module for a program; returns its bytes. */
 export async function generateWasm(p: KernelProgram, options: WasmOptions = {}): Promise<Uint8Array> {
-  const threads = options.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) fail('usage', `wasm backend: threads must be an integer from 1 to ${MAX_THREADS}, not ${threads}`);
+  const asked = options.threads ?? 1;
+  if (!Number.isInteger(asked) || asked < 1 || asked > MAX_THREADS) fail('usage', `wasm backend: threads must be an integer from 1 to ${MAX_THREADS}, not ${asked}`);
+  // A program with no kernel worth sharing runs on one thread: waking workers would only cost.
+  const split = p.kernels.map(splittable);
+  const threads = split.some(Boolean) ? asked : 1;
   const m = await ModuleBuilder.create();
   const layout = wasmLayout(p);
   // After the layout: the threads' control block, then each thread's scratch (packed matmul panels).
@@ -706,8 +714,9 @@ export async function generateWasm(p: KernelProgram, options: WasmOptions = {}):
     const { body, locals } = gen.body(scratch, scratchBytes);
     m.addFunction(`k${i}`, gen.params, 'none', locals, body);
     steps.push(m.call(`k${i}`, threads > 1 ? [m.get(0, 'i32')] : [], 'none'));
-    // Every thread finishes a kernel before any starts the next; a failed thread stops them all.
-    if (threads > 1 && i < p.kernels.length - 1) steps.push(m.if(m.call('barrier', [], 'i32'), m.return()));
+    // Around a shared kernel every thread finishes before any goes on (between two kernels of
+    // thread 0's alone it need not wait); a failed thread stops them all.
+    if (threads > 1 && i < p.kernels.length - 1 && (split[i] || split[i + 1])) steps.push(m.if(m.call('barrier', [], 'i32'), m.return()));
   });
   m.addFunction('run', threads > 1 ? ['i32'] : [], 'none', [], m.block(steps));
   m.exportFunction('run', 'run');
