@@ -78,6 +78,9 @@ describe('wasm on several threads', () => {
   test('a program with no kernel worth sharing runs on one thread; barriers stand only around shared kernels', async () => {
     const small = graph('small', (b) => b.output('y', b.input('x', 'f32', [16, 16]).relu().mul(2)));
     expect(((await compile(small, { backend: 'wasm', threads: 2 })) as WasmExecutable).threads).toBe(1);
+    // At batch 1 a matmul has one row: nothing to share by row tiles.
+    expect(((await compile(mnistMlpGraph(), { backend: 'wasm', threads: 2, shapes: { B: 1 } })) as WasmExecutable).threads).toBe(1);
+    expect(((await compile(mnistMlpGraph(), { backend: 'wasm', threads: 2, shapes: { B: 8 } })) as WasmExecutable).threads).toBe(2);
     // Three small kernels of thread 0 (two sums and a gather), then one shared: one barrier, before it.
     const mixed = graph('mixed', (b) => {
       const x = b.input('x', 'f32', [8, 8]);

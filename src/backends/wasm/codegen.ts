@@ -75,7 +75,7 @@ class KernelGen {
     this.sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
     this.vars = this.sizes.map(() => this.local('i32'));
     this.point = this.local('i32');
-    this.split = threads > 1 && splittable(k);
+    this.split = splittable(p, layout, k, threads);
   }
 
   get params(): ValType[] {
@@ -602,10 +602,17 @@ class KernelGen {
   }
 }
 
-/** Whether threads share a kernel: a range error must come from thread 0, which reports it, and small kernels are not worth a split. */
-function splittable(k: Kernel): boolean {
+/**
+ * Whether `threads` threads share a kernel: a range error must come from thread 0, which reports
+ * it; small kernels are not worth a split; a matmul is shared by row tiles, so it needs a tile for
+ * each thread.
+ */
+function splittable(p: KernelProgram, layout: WasmLayout, k: Kernel, threads: number): boolean {
+  if (threads < 2) return false;
   let readsByData = false;
   forEachLoad(k, (_, index) => (readsByData ||= dependsOnData(index)));
+  const plan = matmulPlan(p, layout, k);
+  if (plan && Math.floor(k.shape[k.shape.length - 2]! / plan.rows) < threads) return false;
   return !readsByData && numelOf([...k.shape, ...(k.reduce?.shape ?? [])]) >= MIN_SPLIT_WORK;
 }
 
@@ -686,11 +693,11 @@ export interface WasmOptions {
 export async function generateWasm(p: KernelProgram, options: WasmOptions = {}): Promise<Uint8Array> {
   const asked = options.threads ?? 1;
   if (!Number.isInteger(asked) || asked < 1 || asked > MAX_THREADS) fail('usage', `wasm backend: threads must be an integer from 1 to ${MAX_THREADS}, not ${asked}`);
+  const layout = wasmLayout(p);
   // A program with no kernel worth sharing runs on one thread: waking workers would only cost.
-  const split = p.kernels.map(splittable);
+  const split = p.kernels.map((k) => splittable(p, layout, k, asked));
   const threads = split.some(Boolean) ? asked : 1;
   const m = await ModuleBuilder.create();
-  const layout = wasmLayout(p);
   // After the layout: the threads' control block, then each thread's scratch (packed matmul panels).
   const control = alignUp(layout.bytes);
   const scratch = threads > 1 ? alignUp(control + CONTROL_BYTES) : control;
