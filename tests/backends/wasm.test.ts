@@ -44,6 +44,11 @@ describe("backend 'wasm': its own checks", () => {
     expect(() => exe.inputBuffer!('w')).toThrow("unknown input 'w' (the program's inputs are x, z)");
   });
 
+  test('a program that needs more than 4 GiB is refused with its size', async () => {
+    const g = graph('huge', (b) => b.output('y', b.input('x', 'f32', [40000, 30000]).relu()));
+    await expect(compile(g, { backend: 'wasm' })).rejects.toThrow(/program 'huge' needs \d+ bytes of memory; a WebAssembly memory holds at most 4 GiB/);
+  });
+
   test('programs sharing a parameter store hand the live weights over (wasm step, js evaluation)', async () => {
     const g = mnistMlpGraph([16, 8]);
     const store = new Map<string, Tensor>();

@@ -18,6 +18,8 @@ import { LANES, VectorGen, vectorizable, type VectorHost } from './simd.js';
 import { TRANSCENDENTALS, addTranscendentals, inlineTranscendental, scalarFn, type Transcendental } from './transcendental.js';
 
 const GOLDEN = 0x9e3779b9;
+/** 64 KiB pages in the largest 32-bit WebAssembly memory (4 GiB). */
+const MAX_PAGES = 65536;
 /** Barrier checks before a waiting thread sleeps instead of spinning. */
 const SPINS_BEFORE_SLEEP = 1 << 18;
 /** Points (times reduction steps) below which a kernel is not worth sharing among threads. */
@@ -703,6 +705,7 @@ export async function generateWasm(p: KernelProgram, options: WasmOptions = {}):
   const scratch = threads > 1 ? alignUp(control + CONTROL_BYTES) : control;
   const scratchBytes = alignUp(Math.max(0, ...p.kernels.map((k) => matmulPlan(p, layout, k)?.scratchBytes ?? 0)));
   const pages = wasmPages(scratch + threads * scratchBytes);
+  if (pages > MAX_PAGES) fail('usage', `wasm backend: program '${p.name}' needs ${scratch + threads * scratchBytes} bytes of memory; a WebAssembly memory holds at most 4 GiB`);
   if (threads > 1) {
     m.importSharedMemory(pages, 'env', 'memory');
     const info: ThreadedModuleInfo = { threads, pages, control };
