@@ -45,8 +45,13 @@ export abstract class ProgramExecutable {
 
   /** Brings the buffers in line with the store (another program may have replaced an entry). */
   protected abstract syncParams(): void;
-  /** Runs the whole schedule over the buffers. */
-  protected abstract execute(): void | Promise<void>;
+  /** Runs the whole schedule over the buffers, synchronously: nothing else may touch them meanwhile. */
+  protected abstract execute(): void;
+
+  /** Anything to wait for before the first run (worker threads starting); undefined once ready. */
+  protected pending(): Promise<void> | undefined {
+    return undefined;
+  }
 
   protected paramView(name: string): Storage {
     return this.buffers.get(this.paramBuffer.get(name)!)!;
@@ -78,6 +83,10 @@ export abstract class ProgramExecutable {
   }
 
   async run(inputs: Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
+    // Any waiting happens first: from the inputs' copy to the outputs' there is no await, so
+    // overlapping calls cannot see each other's buffers.
+    const waiting = this.pending();
+    if (waiting) await waiting;
     const given = prepareInputs(this.inputs, inputs);
     for (const i of this.program.inputs) {
       const t = given.get(i.name);
@@ -85,7 +94,7 @@ export abstract class ProgramExecutable {
       if (t && t.data !== buffer) buffer.set(t.data);
     }
     this.syncParams();
-    await this.execute();
+    this.execute();
     // Outputs are read before the updates, so an output naming a parameter shows the value this run used.
     const result: Record<string, Tensor> = {};
     this.program.outputs.forEach((o, i) => {

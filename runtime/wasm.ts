@@ -89,7 +89,9 @@ export class WasmExecutable extends ProgramExecutable {
   private readonly runModule: () => void;
   /** Threads the module runs on. */
   readonly threads: number = 1;
-  private readonly pool: Promise<ThreadPool> | undefined;
+  /** The worker threads of a threaded module: starting, then started. */
+  private readonly starting: Promise<ThreadPool> | undefined;
+  private threadPool: ThreadPool | undefined;
 
   constructor(artifact: { program: unknown; wasm: Uint8Array; weights?: Readonly<Record<string, Tensor>> }, options: WasmExecutableOptions = {}) {
     const p = parseProgram(artifact.program);
@@ -105,8 +107,8 @@ export class WasmExecutable extends ProgramExecutable {
       const exports = new WebAssembly.Instance(module, { env: { memory }, host: hostImports(p) }).exports as { run: (tid: number) => void };
       this.runModule = () => exports.run(0);
       this.threads = info.threads;
-      this.pool = ThreadPool.start(module, memory, info, workerImports());
-      this.pool.catch(() => undefined); // reported by the first run
+      this.starting = ThreadPool.start(module, memory, info, workerImports());
+      this.starting.catch(() => undefined); // reported by the first run
       mem = memory.buffer;
     } else {
       const exports = new WebAssembly.Instance(module, { host: hostImports(p) }).exports as { memory: { buffer: ArrayBuffer }; run: () => void };
@@ -138,15 +140,20 @@ export class WasmExecutable extends ProgramExecutable {
     for (const [name, t] of given) this.paramView(name).set(t.data);
   }
 
-  protected async execute(): Promise<void> {
+  protected override pending(): Promise<void> | undefined {
+    if (!this.starting || this.threadPool) return undefined;
+    return this.starting.then((pool) => void (this.threadPool = pool));
+  }
+
+  protected execute(): void {
     // The whole schedule: one call into Wasm (per thread).
-    if (this.pool) (await this.pool).run(this.runModule);
+    if (this.threadPool) this.threadPool.run(this.runModule);
     else this.runModule();
   }
 
   /** Stops the worker threads of a threaded module (it cannot run afterwards). */
   async dispose(): Promise<void> {
-    if (this.pool) await (await this.pool).terminate();
+    if (this.starting) await (await this.starting).terminate();
   }
 
   /**

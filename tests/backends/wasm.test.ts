@@ -44,6 +44,18 @@ describe("backend 'wasm': its own checks", () => {
     expect(() => exe.inputBuffer!('w')).toThrow("unknown input 'w' (the program's inputs are x, z)");
   });
 
+  test.each([
+    ['wasm', 1],
+    ['wasm', 2],
+    ['js', 1],
+  ] as const)('%s on %i thread(s): overlapping runs each get their own outputs', async (backend, threads) => {
+    const g = graph('twice', (b) => b.output('y', b.input('x', 'f32', [200, 200]).mul(2).relu()));
+    const exe = await compile(g, { backend, threads });
+    const feeds = [1, -3, 5].map((v) => new Float32Array(40000).fill(v));
+    const outs = await Promise.all(feeds.map((x) => exe.run({ x })));
+    expect(outs.map((o) => [o.y!.data[0], o.y!.data[39999]])).toEqual([[2, 2], [0, 0], [10, 10]]);
+  });
+
   test('a program that needs more than 4 GiB is refused with its size', async () => {
     const g = graph('huge', (b) => b.output('y', b.input('x', 'f32', [40000, 30000]).relu()));
     await expect(compile(g, { backend: 'wasm' })).rejects.toThrow(/program 'huge' needs \d+ bytes of memory; a WebAssembly memory holds at most 4 GiB/);
