@@ -1,9 +1,15 @@
-// KernelProgram → one WebAssembly module: each kernel becomes a function of scalar loops over its iteration space (and reduction axes) with the interpreter's exact semantics, and an exported run() calls them in schedule order.
+// KernelProgram → one WebAssembly module: each kernel becomes a function over its iteration space
+// (and reduction axes) with the interpreter's semantics, and an exported run() calls them in
+// schedule order. A kernel takes the first path that fits: the tiled matmul (matmul.ts), four
+// points at a time (simd.ts: elementwise, or a reduction across points), or scalar loops, whose
+// folds may still run four steps of a contiguous last axis at a time.
 //
-// Memory is runtime/wasm.ts's layout, its offsets baked into every load and store. f32 ops are
-// Wasm's f32 ops (correctly rounded, so equal to Math.fround of each double op); transcendentals
-// are host imports in f64, rounded to f32 here; random streams are mix32 in i32 ops (log and cos
-// of the normal's Box–Muller from the host), bit-identical to runtime/random.ts.
+// Memory is runtime/wasm.ts's layout, its offsets baked into every load and store, then the
+// threads' control block and each thread's scratch. f32 ops are Wasm's f32 ops (correctly
+// rounded, so equal to Math.fround of each double op); exp, log, tanh and sigmoid are the
+// module's own polynomials (transcendental.ts), sin, cos and pow host imports in f64 rounded to
+// f32; random streams are mix32 in i32 ops (log and cos of the normal's Box–Muller from the
+// host), bit-identical to runtime/random.ts.
 
 import { dependsOnData, forEachLoad, isPointIndex, linearize, type LinearIndex } from '../../../runtime/interpreter.js';
 import type { IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, UnaryFn, ValueExpr } from '../../../runtime/kernel-ir.js';

@@ -4,8 +4,9 @@
 // panel zero-padded), a block of panels at a time so that they stay in cache while every row
 // tile of A streams past; with few rows and a unit stride along n it is read in place. Products
 // are summed in f32 for at most KC steps, then folded into f64 totals, so long reductions stay
-// close to the reference's f64 sums. The kernel's own stores (bias, activation, …) run per
-// element on each finished tile.
+// close to the reference's f64 sums. The kernel's own stores (bias, activation, optimizer
+// update) run on each finished tile, four columns at a time where they have a vector form. With
+// threads, each thread takes a share of the row tiles and packs its own panels.
 
 import { linearize, type LinearIndex } from '../../../runtime/interpreter.js';
 import type { IndexExpr, Kernel, KernelProgram, ValueExpr } from '../../../runtime/kernel-ir.js';
