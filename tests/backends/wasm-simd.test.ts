@@ -8,6 +8,7 @@ import { generateWasm } from '../../src/backends/wasm/codegen.js';
 import { compile, kernelProgram } from '../../src/compile.js';
 import { graph, type Builder } from '../../src/frontend/builder.js';
 import { uniform01 } from '../../src/ir/random.js';
+import { ulps } from '../support/ulps.js';
 
 /** Values with every awkward case among ordinary ones. */
 const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1, -1, 0.5, -0.5, 1e-40, -1e-40, 3.4e38, -3.4e38, 2.5, -2.5, 1e9, -1e9];
@@ -96,7 +97,6 @@ describe('wasm SIMD elementwise kernels', () => {
     const feed = { x: values(91, 1), s: Float32Array.from({ length: 91 }, (_, k) => Math.sin(k * 0.7) * 10), y: Float32Array.from({ length: 45 }, (_, k) => Math.sin(k)), z: Float32Array.from({ length: 9 }, (_, k) => k - 4), w: Float32Array.from({ length: 60 }, (_, k) => Math.cos(k) * 3), i: ints };
     const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
     const [want, got] = [await js.run(feed), await wasm.run(feed)];
-    const ulps = (a: number, b: number): number => Math.abs(new Int32Array(new Float32Array([a]).buffer)[0]! - new Int32Array(new Float32Array([b]).buffer)[0]!);
     for (const name of ['max', 'isum', 'imax']) expect(Array.from(got[name]!.data), name).toEqual(Array.from(want[name]!.data));
     // softmax also carries exp's polynomial (within 1 ulp of Math.exp) into a sum and a division.
     const bound: Record<string, number> = { sum: 1, all: 1, soft: 4 };

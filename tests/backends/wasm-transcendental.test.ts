@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { ModuleBuilder, type Expr } from '../../src/backends/wasm/binaryen.js';
 import { addTranscendentals, scalarFn, TRANSCENDENTALS, vectorFn, type Transcendental } from '../../src/backends/wasm/transcendental.js';
+import { ulps } from '../support/ulps.js';
 
 /** The bound stated in transcendental.ts: largest distance, in ulps, from the correctly rounded f32 result. */
 const MAX_ULP: Record<Transcendental, number> = { exp: 1, log: 1, tanh: 1, sigmoid: 2 };
@@ -96,16 +97,6 @@ const SWEEPS: Record<Transcendental, () => Float32Array[]> = {
   sigmoid: () => band(2 ** -26, 104, 1 << 20),
 };
 const WHOLE_RANGE = patterns(0, 0xffffffff, 4093);
-
-/** Distance in ulps between two f32 (NaN matches only NaN; ±0 are equal). */
-function ulps(a: number, b: number): number {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
-  const key = (x: number): number => {
-    const u = bitsOf(x);
-    return u >= 0x80000000 ? -(u - 0x80000000) : u;
-  };
-  return Math.abs(key(a) - key(b));
-}
 
 function worst(fn: Transcendental, xs: Float32Array): { ulp: number; at: number } {
   const ys = apply(fn, xs);

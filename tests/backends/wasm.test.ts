@@ -14,6 +14,7 @@ import { GraphBuilder } from '../../src/ir/emit.js';
 import type { Tensor } from '../../src/ir/types.js';
 import { WasmExecutable } from '../../runtime/wasm.js';
 import { randomInputs } from '../support/random-graphs.js';
+import { ulps } from '../support/ulps.js';
 
 
 
@@ -91,7 +92,6 @@ describe('the module and its runtime', () => {
     const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
     const [want, got] = await Promise.all([js.run(inputs), wasm.run(inputs)]);
     // Row sums add four f64 lane totals at the end: another order of f64 additions, so within 1 ulp after rounding.
-    const ulps = (a: number, b: number): number => Math.abs(new Int32Array(new Float32Array([a]).buffer)[0]! - new Int32Array(new Float32Array([b]).buffer)[0]!);
     for (const [name, t] of Object.entries(want)) {
       if (name === 'sum' || name === 'dot') t.data.forEach((v, i) => expect(ulps(Number(got[name]!.data[i]), Number(v)), `${name}[${i}]`).toBeLessThanOrEqual(1));
       else expect(Array.from(got[name]!.data), name).toEqual(Array.from(t.data));
@@ -109,11 +109,6 @@ describe('the module and its runtime', () => {
     const inputs = { x: Float32Array.from({ length: 7 * 61 }, (_, i) => (i - 200) * 0.47 + Math.sin(i)) }; // −94 … 107, through overflow and underflow
     const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
     const [want, got] = await Promise.all([js.run(inputs), wasm.run(inputs)]);
-    const ulps = (a: number, b: number): number => {
-      if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return 0;
-      const bits = (v: number): number => { const i = new Int32Array(new Float32Array([v]).buffer)[0]!; return i < 0 ? -(i & 0x7fffffff) : i; };
-      return Math.abs(bits(a) - bits(b));
-    };
     for (const [name, t] of Object.entries(want)) {
       const worst = Math.max(...Array.from(t.data, (v, i) => ulps(Number(got[name]!.data[i]), Number(v))));
       expect(worst, name).toBeLessThanOrEqual(2);
