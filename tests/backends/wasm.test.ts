@@ -13,7 +13,7 @@ import { graph } from '../../src/frontend/builder.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import type { Tensor } from '../../src/ir/types.js';
 import { WasmExecutable } from '../../runtime/wasm.js';
-import { randomInputs } from '../support/random-graphs.js';
+import { randomGraph, randomInputs } from '../support/random-graphs.js';
 import { ulps } from '../support/ulps.js';
 
 
@@ -22,6 +22,17 @@ import { ulps } from '../support/ulps.js';
 describeAgreement('wasm', 100);
 
 describe("backend 'wasm': its own checks", () => {
+  test('60 random graphs with dims up to 11 (vector bodies and rests, reductions in lanes) agree with the reference', async () => {
+    for (let seed = 1000; seed < 1060; seed++) {
+      const g = randomGraph(seed, { maxDim: 11 });
+      const inputs = randomInputs(g, seed);
+      const [ref, exe] = await Promise.all([compile(g), compile(g, { backend: 'wasm' })]);
+      exe.setParams(ref.params());
+      const [want, got] = await Promise.all([ref.run(inputs), exe.run(inputs)]);
+      for (const [name, t] of Object.entries(want)) expectClose(`graph ${seed}: ${name}`, got[name]!, t);
+    }
+  }, 120_000);
+
   test('a gather index out of range along its axis is refused, as by the js backend', async () => {
     const g = graph('take', (b) => b.output('y', b.gather(b.input('x', 'f32', [2, 3]), b.input('i', 'i32', [2]), 1)));
     const wasm = await compile(g, { backend: 'wasm' });
