@@ -12,6 +12,7 @@ import { graph } from '../../src/frontend/builder.js';
 import { adam } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import { WasmExecutable } from '../../runtime/wasm.js';
+import { randomGraph, randomInputs } from '../support/random-graphs.js';
 
 /** The part of the WebAssembly JS API used here (the project's lib settings declare none). */
 declare const WebAssembly: { Module: (new (bytes: Uint8Array) => object) & { customSections(module: object, name: string): ArrayBuffer[] } };
@@ -34,6 +35,23 @@ describe('wasm on several threads', () => {
     const [want, got] = [await one.run(inputs), await two.run(inputs)];
     for (const [name, t] of Object.entries(want)) expect(bits(got[name]!.data), name).toEqual(bits(t.data));
   });
+
+  test('40 random graphs with every kernel shared by 2 and 3 threads equal one thread bit for bit', async () => {
+    for (let seed = 2000; seed < 2040; seed++) {
+      const g = randomGraph(seed, { maxDim: 11 });
+      const program = kernelProgram(g, {});
+      const inputs = randomInputs(g, seed);
+      const one = new WasmExecutable({ program, wasm: await generateWasm(program) });
+      const want = await one.run(inputs);
+      for (const threads of [2, 3]) {
+        const many = new WasmExecutable({ program, wasm: await generateWasm(program, { threads, minSplitWork: 1 }) });
+        many.setParams(one.params());
+        const got = await many.run(inputs);
+        for (const [name, t] of Object.entries(want)) expect(bits(got[name]!.data), `graph ${seed} on ${threads}: ${name}`).toEqual(bits(t.data));
+        await many.dispose();
+      }
+    }
+  }, 120_000);
 
   test('mnist MLP Adam steps on 3 threads equal one thread: losses and weights', async () => {
     const g = mnistMlpGraph([64, 32]);

@@ -79,11 +79,13 @@ class KernelGen {
     private readonly kernelIndex: number,
     /** Threads running the module; above 1 the function takes the thread's index as parameter 0. */
     private readonly threads = 1,
+    /** Whether the threads share this kernel's iterations (otherwise thread 0 runs it all). */
+    split = false,
   ) {
     this.sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
     this.vars = this.sizes.map(() => this.local('i32'));
     this.point = this.local('i32');
-    this.split = splittable(p, layout, k, threads);
+    this.split = threads > 1 && split;
   }
 
   get params(): ValType[] {
@@ -615,13 +617,13 @@ class KernelGen {
  * it; small kernels are not worth a split; a matmul is shared by row tiles, so it needs a tile for
  * each thread.
  */
-function splittable(p: KernelProgram, layout: WasmLayout, k: Kernel, threads: number): boolean {
+function splittable(p: KernelProgram, layout: WasmLayout, k: Kernel, threads: number, minWork: number): boolean {
   if (threads < 2) return false;
   let readsByData = false;
   forEachLoad(k, (_, index) => (readsByData ||= dependsOnData(index)));
   const plan = matmulPlan(p, layout, k);
   if (plan && Math.floor(k.shape[k.shape.length - 2]! / plan.rows) < threads) return false;
-  return !readsByData && numelOf([...k.shape, ...(k.reduce?.shape ?? [])]) >= MIN_SPLIT_WORK;
+  return !readsByData && numelOf([...k.shape, ...(k.reduce?.shape ?? [])]) >= minWork;
 }
 
 /** The transcendentals a program's kernels apply. */
@@ -695,6 +697,8 @@ export interface WasmOptions {
    * without a kernel large enough to share gets a one-thread module.
    */
   threads?: number;
+  /** With threads: the least work (points times reduction steps) worth sharing; tests lower it to share every kernel. */
+  minSplitWork?: number;
 }
 
 /** Builds, validates and optimizes the module for a program; returns its bytes. */
@@ -703,7 +707,7 @@ export async function generateWasm(p: KernelProgram, options: WasmOptions = {}):
   if (!Number.isInteger(asked) || asked < 1 || asked > MAX_THREADS) fail('usage', `wasm backend: threads must be an integer from 1 to ${MAX_THREADS}, not ${asked}`);
   const layout = wasmLayout(p);
   // A program with no kernel worth sharing runs on one thread: waking workers would only cost.
-  const split = p.kernels.map((k) => splittable(p, layout, k, asked));
+  const split = p.kernels.map((k) => splittable(p, layout, k, asked, options.minSplitWork ?? MIN_SPLIT_WORK));
   const threads = split.some(Boolean) ? asked : 1;
   const m = await ModuleBuilder.create();
   // After the layout: the threads' control block, then each thread's scratch (packed matmul panels).
@@ -726,7 +730,7 @@ export async function generateWasm(p: KernelProgram, options: WasmOptions = {}):
   addTranscendentals(m, transcendentalsOf(p));
   const steps: Expr[] = [];
   p.kernels.forEach((k, i) => {
-    const gen = new KernelGen(m, p, layout, k, i, threads);
+    const gen = new KernelGen(m, p, layout, k, i, threads, split[i]);
     const { body, locals } = gen.body(scratch, scratchBytes);
     m.addFunction(`k${i}`, gen.params, 'none', locals, body);
     steps.push(m.call(`k${i}`, threads > 1 ? [m.get(0, 'i32')] : [], 'none'));
