@@ -1,12 +1,10 @@
 // Artifacts as the runtime reads them: manifest.json (format, version, target, the kernel program, the weights table, for 'wasm' the module file, a sha256 hash), weights.bin and module.wasm; loading validates every part and refuses with an error naming the file.
 
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { BufferRole, BufferSpec, IndexExpr, Kernel, KernelDType, KernelProgram, KernelStore, ParamInit, Reduction, ValueExpr } from './kernel-ir.js';
 import { kernelReads, readsOnlyAtPoint } from './interpreter.js';
 import { initProblem } from './random.js';
 import { fsReason } from './fs.js';
+import { Sha256 } from './sha256.js';
 import { KilnRuntimeError, numelOf, type Tensor } from './tensor.js';
 
 export const ARTIFACT_FORMAT = 'kiln-artifact';
@@ -112,10 +110,10 @@ export function canonicalJson(value: unknown): string {
  */
 export function artifactHash(manifest: Readonly<Record<string, unknown>>, weights: Uint8Array | undefined, code?: Uint8Array): string {
   const { hash: _omitted, ...rest } = manifest;
-  const h = createHash('sha256').update(canonicalJson(rest));
+  const h = new Sha256().update(canonicalJson(rest));
   if (weights) h.update(weights);
   if (code) h.update(code);
-  return h.digest('hex');
+  return h.hex();
 }
 
 /**
@@ -659,13 +657,15 @@ export function artifactFromObject(manifest: unknown, files?: Uint8Array | Artif
   return checkBody(manifest, files instanceof Uint8Array ? { weights: files } : (files ?? {}), src);
 }
 
-function sourcesFor(dir: string | undefined): Sources {
+function sourcesFor(dir: string | undefined, join = (a: string, b: string): string => `${a.replace(/[\\/]+$/, '')}/${b}`): Sources {
   return dir === undefined ? { manifest: MANIFEST_FILE, file: (f) => f } : { manifest: join(dir, MANIFEST_FILE), file: (f) => join(dir, f) };
 }
 
-/** Reads and validates the artifact in directory `dir`; every refusal names the file at fault. */
+/** Reads and validates the artifact in directory `dir` (Node); every refusal names the file at fault. */
 export async function loadArtifact(dir: string): Promise<Artifact> {
-  const src = sourcesFor(dir);
+  // Node's modules load only here, so the rest of runtime/ runs where there is no file system.
+  const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const src = sourcesFor(dir, join);
   let text: string;
   try {
     text = await readFile(src.manifest, 'utf8');

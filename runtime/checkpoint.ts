@@ -1,8 +1,5 @@
 // Checkpoints of trained weights: a checksummed binary format, its validating decoder, atomic save and load, and compatibility checks.
 
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { KilnRuntimeError, numelOf, type RuntimeDType, type Tensor } from './tensor.js';
 import { fsReason, syncDirectory } from './fs.js';
 
@@ -298,8 +295,6 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { me
   return { meta, params };
 }
 
-
-
 /**
  * Saves atomically: the bytes go to a uniquely named temporary file beside `path`, which is
  * fsynced and renamed over it, so a reader sees the old checkpoint or the new one, never half.
@@ -307,8 +302,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { me
  */
 export async function saveCheckpoint(path: string, params: Record<string, Tensor>, meta: CheckpointMeta): Promise<void> {
   const bytes = encode(params, meta, `cannot save checkpoint ${path}`); // fails before any file is touched
+  // Node's modules load here, on use, so decoding checkpoints needs no file system.
+  const [{ open, rename, unlink }, { basename, dirname, join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${suffix}.tmp`);
   let created = false;
   try {
     const file = await open(temp, 'wx');
@@ -331,6 +329,7 @@ export async function saveCheckpoint(path: string, params: Record<string, Tensor
 
 /** Reads and decodes a checkpoint file; every error names `path`. */
 export async function loadCheckpoint(path: string): Promise<{ meta: CheckpointMeta; params: Record<string, Tensor> }> {
+  const { readFile } = await import('node:fs/promises');
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

@@ -1,6 +1,6 @@
 // KernelExecutable: a validated kernel program run by the JavaScript kernel interpreter, its buffers laid out in three regions (the temp arena, persistent parameters, inputs/outputs/constants) and its schedule compiled once; the run itself is ProgramExecutable's.
 
-import { alignUp, loadArtifact, parseProgram } from './artifact.js';
+import { alignUp, loadArtifact, parseProgram, type Artifact } from './artifact.js';
 import { compileSchedule, type Storage } from './interpreter.js';
 import type { BufferSpec } from './kernel-ir.js';
 import { ProgramExecutable, copyAs } from './program-executable.js';
@@ -111,6 +111,13 @@ export class KernelExecutable extends ProgramExecutable {
 
 /** Loads the artifact in `dir` and makes it runnable on its target: the kernel interpreter for 'js', its module for 'wasm'. */
 export async function loadExecutable(dir: string, options: KernelExecutableOptions & WasmExecutableOptions = {}): Promise<KernelExecutable | WasmExecutable> {
-  const artifact = await loadArtifact(dir);
+  return executableFromArtifact(await loadArtifact(dir), options);
+}
+
+/**
+ * The executable of an artifact already in memory (artifactFromObject over fetched bytes, say):
+ * no file system involved, so this works wherever JavaScript and WebAssembly run.
+ */
+export function executableFromArtifact(artifact: Artifact, options: KernelExecutableOptions & WasmExecutableOptions = {}): KernelExecutable | WasmExecutable {
   return artifact.target === 'wasm' ? new WasmExecutable(artifact, options) : new KernelExecutable(artifact, options);
 }

@@ -1,6 +1,4 @@
-// File-system helpers shared by checkpoints and artifacts: readable errors and durable renames.
-
-import { open } from 'node:fs/promises';
+// File-system helpers shared by checkpoints and artifacts: readable errors and durable renames (Node's fs loads on first use).
 
 /** "ENOENT: no such file or directory" from a Node fs error, without the repeated path. */
 export function fsReason(e: unknown): string {
@@ -18,6 +16,7 @@ const NO_DIRECTORY_SYNC = new Set(['EISDIR', 'EINVAL', 'EPERM', 'EACCES', 'ENOTS
  */
 export async function syncDirectory(dir: string): Promise<unknown> {
   try {
+    const { open } = await import('node:fs/promises');
     const handle = await open(dir, 'r');
     try {
       await handle.sync();

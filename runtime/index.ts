@@ -1,7 +1,8 @@
 // The runtime's public face: load an Artifact (written by `kiln compile`) and run it. Nothing
-// here imports the compiler, so an application ships only this folder.
+// here imports the compiler, so an application ships only this folder; Node's modules load only
+// to read or write files, so artifactFromObject and executableFromArtifact also run elsewhere.
 
-export { KernelExecutable, loadExecutable } from './executable.js';
+export { KernelExecutable, executableFromArtifact, loadExecutable } from './executable.js';
 export type { KernelExecutableOptions } from './executable.js';
 export { WasmExecutable } from './wasm.js';
 export type { WasmExecutableOptions } from './wasm.js';

@@ -102,3 +102,44 @@ test('--threads 2: the artifact carries a threaded module, and the runtime runs 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A hook that refuses any Node builtin imported from dist/runtime/: the runtime must do without. */
+const NO_NODE_HOOKS = `
+export async function resolve(specifier, context, next) {
+  if ((specifier.startsWith('node:') || ['fs', 'path', 'crypto', 'worker_threads'].includes(specifier)) && context.parentURL && context.parentURL.includes('/dist/runtime/')) {
+    throw new Error('the runtime imported ' + specifier + ' from ' + context.parentURL);
+  }
+  return next(specifier, context);
+}
+`;
+
+test.runIf(existsSync(RUNTIME))('the runtime runs an artifact held in memory without importing any Node builtin (as in a browser)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-wasm-nonode-'));
+  try {
+    const out = join(dir, 'xor-wasm');
+    expect(await main(['compile', 'examples/xor.kiln', '--target', 'wasm', '--shapes', 'B=4', '-o', out], () => undefined, (s) => expect.fail(s))).toBe(0);
+    writeFileSync(join(dir, 'hooks.mjs'), NO_NODE_HOOKS);
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
+    const inputs = { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[0], [1], [1], [0]] };
+    const script = join(dir, 'run.mjs');
+    writeFileSync(
+      script,
+      [
+        // The script reads the files itself, as a page would fetch them; the runtime gets bytes only.
+        `import { readFileSync } from 'node:fs';`,
+        `const manifest = JSON.parse(readFileSync(${JSON.stringify(join(out, 'manifest.json'))}, 'utf8'));`,
+        `const code = new Uint8Array(readFileSync(${JSON.stringify(join(out, 'module.wasm'))}));`,
+        `const { artifactFromObject, executableFromArtifact } = await import(${JSON.stringify(pathToFileURL(RUNTIME).href)});`,
+        `const exe = executableFromArtifact(artifactFromObject(manifest, { code }));`,
+        `const outputs = await exe.run(${JSON.stringify(inputs)});`,
+        `console.log(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, Array.from(t.data)]))));`,
+      ].join('\n'),
+    );
+    const got = JSON.parse(execFileSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, script], { encoding: 'utf8' })) as Record<string, number[]>;
+    const jit = await compile(parseModel(readFileSync('examples/xor.kiln', 'utf8'), 'examples/xor.kiln').graph, { shapes: { B: 4 }, backend: 'wasm' });
+    const want = await jit.run(inputs);
+    for (const [name, t] of Object.entries(want)) expect(got[name], name).toEqual(Array.from(t.data as ArrayLike<number>));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
