@@ -53,6 +53,59 @@ describe('wasm on several threads', () => {
     }
   }, 120_000);
 
+  test("with a global Worker, as in a browser, the pool starts Web Workers and the results equal one thread's", async () => {
+    // A Web Worker over Node's worker_threads: the worker gets `self` with postMessage and onmessage, its source from the Blob URL.
+    const { Worker: NodeWorker } = await import('node:worker_threads');
+    const sources = new Map<string, string>();
+    class SourceBlob extends Blob {
+      constructor(readonly parts: string[], options?: { type?: string }) {
+        super(parts, options);
+      }
+    }
+    class ShimWorker {
+      onmessage: ((e: { data: unknown }) => void) | null = null;
+      onerror: ((e: unknown) => void) | null = null;
+      private readonly w: InstanceType<typeof NodeWorker>;
+      constructor(url: string) {
+        const prelude = "const { parentPort } = require('node:worker_threads'); globalThis.self = globalThis; self.postMessage = (m) => parentPort.postMessage(m); parentPort.on('message', (data) => self.onmessage({ data }));\n";
+        this.w = new NodeWorker(prelude + sources.get(url)!, { eval: true });
+        this.w.on('message', (m) => this.onmessage?.({ data: m }));
+        this.w.on('error', (e) => this.onerror?.(e));
+        this.w.unref();
+      }
+      postMessage(m: unknown): void {
+        this.w.postMessage(m);
+      }
+      terminate(): void {
+        void this.w.terminate();
+      }
+    }
+    const globals = globalThis as { Worker?: unknown; Blob: typeof Blob };
+    const saved = { Worker: globals.Worker, Blob: globals.Blob, createObjectURL: URL.createObjectURL };
+    try {
+      globals.Worker = ShimWorker;
+      globals.Blob = SourceBlob;
+      URL.createObjectURL = (b: Blob): string => {
+        const url = `blob:shim/${sources.size}`;
+        sources.set(url, (b as SourceBlob).parts.join(''));
+        return url;
+      };
+      const g = mnistMlpGraph([64, 32]);
+      const inputs = inputsFor(g, { B: 32 }, 8);
+      const [one, two] = await Promise.all([compile(g, { backend: 'wasm', shapes: { B: 32 } }), compile(g, { backend: 'wasm', shapes: { B: 32 }, threads: 2 })]);
+      two.setParams(one.params());
+      const [want, got] = [await one.run(inputs), await two.run(inputs)];
+      expect(sources.size).toBe(1); // the Web Worker path started the pool
+      expect([...sources.values()][0]).toContain('self.onmessage');
+      for (const [name, t] of Object.entries(want)) expect(bits(got[name]!.data), name).toEqual(bits(t.data));
+      await (two as WasmExecutable).dispose();
+    } finally {
+      globals.Worker = saved.Worker;
+      globals.Blob = saved.Blob;
+      URL.createObjectURL = saved.createObjectURL;
+    }
+  });
+
   test('mnist MLP Adam steps on 3 threads equal one thread: losses and weights', async () => {
     const g = mnistMlpGraph([64, 32]);
     const run = async (threads: number) => {

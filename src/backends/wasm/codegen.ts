@@ -650,17 +650,18 @@ function addMix32(m: ModuleBuilder): void {
 /**
  * A barrier for `threads` threads over the control block at `control`: the last to arrive resets
  * the count, advances the generation and wakes any sleepers; the others spin until it moves,
- * then sleep on it (more threads than cores must not burn the cores the others need). Returns
- * the abort flag, which also releases the waiting threads when a thread failed.
+ * then (all but thread 0) sleep on it: more threads than cores must not burn the cores the
+ * others need. Returns the abort flag, which also releases the waiting threads when one failed.
  */
 function addBarrier(m: ModuleBuilder, control: number, threads: number): void {
   const c = (x: number): Expr => m.i32Const(x);
-  const [gen, spins] = [(): Expr => m.get(0, 'i32'), (): Expr => m.get(1, 'i32')];
+  // Parameter 0 is the thread's index; locals 1 and 2 the generation seen and the spins so far.
+  const [tid, gen, spins] = [(): Expr => m.get(0, 'i32'), (): Expr => m.get(1, 'i32'), (): Expr => m.get(2, 'i32')];
   const abort = (): Expr => m.atomicLoad(control + THREAD_CONTROL.abort, c(0));
   const generation = (): Expr => m.atomicLoad(control + THREAD_CONTROL.generation, c(0));
   const wait = 'wait';
   const body = m.block([
-    m.set(0, generation()),
+    m.set(1, generation()),
     m.if(
       m.i32('eq', m.atomicAdd(control + THREAD_CONTROL.count, c(0), c(1)), c(threads - 1)),
       m.block([
@@ -670,19 +671,20 @@ function addBarrier(m: ModuleBuilder, control: number, threads: number): void {
         m.return(abort()),
       ]),
     ),
-    m.set(1, c(0)),
+    m.set(2, c(0)),
     m.loop(
       wait,
       m.block([
         m.if(abort(), m.return(c(1))),
         m.if(m.i32('ne', generation(), gen()), m.return(abort())),
-        m.set(1, m.i32('add', spins(), c(1))),
-        m.if(m.i32('ge_u', spins(), c(SPINS_BEFORE_SLEEP)), m.drop(m.atomicWait(c(control + THREAD_CONTROL.generation), gen()))),
+        m.set(2, m.i32('add', spins(), c(1))),
+        // Thread 0 never sleeps: it may be a browser's main thread, where waiting traps.
+        m.if(m.i32('and', m.i32('ge_u', spins(), c(SPINS_BEFORE_SLEEP)), m.i32('ne', tid(), c(0))), m.drop(m.atomicWait(c(control + THREAD_CONTROL.generation), gen()))),
         m.br(wait),
       ]),
     ),
   ], 'i32');
-  m.addFunction('barrier', [], 'i32', ['i32', 'i32'], body);
+  m.addFunction('barrier', ['i32'], 'i32', ['i32', 'i32'], body);
 }
 
 export interface WasmOptions {
@@ -736,7 +738,7 @@ export async function generateWasm(p: KernelProgram, options: WasmOptions = {}):
     steps.push(m.call(`k${i}`, threads > 1 ? [m.get(0, 'i32')] : [], 'none'));
     // Around a shared kernel every thread finishes before any goes on (between two kernels of
     // thread 0's alone it need not wait); a failed thread stops them all.
-    if (threads > 1 && i < p.kernels.length - 1 && (split[i] || split[i + 1])) steps.push(m.if(m.call('barrier', [], 'i32'), m.return()));
+    if (threads > 1 && i < p.kernels.length - 1 && (split[i] || split[i + 1])) steps.push(m.if(m.call('barrier', [m.get(0, 'i32')], 'i32'), m.return()));
   });
   m.addFunction('run', threads > 1 ? ['i32'] : [], 'none', [], m.block(steps));
   m.exportFunction('run', 'run');
