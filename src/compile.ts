@@ -51,6 +51,8 @@ export interface Executable {
    * pass the same array to `run` to skip copying the input in.
    */
   inputBuffer?(name: string): Float32Array | Int32Array | Uint8Array;
+  /** Backend 'wasm': stops the program's worker threads, if it has any (it cannot run afterwards). */
+  dispose?(): Promise<void>;
 }
 
 function modeOf(g: Graph, options: CompileOptions): Graph {
