@@ -53,13 +53,20 @@ export function wasmPages(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / PAGE));
 }
 
-/** Functions in f64 the module calls (it rounds their results to f32); exp, log, tanh and sigmoid on f32 are its own. */
-const HOST_MATH: Record<string, (...args: number[]) => number> = { log: Math.log, sin: Math.sin, cos: Math.cos, pow: Math.pow };
+// Both branches keep exp's argument non-positive, as the interpreter's sigmoid does.
+const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+/**
+ * Functions in f64 a module may import (it rounds their results to f32). Modules compiled now
+ * compute exp, log, tanh and sigmoid on f32 themselves and import only log, sin, cos and pow;
+ * artifacts written by earlier versions import the others too, and still load.
+ */
+const HOST_MATH: Record<string, (...args: number[]) => number> = { exp: Math.exp, log: Math.log, tanh: Math.tanh, sin: Math.sin, cos: Math.cos, pow: Math.pow, sigmoid };
 
 /** The host functions as source text for worker threads, which never call the range errors. */
 function workerImports(): [string, string][] {
   const refuse = '() => { throw new Error("a range check ran on a worker thread"); }';
-  return [...Object.keys(HOST_MATH).map((name): [string, string] => [name, `Math.${name}`]), ['gather_range', refuse], ['load_range', refuse]];
+  const source = (name: string, f: (...args: number[]) => number): string => (f === sigmoid ? sigmoid.toString() : `Math.${name}`);
+  return [...Object.entries(HOST_MATH).map(([name, f]): [string, string] => [name, source(name, f)]), ['gather_range', refuse], ['load_range', refuse]];
 }
 
 /** The functions a module imports from module `host`: the transcendentals and the range errors. */

@@ -12,7 +12,8 @@ import { compile, kernelProgram } from '../../src/compile.js';
 import { graph } from '../../src/frontend/builder.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import type { Tensor } from '../../src/ir/types.js';
-import { WasmExecutable } from '../../runtime/wasm.js';
+import { WasmExecutable, wasmLayout, wasmPages } from '../../runtime/wasm.js';
+import { ModuleBuilder, type Expr } from '../../src/backends/wasm/binaryen.js';
 import { randomGraph, randomInputs } from '../support/random-graphs.js';
 import { ulps } from '../support/ulps.js';
 
@@ -66,6 +67,22 @@ describe("backend 'wasm': its own checks", () => {
     const feeds = [1, -3, 5].map((v) => new Float32Array(40000).fill(v));
     const outs = await Promise.all(feeds.map((x) => exe.run({ x })));
     expect(outs.map((o) => [o.y!.data[0], o.y!.data[39999]])).toEqual([[2, 2], [0, 0], [10, 10]]);
+  });
+
+  test('a module that imports exp, tanh and sigmoid from the host (as earlier versions compiled them) still loads and runs', async () => {
+    const program = kernelProgram(graph('old', (b) => b.output('y', b.input('x', 'f32', [3]).exp())), {});
+    const layout = wasmLayout(program);
+    const [x, y] = [program.inputs[0]!.buffer, program.outputs[0]!.buffer].map((name) => layout.offsets.get(name)!);
+    const m = await ModuleBuilder.create();
+    m.setMemory(wasmPages(layout.bytes), 'memory');
+    for (const fn of ['exp', 'tanh', 'sigmoid', 'log', 'sin', 'cos']) m.importFunction(fn, 'host', fn, ['f64'], 'f64');
+    // run(): y[i] = f32(host exp(x[i])) for i = 0, 1, 2, unrolled.
+    const at = (i: number): Expr => m.i32Const(4 * i);
+    const body = [0, 1, 2].map((i) => m.store('f32', 4, y, at(i), m.convert('f32_from_f64', m.call('exp', [m.convert('f64_from_f32', m.load('f32', 4, x, at(i)))], 'f64'))));
+    m.addFunction('run', [], 'none', [], m.block(body));
+    m.exportFunction('run', 'run');
+    const exe = new WasmExecutable({ program, wasm: m.finish() });
+    expect(Array.from((await exe.run({ x: [0, 1, -1] })).y!.data)).toEqual([1, Math.fround(Math.E), Math.fround(1 / Math.E)]);
   });
 
   test('a program that needs more than 4 GiB is refused with its size', async () => {
