@@ -20,7 +20,7 @@ import { CONTROL_BYTES, MAX_THREADS, THREADS_SECTION, THREAD_CONTROL, wasmLayout
 import { fail } from '../../ir/errors.js';
 import { ModuleBuilder, type Expr, type FloatBinary, type I32Binary, type ValType } from './binaryen.js';
 import { matmulPlan, tiledMatmul, type TileHost } from './matmul.js';
-import { LANES, VectorGen, vectorizable, type VectorHost } from './simd.js';
+import { LANES, VectorGen, laneFold, vectorizable, type VectorHost } from './simd.js';
 import { TRANSCENDENTALS, addTranscendentals, inlineTranscendental, scalarFn, type Transcendental } from './transcendental.js';
 
 const GOLDEN = 0x9e3779b9;
@@ -420,16 +420,15 @@ class KernelGen {
       return this.nest(r.shape.slice(0, -1).map((_, a) => rank + a), r.shape.slice(0, -1), row);
     };
     const empty = numelOf(r.shape) === 0;
-    if (r.op === 'sum' && vt === 'f32') {
-      const [hi, total, out] = [this.local('v128'), this.local('f64'), this.local('f32')];
+    const fold = laneFold(m, r.op as 'sum' | 'max', vt === 'f32', acc, () => this.local('v128'));
+    if (fold.hi !== undefined) {
+      // f32 sum: the lanes' f64 totals and the scalar rest's, added at the end.
+      const [hi, total, out] = [fold.hi, this.local('f64'), this.local('f32')];
       this.acc = { local: out, t: 'f32' };
-      const loop = rowLoop(
-        [m.set(acc, m.f64x2Add(v(acc), m.f64x2PromoteLow(v(x)))), m.set(hi, m.f64x2Add(v(hi), m.f64x2PromoteHigh(v(x))))],
-        [m.set(total, m.float('f64', 'add', m.get(total, 'f64'), m.convert('f64_from_f32', this.coerce(this.value(r.value), 'f32'))))],
-      );
+      const loop = rowLoop(fold.step(x), [m.set(total, m.float('f64', 'add', m.get(total, 'f64'), m.convert('f64_from_f32', this.coerce(this.value(r.value), 'f32'))))]);
       const lane = (l: number, i: number): Expr => m.f64x2Lane(v(l), i);
       const sum = m.float('f64', 'add', m.float('f64', 'add', m.float('f64', 'add', lane(acc, 0), lane(acc, 1)), m.float('f64', 'add', lane(hi, 0), lane(hi, 1))), m.get(total, 'f64'));
-      return m.block([m.set(acc, m.f64x2Splat(m.f64Const(0))), m.set(hi, m.f64x2Splat(m.f64Const(0))), m.set(total, m.f64Const(0)), ...(empty ? [] : [loop]), m.set(out, m.convert('f32_from_f64', sum))]);
+      return m.block([...fold.init, m.set(total, m.f64Const(0)), ...(empty ? [] : [loop]), m.set(out, m.convert('f32_from_f64', sum))]);
     }
     const best = this.local(vt);
     this.acc = { local: best, t: vt };
@@ -442,15 +441,10 @@ class KernelGen {
     };
     const y = this.local(vt);
     const scalarStep = [m.set(y, this.coerce(this.value(r.value), vt)), take(() => m.get(y, vt))];
-    let vectorStep: Expr;
-    let init: Expr;
-    if (r.op === 'sum') [vectorStep, init] = [m.set(acc, m.i32x4('add', v(acc), v(x))), m.i32x4Const(0)];
-    else if (vt === 'i32') [vectorStep, init] = [m.set(acc, m.i32x4('max_s', v(acc), v(x))), m.i32x4Const(-2147483648)];
-    else [vectorStep, init] = [m.set(acc, m.bitselect(v(x), v(acc), m.v128Bitwise('andnot', m.f32x4('eq', v(acc), v(acc)), m.f32x4('le', v(x), v(acc))))), m.f32x4Const(-Infinity)];
     const laneOf = (i: number): Expr => (vt === 'f32' ? m.f32x4Lane(v(acc), i) : m.i32x4Lane(v(acc), i));
     const scalarInit = r.op === 'sum' ? m.i32Const(0) : vt === 'f32' ? m.f32Const(-Infinity) : m.i32Const(I32_MIN);
     // The scalar rest first, then the lanes in order.
-    return m.block([m.set(acc, init), m.set(best, scalarInit), ...(empty ? [] : [rowLoop([vectorStep], scalarStep)]), ...[0, 1, 2, 3].map((i) => take(() => laneOf(i)))]);
+    return m.block([...fold.init, m.set(best, scalarInit), ...(empty ? [] : [rowLoop(fold.step(x), scalarStep)]), ...[0, 1, 2, 3].map((i) => take(() => laneOf(i)))]);
   }
 
   /** The reduction at the current point, left in a local (this.acc). */

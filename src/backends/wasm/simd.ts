@@ -103,6 +103,28 @@ export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, ha
 
 const coeffOf = (l: LinearIndex, axis: number): number => l.terms.find((t) => t.axis === axis)?.coeff ?? 0;
 
+/**
+ * Four-lane accumulators of a sum or max, each lane folding its values in order with the scalar
+ * path's rule: f32 sums in two f64x2 halves (`acc` lanes 0-1, `hi` lanes 2-3), i32 sums wrapping,
+ * a max that keeps a nan once seen. `init` clears them; `step` folds in v128 local `x`.
+ */
+export function laneFold(m: ModuleBuilder, op: 'sum' | 'max', f32: boolean, acc: number, local: () => number): { init: Expr[]; step: (x: number) => Expr[]; hi?: number } {
+  const get = (l: number): Expr => m.get(l, 'v128');
+  if (op === 'sum' && f32) {
+    const hi = local();
+    return {
+      init: [m.set(acc, m.f64x2Splat(m.f64Const(0))), m.set(hi, m.f64x2Splat(m.f64Const(0)))],
+      step: (x) => [m.set(acc, m.f64x2Add(get(acc), m.f64x2PromoteLow(get(x)))), m.set(hi, m.f64x2Add(get(hi), m.f64x2PromoteHigh(get(x))))],
+      hi,
+    };
+  }
+  if (op === 'sum') return { init: [m.set(acc, m.i32x4Const(0))], step: (x) => [m.set(acc, m.i32x4('add', get(acc), get(x)))] };
+  if (!f32) return { init: [m.set(acc, m.i32x4Const(-2147483648))], step: (x) => [m.set(acc, m.i32x4('max_s', get(acc), get(x)))] };
+  // Replace while the best is not nan and x is not ≤ it.
+  const better = (x: number): Expr => m.v128Bitwise('andnot', m.f32x4('eq', get(acc), get(acc)), m.f32x4('le', get(x), get(acc)));
+  return { init: [m.set(acc, m.f32x4Const(-Infinity))], step: (x) => [m.set(acc, m.bitselect(get(x), get(acc), better(x)))] };
+}
+
 /** Renders a vectorizable kernel's values for LANES points from the current one. */
 export class VectorGen {
   private readonly m: ModuleBuilder;
@@ -241,22 +263,12 @@ export class VectorGen {
     const m = this.m;
     const r = this.k.reduce!;
     const acc = this.h.acc!;
-    const get = (l: number): Expr => m.get(l, 'v128');
-    const empty = numelOf(r.shape) === 0;
     const f32 = r.value.dtype === 'f32';
     const x = this.h.local('v128');
-    const value = m.set(x, this.as(this.value(r.value), f32 ? 'f32' : 'i32'));
-    if (r.op === 'sum' && f32) {
-      // Two f64x2 sums, lanes 0-1 and 2-3, rounded to f32 once at the end.
-      const [lo, hi] = [this.h.local('v128'), this.h.local('v128')];
-      const step = [value, m.set(lo, m.f64x2Add(get(lo), m.f64x2PromoteLow(get(x)))), m.set(hi, m.f64x2Add(get(hi), m.f64x2PromoteHigh(get(x))))];
-      return [m.set(lo, m.f64x2Splat(m.f64Const(0))), m.set(hi, m.f64x2Splat(m.f64Const(0))), ...(empty ? [] : [nest(step)]), m.set(acc, m.f32x4FromF64x2Pair(get(lo), get(hi)))];
-    }
-    if (r.op === 'sum') return [m.set(acc, m.i32x4Const(0)), ...(empty ? [] : [nest([value, m.set(acc, m.i32x4('add', get(acc), get(x)))])])];
-    // max: replace while the best is not nan and x is not ≤ it (a nan, once seen, stays).
-    const better = f32 ? m.v128Bitwise('andnot', m.f32x4('eq', get(acc), get(acc)), m.f32x4('le', get(x), get(acc))) : m.i32x4('gt_s', get(x), get(acc));
-    const init = f32 ? m.f32x4Const(-Infinity) : m.i32x4Const(-2147483648);
-    return [m.set(acc, init), ...(empty ? [] : [nest([value, m.set(acc, m.bitselect(get(x), get(acc), better))])])];
+    const fold = laneFold(m, r.op as 'sum' | 'max', f32, acc, () => this.h.local('v128'));
+    const body = numelOf(r.shape) === 0 ? [] : [nest([m.set(x, this.as(this.value(r.value), f32 ? 'f32' : 'i32')), ...fold.step(x)])];
+    // f32 sums are rounded to f32 once at the end.
+    return [...fold.init, ...body, ...(fold.hi === undefined ? [] : [m.set(acc, m.f32x4FromF64x2Pair(m.get(acc, 'v128'), m.get(fold.hi, 'v128')))])];
   }
 
   /** The kernel's stores for LANES points from the current one, every value computed before any store. */
