@@ -6,6 +6,8 @@
 // variables. Movement ops (broadcast, transpose, slice, reshape, pad, concat) live only in those
 // index expressions: they never copy. Plain data throughout, so programs serialize as JSON.
 
+import type { BinaryFn, UnaryFn } from './kernel-fns.js';
+
 export type KernelDType = 'f32' | 'i32' | 'bool';
 
 // ---- index expressions ---------------------------------------------------------------------
@@ -28,8 +30,8 @@ export type IndexExpr =
 
 // ---- value expressions ---------------------------------------------------------------------
 
-export type UnaryFn = 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'tanh' | 'sigmoid' | 'relu' | 'sign' | 'step' | 'sin' | 'cos';
-export type BinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+/** The scalar functions are defined once, with their dtypes and costs, in kernel-fns.ts. */
+export type { BinaryFn, UnaryFn };
 
 /**
  * A scalar computed at one point of the iteration space. Every node states its result dtype;
