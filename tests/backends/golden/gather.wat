@@ -1,0 +1,180 @@
+(module
+ (type $0 (func (param f64) (result f64)))
+ (type $1 (func))
+ (type $2 (func (param f64 f64) (result f64)))
+ (type $3 (func (param i32 i32)))
+ (type $4 (func (param i32 i32 i32)))
+ (type $5 (func (param i32) (result i32)))
+ (import "host" "log" (func $log (param f64) (result f64)))
+ (import "host" "sin" (func $sin (param f64) (result f64)))
+ (import "host" "cos" (func $cos (param f64) (result f64)))
+ (import "host" "pow" (func $pow (param f64 f64) (result f64)))
+ (import "host" "gather_range" (func $gather_range (param i32 i32)))
+ (import "host" "load_range" (func $load_range (param i32 i32 i32)))
+ (memory $0 1 1)
+ (export "memory" (memory $0))
+ (export "run" (func $run))
+ (func $mix32 (param $0 i32) (result i32)
+  (local.set $0
+   (i32.xor
+    (local.get $0)
+    (i32.shr_u
+     (local.get $0)
+     (i32.const 16)
+    )
+   )
+  )
+  (local.set $0
+   (i32.mul
+    (local.get $0)
+    (i32.const 2146121005)
+   )
+  )
+  (local.set $0
+   (i32.xor
+    (local.get $0)
+    (i32.shr_u
+     (local.get $0)
+     (i32.const 15)
+    )
+   )
+  )
+  (local.set $0
+   (i32.mul
+    (local.get $0)
+    (i32.const -2073254261)
+   )
+  )
+  (local.set $0
+   (i32.xor
+    (local.get $0)
+    (i32.shr_u
+     (local.get $0)
+     (i32.const 16)
+    )
+   )
+  )
+  (local.get $0)
+ )
+ (func $k0
+  (local $0 i32)
+  (local $1 i32)
+  (local $2 i32)
+  (local $3 i32)
+  (local $4 i32)
+  (local.set $2
+   (i32.const 0)
+  )
+  (block
+   (local.set $0
+    (i32.const 0)
+   )
+   (loop $axis1
+    (block
+     (local.set $1
+      (i32.const 0)
+     )
+     (loop $axis0
+      (block
+       (f32.store offset=48
+        (i32.shl
+         (local.get $2)
+         (i32.const 2)
+        )
+        (block (result f32)
+         (local.set $4
+          (i32.add
+           (local.get $1)
+           (i32.mul
+            (block (result i32)
+             (local.set $3
+              (i32.load offset=32
+               (i32.shl
+                (local.get $0)
+                (i32.const 2)
+               )
+              )
+             )
+             (block (result i32)
+              (if
+               (i32.ge_u
+                (local.get $3)
+                (i32.const 3)
+               )
+               (then
+                (call $gather_range
+                 (local.get $3)
+                 (i32.const 3)
+                )
+               )
+              )
+              (local.get $3)
+             )
+            )
+            (i32.const 2)
+           )
+          )
+         )
+         (block (result f32)
+          (if
+           (i32.ge_u
+            (local.get $4)
+            (i32.const 6)
+           )
+           (then
+            (call $load_range
+             (i32.const 0)
+             (i32.const 0)
+             (local.get $4)
+            )
+           )
+          )
+          (f32.load
+           (i32.shl
+            (local.get $4)
+            (i32.const 2)
+           )
+          )
+         )
+        )
+       )
+       (local.set $2
+        (i32.add
+         (local.get $2)
+         (i32.const 1)
+        )
+       )
+      )
+      (local.set $1
+       (i32.add
+        (local.get $1)
+        (i32.const 1)
+       )
+      )
+      (br_if $axis0
+       (i32.lt_s
+        (local.get $1)
+        (i32.const 2)
+       )
+      )
+     )
+    )
+    (local.set $0
+     (i32.add
+      (local.get $0)
+      (i32.const 1)
+     )
+    )
+    (br_if $axis1
+     (i32.lt_s
+      (local.get $0)
+      (i32.const 2)
+     )
+    )
+   )
+  )
+ )
+ (func $run
+  (call $k0)
+ )
+)
