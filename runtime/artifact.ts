@@ -1,7 +1,7 @@
 // Artifacts as the runtime reads them: manifest.json (format, version, target, the kernel program, the weights table, for 'wasm' the module file, a sha256 hash), weights.bin and module.wasm; loading validates every part and refuses with an error naming the file.
 
 import type { BufferRole, BufferSpec, IndexExpr, Kernel, KernelDType, KernelProgram, KernelStore, ParamInit, Reduction, ValueExpr } from './kernel-ir.js';
-import { kernelReads, readsOnlyAtPoint } from './interpreter.js';
+import { liveIntervals, readsOnlyAtPoint } from './kernel-analysis.js';
 import { initProblem } from './random.js';
 import { fsReason } from './fs.js';
 import { Sha256 } from './sha256.js';
@@ -167,24 +167,6 @@ function readWeight(bytes: Uint8Array, e: WeightEntry, source: string): Tensor {
 }
 
 // ---- program structure ---------------------------------------------------------------------
-
-/** When each temp is live: from the first kernel that writes it to the last that uses it (kernels.length when an output or update needs it after the run). */
-export function liveIntervals(p: KernelProgram): Map<string, { first: number; last: number }> {
-  const temps = new Set(p.buffers.filter((b) => b.role === 'temp').map((b) => b.name));
-  const live = new Map<string, { first: number; last: number }>();
-  const use = (name: string, at: number, writes: boolean): void => {
-    if (!temps.has(name)) return;
-    const cur = live.get(name);
-    if (cur) cur.last = Math.max(cur.last, at);
-    else if (writes) live.set(name, { first: at, last: at });
-  };
-  p.kernels.forEach((k, i) => {
-    for (const b of kernelReads(k)) use(b, i, false);
-    for (const s of k.stores) use(s.buffer, i, true);
-  });
-  for (const ref of [...p.outputs, ...p.updates]) use(ref.buffer, p.kernels.length, false);
-  return live;
-}
 
 const UNARY_ON: Record<string, readonly KernelDType[]> = {
   neg: ['f32', 'i32'], abs: ['f32', 'i32'], relu: ['f32', 'i32'], sign: ['f32', 'i32'], step: ['f32', 'i32'],

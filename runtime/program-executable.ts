@@ -3,7 +3,7 @@
 // apply the updates. Subclasses say where buffers live and how the schedule executes.
 
 import type { Storage } from './interpreter.js';
-import { kernelReads } from './interpreter.js';
+import { kernelReads } from './kernel-analysis.js';
 import type { KernelDType, KernelProgram } from './kernel-ir.js';
 import { KilnRuntimeError, prepareInputs, toTensor, type IOSpec, type Tensor, type TensorLike } from './tensor.js';
 

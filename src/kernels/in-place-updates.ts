@@ -6,7 +6,7 @@
 //   before: k7 stores %w1_new from w1[i] and dw1[i]; update w1 = %w1_new (a copy after the run)
 //   after:  k7 stores w1 from w1[i] and dw1[i];      update w1 = w1       (nothing to copy)
 
-import { kernelReads, readsOnlyAtPoint } from '../../runtime/interpreter.js';
+import { kernelReads, readsOnlyAtPoint } from '../../runtime/kernel-analysis.js';
 import type { KernelProgram } from '../../runtime/kernel-ir.js';
 
 export function updateInPlace(p: KernelProgram): KernelProgram {

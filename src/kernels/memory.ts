@@ -8,8 +8,8 @@
 // being written in place form one block; blocks are placed largest first, each at the best-fitting
 // gap among the blocks already placed that are live at the same time (greedy by size).
 
-import { alignUp, liveIntervals } from '../../runtime/artifact.js';
-import { kernelReads, readsOnlyAtPoint } from '../../runtime/interpreter.js';
+import { alignUp } from '../../runtime/artifact.js';
+import { kernelReads, liveIntervals, readsOnlyAtPoint } from '../../runtime/kernel-analysis.js';
 import type { BufferSpec, KernelProgram } from '../../runtime/kernel-ir.js';
 import { updateInPlace } from './in-place-updates.js';
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseProgram } from '../../runtime/artifact.js';
 import { KernelExecutable } from '../../runtime/executable.js';
-import { isPointIndex } from '../../runtime/interpreter.js';
+import { isPointIndex } from '../../runtime/kernel-analysis.js';
 import type { BufferSpec, IndexExpr, Kernel, KernelProgram, ValueExpr } from '../../runtime/kernel-ir.js';
 import { liveLowerBound, planMemory, totalTempBytes } from '../../src/kernels/memory.js';
 import { mnistMlpGraph } from '../../examples/mnist-mlp.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelExecutable } from '../../runtime/executable.js';
 import type { BinaryFn, BufferSpec, IndexExpr, Kernel, KernelDType, KernelProgram, UnaryFn, ValueExpr } from '../../runtime/kernel-ir.js';
-import { isPointIndex, linearize } from '../../runtime/interpreter.js';
+import { isPointIndex, linearize } from '../../runtime/kernel-analysis.js';
 import { f32Below, initializeInto, keyedStream, mix32, randomBits, standardNormal, uniform01 } from '../../runtime/random.js';
 import { KilnRuntimeError, type Tensor } from '../../runtime/tensor.js';
 import { ReferenceExecutable } from '../../src/backends/reference/index.js';

@@ -11,7 +11,7 @@
 // f32; random streams are mix32 in i32 ops (log and cos of the normal's Box–Muller from the
 // host), bit-identical to runtime/random.ts.
 
-import { dependsOnData, forEachLoad, isPointIndex, linearize, type LinearIndex } from '../../../runtime/interpreter.js';
+import { dependsOnData, forEachLoad, isPointIndex, linearize, type LinearIndex } from '../../../runtime/kernel-analysis.js';
 import type { IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, UnaryFn, ValueExpr } from '../../../runtime/kernel-ir.js';
 import { f32Below, mix32 } from '../../../runtime/random.js';
 import { alignUp } from '../../../runtime/artifact.js';

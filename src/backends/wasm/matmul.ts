@@ -8,7 +8,7 @@
 // update) run on each finished tile, four columns at a time where they have a vector form. With
 // threads, each thread takes a share of the row tiles and packs its own panels.
 
-import { linearize, type LinearIndex } from '../../../runtime/interpreter.js';
+import { linearize, type LinearIndex } from '../../../runtime/kernel-analysis.js';
 import type { IndexExpr, Kernel, KernelProgram, ValueExpr } from '../../../runtime/kernel-ir.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
 import type { Expr, ModuleBuilder, ValType } from './binaryen.js';

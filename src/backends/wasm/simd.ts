@@ -7,7 +7,7 @@
 // points, so results do not depend on where an element falls. Comparisons yield lane masks
 // (all ones or zero), turned into 0/1 where a bool is stored or used as a number.
 
-import { linearize, isPointIndex, type LinearIndex } from '../../../runtime/interpreter.js';
+import { linearize, isPointIndex, type LinearIndex } from '../../../runtime/kernel-analysis.js';
 import type { Kernel, KernelProgram, UnaryFn, ValueExpr } from '../../../runtime/kernel-ir.js';
 import { numelOf } from '../../../runtime/tensor.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
