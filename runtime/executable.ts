@@ -1,6 +1,7 @@
 // KernelExecutable: a validated kernel program run by the JavaScript kernel interpreter, its buffers laid out in three regions (the temp arena, persistent parameters, inputs/outputs/constants) and its schedule compiled once; the run itself is ProgramExecutable's.
 
-import { alignUp, loadArtifact, parseProgram, type Artifact } from './artifact.js';
+import { alignUp, loadArtifact, type Artifact } from './artifact.js';
+import { parseProgram } from './program-validator.js';
 import { compileSchedule, type Storage } from './interpreter.js';
 import type { BufferSpec } from './kernel-ir.js';
 import { ProgramExecutable, copyAs } from './program-executable.js';

@@ -6,7 +6,8 @@ export { KernelExecutable, executableFromArtifact, loadExecutable } from './exec
 export type { KernelExecutableOptions } from './executable.js';
 export { WasmExecutable } from './wasm.js';
 export type { WasmExecutableOptions } from './wasm.js';
-export { ARTIFACT_VERSION, artifactFromObject, loadArtifact, parseProgram } from './artifact.js';
+export { ARTIFACT_VERSION, artifactFromObject, loadArtifact } from './artifact.js';
+export { parseProgram } from './program-validator.js';
 export type { Artifact, ArtifactManifest } from './artifact.js';
 export { KilnRuntimeError } from './tensor.js';
 export type { IOSpec, Tensor, TensorLike } from './tensor.js';

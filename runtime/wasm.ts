@@ -1,6 +1,7 @@
 // WasmExecutable: a kernel program compiled to one WebAssembly module (bytes made by src/backends/wasm), instantiated here behind the same interface as KernelExecutable; one exported run() executes the whole schedule over the module's own memory, or with a threaded module, run(tid) on every thread over one shared memory (threads.ts).
 
-import { alignUp, parseProgram } from './artifact.js';
+import { alignUp } from './artifact.js';
+import { parseProgram } from './program-validator.js';
 import type { BufferSpec, KernelProgram } from './kernel-ir.js';
 import { ProgramExecutable } from './program-executable.js';
 import { ThreadPool, threadedModuleInfo } from './threads.js';

@@ -12,13 +12,13 @@ import {
   WEIGHTS_FILE,
   artifactHash,
   encodeNumbers,
-  parseProgram,
   wasmModuleProblem,
   weightsLayout,
   writeWeight,
   type ArtifactManifest,
 } from '../../runtime/artifact.js';
 import type { KernelProgram } from '../../runtime/kernel-ir.js';
+import { parseProgram } from '../../runtime/program-validator.js';
 import { KilnRuntimeError, toTensor, type Tensor } from '../../runtime/tensor.js';
 import { fsReason, syncDirectory } from '../../runtime/fs.js';
 

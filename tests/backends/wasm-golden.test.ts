@@ -11,7 +11,8 @@ import { describe, expect, test } from 'vitest';
 import { generateWasm, type WasmOptions } from '../../src/backends/wasm/codegen.js';
 import { kernelProgram } from '../../src/compile.js';
 import { graph, type Builder } from '../../src/frontend/builder.js';
-import { encodeNumbers, parseProgram } from '../../runtime/artifact.js';
+import { encodeNumbers } from '../../runtime/artifact.js';
+import { parseProgram } from '../../runtime/program-validator.js';
 
 const DIR = join('tests', 'backends', 'golden');
 const UPDATE = process.env['KILN_UPDATE_GOLDEN'] === '1';

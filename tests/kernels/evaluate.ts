@@ -1,7 +1,7 @@
 // Test support for lowering: runs kernel programs on the runtime's interpreter and compares them with the reference backend.
 
 import { expect } from 'vitest';
-import { parseProgram } from '../../runtime/artifact.js';
+import { parseProgram } from '../../runtime/program-validator.js';
 import { compileSchedule } from '../../runtime/interpreter.js';
 import type { Storage } from '../../runtime/interpreter.js';
 import type { KernelProgram } from '../../runtime/kernel-ir.js';

@@ -4,7 +4,7 @@
 // from the point, keeps its copy.
 
 import { describe, expect, it } from 'vitest';
-import { parseProgram } from '../../runtime/artifact.js';
+import { parseProgram } from '../../runtime/program-validator.js';
 import { KernelExecutable } from '../../runtime/executable.js';
 import type { IndexExpr, KernelProgram, ValueExpr } from '../../runtime/kernel-ir.js';
 import { mnistMlpGraph } from '../../examples/mnist-mlp.js';

@@ -1,7 +1,7 @@
 // The memory planner on hand-built programs: no two live temps overlap (every pair checked), bytes are reused, in place only where safe, the arena within 10% of the live lower bound on chains and diamonds, and planned programs compute what unplanned ones do.
 
 import { describe, expect, it } from 'vitest';
-import { parseProgram } from '../../runtime/artifact.js';
+import { parseProgram } from '../../runtime/program-validator.js';
 import { KernelExecutable } from '../../runtime/executable.js';
 import { isPointIndex } from '../../runtime/kernel-analysis.js';
 import type { BufferSpec, IndexExpr, Kernel, KernelProgram, ValueExpr } from '../../runtime/kernel-ir.js';

@@ -4,7 +4,8 @@ import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { artifactFromObject, artifactHash, loadArtifact, parseProgram, type ArtifactManifest } from '../../runtime/artifact.js';
+import { artifactFromObject, artifactHash, loadArtifact, type ArtifactManifest } from '../../runtime/artifact.js';
+import { parseProgram } from '../../runtime/program-validator.js';
 import { KernelExecutable, loadExecutable } from '../../runtime/executable.js';
 import { WasmExecutable } from '../../runtime/wasm.js';
 import type { BufferSpec, IndexExpr, KernelProgram, ValueExpr } from '../../runtime/kernel-ir.js';
