@@ -4,7 +4,8 @@
 // would have stored it (Math.fround), so an unfused kernel computes exactly what the reference
 // backend does; i32 arithmetic wraps; sums accumulate in a double like reduce_sum.
 
-import type { BinaryFn, IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, UnaryFn, ValueExpr } from './kernel-ir.js';
+import { entryOf, isCompareFn, type ArithTable, type CompareTable, type UnaryTable } from './kernel-fns.js';
+import type { IndexExpr, Kernel, KernelDType, KernelProgram, Reduction, ValueExpr } from './kernel-ir.js';
 import { dependsOnData, isPointIndex, linearize, type LinearIndex } from './kernel-analysis.js';
 import { keyedStream, standardNormal, uniform01, uniformBetween } from './random.js';
 import { KilnRuntimeError, numelOf } from './tensor.js';
@@ -117,7 +118,7 @@ function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
-const UNARY_F32: Record<UnaryFn, (a: Fn) => Fn> = {
+const UNARY_F32: UnaryTable<'f32', (a: Fn) => Fn> = {
   neg: (a) => () => -a(),
   abs: (a) => () => Math.abs(a()),
   exp: (a) => () => fround(Math.exp(a())),
@@ -140,7 +141,7 @@ const UNARY_F32: Record<UnaryFn, (a: Fn) => Fn> = {
 };
 
 /** The unary fns defined on i32 (the rest are f32 only); results wrap like an Int32Array store. */
-const UNARY_I32: Partial<Record<UnaryFn, (a: Fn) => Fn>> = {
+const UNARY_I32: UnaryTable<'i32', (a: Fn) => Fn> = {
   neg: (a) => () => -a() | 0,
   abs: (a) => () => Math.abs(a()) | 0,
   relu: (a) => () => {
@@ -154,10 +155,7 @@ const UNARY_I32: Partial<Record<UnaryFn, (a: Fn) => Fn>> = {
   step: (a) => () => (a() > 0 ? 1 : 0),
 };
 
-type Arith = Exclude<BinaryFn, 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge'>;
-type Compare = Exclude<BinaryFn, Arith>;
-
-const BINARY_F32: Record<Arith, (a: Fn, b: Fn) => Fn> = {
+const BINARY_F32: ArithTable<'f32', (a: Fn, b: Fn) => Fn> = {
   add: (a, b) => () => fround(a() + b()),
   sub: (a, b) => () => fround(a() - b()),
   mul: (a, b) => () => fround(a() * b()),
@@ -167,7 +165,7 @@ const BINARY_F32: Record<Arith, (a: Fn, b: Fn) => Fn> = {
   min: (a, b) => () => Math.min(a(), b()),
 };
 
-const BINARY_I32: Partial<Record<Arith, (a: Fn, b: Fn) => Fn>> = {
+const BINARY_I32: ArithTable<'i32', (a: Fn, b: Fn) => Fn> = {
   add: (a, b) => () => (a() + b()) | 0,
   sub: (a, b) => () => (a() - b()) | 0,
   mul: (a, b) => () => Math.imul(a(), b()),
@@ -181,7 +179,7 @@ const BINARY_I32: Partial<Record<Arith, (a: Fn, b: Fn) => Fn>> = {
   min: (a, b) => () => Math.min(a(), b()),
 };
 
-const COMPARE: Record<Compare, (a: Fn, b: Fn) => Fn> = {
+const COMPARE: CompareTable<(a: Fn, b: Fn) => Fn> = {
   eq: (a, b) => () => (a() === b() ? 1 : 0),
   ne: (a, b) => () => (a() !== b() ? 1 : 0),
   lt: (a, b) => () => (a() < b() ? 1 : 0),
@@ -223,14 +221,14 @@ function compileValue(e: ValueExpr, s: Scope): Fn {
     }
     case 'unary': {
       const a = compileValue(e.a, s);
-      const make = e.dtype === 'f32' ? UNARY_F32[e.fn] : UNARY_I32[e.fn];
+      const make = entryOf<string, (a: Fn) => Fn>(e.dtype === 'f32' ? UNARY_F32 : UNARY_I32, e.fn);
       if (!make) throw new KilnRuntimeError('runtime', `kernel '${s.kernel}': ${e.fn} is not defined on ${e.dtype}`);
       return make(a);
     }
     case 'binary': {
       const [a, b] = [compileValue(e.a, s), compileValue(e.b, s)];
-      if (e.fn in COMPARE) return COMPARE[e.fn as Compare](a, b);
-      const make = e.a.dtype === 'f32' ? BINARY_F32[e.fn as Arith] : BINARY_I32[e.fn as Arith];
+      if (isCompareFn(e.fn)) return COMPARE[e.fn](a, b);
+      const make = entryOf<string, (a: Fn, b: Fn) => Fn>(e.a.dtype === 'f32' ? BINARY_F32 : BINARY_I32, e.fn);
       if (!make) throw new KilnRuntimeError('runtime', `kernel '${s.kernel}': ${e.fn} is not defined on ${e.a.dtype}`);
       return make(a, b);
     }

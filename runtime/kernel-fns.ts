@@ -22,12 +22,13 @@ export interface KernelFnDef {
 
 /** exp, log, sqrt, pow, tanh, ...: about eight adds each on a CPU. */
 const TRANSCENDENTAL = 8;
-const FLOAT: readonly KernelDType[] = ['f32'];
-const NUMERIC: readonly KernelDType[] = ['f32', 'i32'];
-const ANY: readonly KernelDType[] = ['f32', 'i32', 'bool'];
+const FLOAT = ['f32'] as const;
+const NUMERIC = ['f32', 'i32'] as const;
+const ANY = ['f32', 'i32', 'bool'] as const;
 
-const arith = (dtypes: readonly KernelDType[], cost = 1, commutative = false): KernelFnDef => ({ dtypes, result: 'operand', cost, ...(commutative ? { commutative } : {}) });
-const compare = (dtypes: readonly KernelDType[], commutative = false): KernelFnDef => ({ dtypes, result: 'bool', cost: 1, ...(commutative ? { commutative } : {}) });
+// Generic in the dtype list and the result kind, so that UnaryFnOn, BinaryFnOn and CompareFn see each entry's own.
+const arith = <const D extends readonly KernelDType[]>(dtypes: D, cost = 1, commutative = false): KernelFnDef & { dtypes: D; result: 'operand' } => ({ dtypes, result: 'operand', cost, ...(commutative ? { commutative } : {}) });
+const compare = <const D extends readonly KernelDType[]>(dtypes: D, commutative = false): KernelFnDef & { dtypes: D; result: 'bool' } => ({ dtypes, result: 'bool', cost: 1, ...(commutative ? { commutative } : {}) });
 
 export const UNARY_FNS = {
   neg: arith(NUMERIC),
@@ -90,4 +91,18 @@ export function binaryResult(fn: BinaryFn, dtype: KernelDType): KernelDType | un
   const def: KernelFnDef = BINARY_FNS[fn];
   if (!def.dtypes.includes(dtype)) return undefined;
   return def.result === 'bool' ? 'bool' : dtype;
+}
+
+// ---- implementation tables -----------------------------------------------------------------
+
+/** An implementation of the unary functions defined on D: one entry for each, so a new UNARY_FNS entry fails to type-check until it has one. */
+export type UnaryTable<D extends KernelDType, V> = Record<UnaryFnOn<D>, V>;
+/** An implementation of the arithmetic binary functions defined on D. */
+export type ArithTable<D extends KernelDType, V> = Record<ArithFn & BinaryFnOn<D>, V>;
+/** An implementation of the comparisons. */
+export type CompareTable<V> = Record<CompareFn, V>;
+
+/** The entry of `fn` in a table of the functions on one dtype, or undefined where `fn` is not among them. */
+export function entryOf<K extends string, V>(table: Readonly<Record<K, V>>, fn: string): V | undefined {
+  return Object.hasOwn(table, fn) ? table[fn as K] : undefined;
 }
