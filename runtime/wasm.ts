@@ -2,6 +2,7 @@
 
 import { alignUp } from './artifact.js';
 import { parseProgram } from './program-validator.js';
+import type { BinaryFn, UnaryFn } from './kernel-fns.js';
 import type { BufferSpec, KernelProgram } from './kernel-ir.js';
 import { ProgramExecutable } from './program-executable.js';
 import { ThreadPool, threadedModuleInfo } from './threads.js';
@@ -56,12 +57,14 @@ export function wasmPages(bytes: number): number {
 
 // Both branches keep exp's argument non-positive, as the interpreter's sigmoid does.
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+/** The kernel functions a module may import from module `host` as f64 functions. */
+export type HostMathFn = Extract<UnaryFn, 'exp' | 'log' | 'tanh' | 'sigmoid' | 'sin' | 'cos'> | Extract<BinaryFn, 'pow'>;
 /**
  * Functions in f64 a module may import (it rounds their results to f32). Modules compiled now
  * compute exp, log, tanh and sigmoid on f32 themselves and import only log, sin, cos and pow;
  * artifacts written by earlier versions import the others too, and still load.
  */
-const HOST_MATH: Record<string, (...args: number[]) => number> = { exp: Math.exp, log: Math.log, tanh: Math.tanh, sin: Math.sin, cos: Math.cos, pow: Math.pow, sigmoid };
+const HOST_MATH: Record<HostMathFn, (...args: number[]) => number> = { exp: Math.exp, log: Math.log, tanh: Math.tanh, sin: Math.sin, cos: Math.cos, pow: Math.pow, sigmoid };
 
 /** The host functions as source text for worker threads, which never call the range errors. */
 function workerImports(): [string, string][] {

@@ -8,11 +8,11 @@
 // update) run on each finished tile, four columns at a time where they have a vector form. With
 // threads, each thread takes a share of the row tiles and packs its own panels.
 
-import { linearize, type LinearIndex } from '../../../runtime/kernel-analysis.js';
-import type { IndexExpr, Kernel, KernelProgram, ValueExpr } from '../../../runtime/kernel-ir.js';
+import { dependsOnData, linearize, type LinearIndex } from '../../../runtime/kernel-analysis.js';
+import type { Kernel, KernelProgram, ValueExpr } from '../../../runtime/kernel-ir.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
-import type { Expr, ModuleBuilder, ValType } from './binaryen.js';
-import type { Share } from './codegen.js';
+import type { Expr } from './binaryen.js';
+import type { Share, TileHost } from './kernel-host.js';
 
 /** Rows of a register tile. */
 const MR = 4;
@@ -24,22 +24,6 @@ const KC = 256;
 const BLOCK_BYTES = 256 * 1024;
 /** Below this many rows packing B costs more than it saves, when B can be read in place. */
 const PACK_MIN_ROWS = 16;
-
-/** What the tiled path borrows from the scalar kernel generator. */
-export interface TileHost {
-  readonly m: ModuleBuilder;
-  local(t: ValType): number;
-  label(what: string): string;
-  varLocal(axis: number): number;
-  /** The local holding the current point's row-major offset in the outputs. */
-  readonly point: number;
-  linear(l: LinearIndex): Expr;
-  /** The kernel's stores at the current variables and point, reading the reduction result from f32 local `acc`. */
-  storesWithAcc(acc: number): Expr;
-  /** The same for four points along n, the results in v128 local `vectorAcc`; undefined when the stores have no vector form. */
-  readonly vectorStores?: () => Expr[];
-  readonly vectorAcc: number;
-}
 
 interface Operand {
   offset: number;
@@ -66,13 +50,6 @@ export interface MatmulPlan {
 
 const coeff = (l: LinearIndex, axis: number): number => l.terms.find((t) => t.axis === axis)?.coeff ?? 0;
 
-function dataFree(e: IndexExpr): boolean {
-  if (e.k === 'value') return false;
-  if (e.k === 'add') return dataFree(e.a) && dataFree(e.b);
-  if (e.k === 'mul' || e.k === 'div' || e.k === 'mod') return dataFree(e.a);
-  return true;
-}
-
 /** The tiled plan for a kernel, or undefined when the scalar path must render it. */
 export function matmulPlan(p: KernelProgram, layout: WasmLayout, k: Kernel): MatmulPlan | undefined {
   const r = k.reduce;
@@ -85,7 +62,7 @@ export function matmulPlan(p: KernelProgram, layout: WasmLayout, k: Kernel): Mat
   const sizes = [...k.shape, K];
   const operand = (e: Extract<ValueExpr, { k: 'load' }>): Operand | undefined => {
     const spec = p.buffers.find((b) => b.name === e.buffer);
-    if (!spec || spec.dtype !== 'f32' || layout.elementBytes.get(spec.name) !== 4 || !dataFree(e.index)) return undefined;
+    if (!spec || spec.dtype !== 'f32' || layout.elementBytes.get(spec.name) !== 4 || dependsOnData(e.index)) return undefined;
     const index = linearize(e.index, sizes);
     if (!index) return undefined;
     return { offset: layout.offsets.get(spec.name)!, index, m: coeff(index, rank - 2), n: coeff(index, rank - 1), k: coeff(index, rank) };

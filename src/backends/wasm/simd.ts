@@ -8,28 +8,15 @@
 // (all ones or zero), turned into 0/1 where a bool is stored or used as a number.
 
 import { linearize, isPointIndex, type LinearIndex } from '../../../runtime/kernel-analysis.js';
-import type { Kernel, KernelProgram, UnaryFn, ValueExpr } from '../../../runtime/kernel-ir.js';
+import { entryOf, isCompareFn, type ArithTable, type CompareTable, type UnaryTable } from '../../../runtime/kernel-fns.js';
+import type { Kernel, KernelDType, KernelProgram, ValueExpr } from '../../../runtime/kernel-ir.js';
 import { numelOf } from '../../../runtime/tensor.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
-import type { Expr, F32x4Binary, I32x4Binary, ModuleBuilder, ValType } from './binaryen.js';
+import type { Expr, F32x4Binary, I32x4Binary, ModuleBuilder } from './binaryen.js';
+import type { VectorHost } from './kernel-host.js';
 
 /** Points per vector. */
 export const LANES = 4;
-
-/** What the vector path borrows from the scalar kernel generator. */
-export interface VectorHost {
-  readonly m: ModuleBuilder;
-  local(t: ValType): number;
-  linear(l: LinearIndex): Expr;
-  /** The local holding the first lane's row-major offset in the outputs. */
-  readonly point: number;
-  /** `fn` of an f32x4 expression, where the module has a vector form of it. */
-  vectorFn(fn: UnaryFn, x: Expr): Expr | undefined;
-  /** The v128 local holding four reduction results (a matmul tile's, a vector reduction's), for 'acc'. */
-  readonly acc?: number;
-  /** The acc's lanes: f32, or i32 (an i32 reduction). */
-  readonly accType?: 'f32' | 'i32';
-}
 
 type Lanes = 'f32' | 'i32' | 'mask';
 interface V {
@@ -37,11 +24,63 @@ interface V {
   t: Lanes;
 }
 
-const F32_UNARY = new Set(['neg', 'abs', 'sqrt', 'relu', 'sign', 'step']);
-const I32_UNARY = new Set(['neg', 'abs', 'relu', 'step']);
-const F32_BINARY = new Set(['add', 'sub', 'mul', 'div', 'max', 'min']);
-const I32_BINARY = new Set(['add', 'sub', 'mul', 'max', 'min']);
-const COMPARE: Record<string, [F32x4Binary, I32x4Binary]> = { eq: ['eq', 'eq'], ne: ['ne', 'ne'], lt: ['lt', 'lt_s'], le: ['le', 'le_s'], gt: ['gt', 'gt_s'], ge: ['ge', 'ge_s'] };
+/** Renders a function of four lanes of the table's type. */
+type VectorUnary = (g: VectorGen, a: Expr) => Expr;
+/** A table entry: the vector form, or 'scalar' where none has the scalar path's exact semantics (a kernel applying it takes the scalar path). */
+export type Lanewise<R> = R | 'scalar';
+
+const f32x4Fn = (op: 'neg' | 'abs' | 'sqrt'): VectorUnary => (g, a) => g.m.f32x4Unary(op, a);
+/** exp, log, tanh, sigmoid: the module's own vector functions, through the host. */
+const own = (fn: 'exp' | 'log' | 'tanh' | 'sigmoid'): VectorUnary => (g, a) => g.h.vectorFn(fn, a)!;
+
+export const VECTOR_UNARY_F32: UnaryTable<'f32', Lanewise<VectorUnary>> = {
+  neg: f32x4Fn('neg'),
+  abs: f32x4Fn('abs'),
+  sqrt: f32x4Fn('sqrt'),
+  // nan → 0, as the scalar select
+  relu: (g, a) => g.let(a, (x) => g.m.bitselect(x(), g.m.f32x4Const(0), g.m.f32x4('gt', x(), g.m.f32x4Const(0)))),
+  // nan and ±0 stay as they are
+  sign: (g, a) => {
+    const m = g.m;
+    return g.let(a, (x) => m.bitselect(m.f32x4Const(1), m.bitselect(m.f32x4Const(-1), x(), m.f32x4('lt', x(), m.f32x4Const(0))), m.f32x4('gt', x(), m.f32x4Const(0))));
+  },
+  step: ({ m }, a) => m.v128Bitwise('and', m.f32x4('gt', a, m.f32x4Const(0)), m.f32x4Const(1)),
+  exp: own('exp'),
+  log: own('log'),
+  tanh: own('tanh'),
+  sigmoid: own('sigmoid'),
+  rsqrt: 'scalar',
+  sin: 'scalar',
+  cos: 'scalar',
+};
+
+export const VECTOR_UNARY_I32: UnaryTable<'i32', Lanewise<VectorUnary>> = {
+  neg: ({ m }, a) => m.i32x4('sub', m.i32x4Const(0), a),
+  // wraps: |-2^31| is -2^31
+  abs: (g, a) => g.let(a, (x) => g.m.bitselect(g.m.i32x4('sub', g.m.i32x4Const(0), x()), x(), g.m.i32x4('lt_s', x(), g.m.i32x4Const(0)))),
+  relu: ({ m }, a) => m.i32x4('max_s', a, m.i32x4Const(0)),
+  step: ({ m }, a) => m.v128Bitwise('and', m.i32x4('gt_s', a, m.i32x4Const(0)), m.i32x4Const(1)),
+  sign: 'scalar',
+};
+
+export const VECTOR_BINARY_F32: ArithTable<'f32', Lanewise<F32x4Binary>> = { add: 'add', sub: 'sub', mul: 'mul', div: 'div', max: 'max', min: 'min', pow: 'scalar' };
+/** i32x4 has no division. */
+export const VECTOR_BINARY_I32: ArithTable<'i32', Lanewise<I32x4Binary>> = { add: 'add', sub: 'sub', mul: 'mul', max: 'max_s', min: 'min_s', div: 'scalar' };
+export const VECTOR_COMPARE: CompareTable<[F32x4Binary, I32x4Binary]> = { eq: ['eq', 'eq'], ne: ['ne', 'ne'], lt: ['lt', 'lt_s'], le: ['le', 'le_s'], gt: ['gt', 'gt_s'], ge: ['ge', 'ge_s'] };
+
+/** vectorizable() admits nothing else. */
+function unexpected(what: string): never {
+  throw new Error(`vector path: unexpected ${what}`);
+}
+
+/** The vector form of `fn` in a table of the functions on one dtype; undefined where `fn` has none. */
+function lanewise<R>(table: Readonly<Record<string, Lanewise<R>>>, fn: string): R | undefined {
+  const entry = entryOf(table, fn);
+  return entry === 'scalar' ? undefined : entry;
+}
+
+const unaryTable = (dtype: KernelDType): Readonly<Record<string, Lanewise<VectorUnary>>> => (dtype === 'f32' ? VECTOR_UNARY_F32 : VECTOR_UNARY_I32);
+const binaryTable = (dtype: KernelDType): Readonly<Record<string, Lanewise<F32x4Binary | I32x4Binary>>> => (dtype === 'f32' ? VECTOR_BINARY_F32 : VECTOR_BINARY_I32);
 
 /**
  * What is computed four lanes at a time: 'elementwise' a kernel without reduction; 'epilogue' the
@@ -59,7 +98,7 @@ export function laneAxis(k: Kernel, mode: VectorMode): number {
 const foldsInLanes = (k: Kernel): boolean => !!k.reduce && (k.reduce.op === 'sum' || k.reduce.op === 'max') && k.reduce.value.dtype !== 'bool';
 
 /** Whether the kernel can be computed four lanes at a time in `mode` (the scalar path finishes each row). */
-export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, hasVectorFn: (fn: UnaryFn) => boolean, mode: VectorMode = 'elementwise'): boolean {
+export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, mode: VectorMode = 'elementwise'): boolean {
   const rank = k.shape.length;
   if (mode === 'row') {
     if (!foldsInLanes(k) || k.reduce!.shape[k.reduce!.shape.length - 1]! < LANES) return false;
@@ -82,9 +121,9 @@ export function vectorizable(p: KernelProgram, layout: WasmLayout, k: Kernel, ha
       case 'const':
         return true;
       case 'unary':
-        return (e.dtype === 'f32' ? F32_UNARY.has(e.fn) || hasVectorFn(e.fn) : I32_UNARY.has(e.fn)) && ok(e.a);
+        return lanewise(unaryTable(e.dtype), e.fn) !== undefined && ok(e.a);
       case 'binary':
-        return (e.fn in COMPARE || (e.a.dtype === 'f32' ? F32_BINARY : I32_BINARY).has(e.fn)) && ok(e.a) && ok(e.b);
+        return (isCompareFn(e.fn) || lanewise(binaryTable(e.a.dtype), e.fn) !== undefined) && ok(e.a) && ok(e.b);
       case 'where':
         return ok(e.cond) && ok(e.a) && ok(e.b);
       case 'cast':
@@ -127,14 +166,14 @@ export function laneFold(m: ModuleBuilder, op: 'sum' | 'max', f32: boolean, acc:
 
 /** Renders a vectorizable kernel's values for LANES points from the current one. */
 export class VectorGen {
-  private readonly m: ModuleBuilder;
+  readonly m: ModuleBuilder;
   /** Extents of every loop variable: output axes, then reduction axes. */
   private readonly sizes: number[];
   /** The loop variable the lanes step along (the first lane's value is the variable's). */
   private readonly lane: number;
 
   constructor(
-    private readonly h: VectorHost,
+    readonly h: VectorHost,
     private readonly p: KernelProgram,
     private readonly layout: WasmLayout,
     private readonly k: Kernel,
@@ -151,7 +190,7 @@ export class VectorGen {
   }
 
   /** `use(get)` with `value` computed once into a fresh v128 local. */
-  private let(value: Expr, use: (get: () => Expr) => Expr): Expr {
+  let(value: Expr, use: (get: () => Expr) => Expr): Expr {
     const l = this.h.local('v128');
     return this.m.block([this.m.set(l, value), use(() => this.m.get(l, 'v128'))], 'v128');
   }
@@ -187,16 +226,20 @@ export class VectorGen {
       case 'const':
         if (e.dtype === 'f32') return { e: m.f32x4Const(Math.fround(e.value)), t: 'f32' };
         return { e: m.i32x4Const(e.dtype === 'i32' ? e.value | 0 : e.value !== 0 ? 1 : 0), t: 'i32' };
-      case 'unary':
-        return e.dtype === 'f32' ? { e: this.unaryF32(e.fn, this.as(this.value(e.a), 'f32')), t: 'f32' } : { e: this.unaryI32(e.fn, this.as(this.value(e.a), 'i32')), t: 'i32' };
+      case 'unary': {
+        const t = e.dtype === 'f32' ? 'f32' : 'i32';
+        const a = this.as(this.value(e.a), t);
+        return { e: (lanewise(unaryTable(e.dtype), e.fn) ?? unexpected(e.fn))(this, a), t };
+      }
       case 'binary': {
         const t = e.a.dtype === 'f32' ? 'f32' : 'i32';
         const [a, b] = [this.as(this.value(e.a), t), this.as(this.value(e.b), t)];
-        const cmp = COMPARE[e.fn];
-        if (cmp) return { e: t === 'f32' ? m.f32x4(cmp[0], a, b) : m.i32x4(cmp[1], a, b), t: 'mask' };
-        if (t === 'f32') return { e: m.f32x4(e.fn as F32x4Binary, a, b), t };
-        const op: I32x4Binary = e.fn === 'max' ? 'max_s' : e.fn === 'min' ? 'min_s' : (e.fn as I32x4Binary);
-        return { e: m.i32x4(op, a, b), t };
+        if (isCompareFn(e.fn)) {
+          const [fop, iop] = VECTOR_COMPARE[e.fn];
+          return { e: t === 'f32' ? m.f32x4(fop, a, b) : m.i32x4(iop, a, b), t: 'mask' };
+        }
+        if (t === 'f32') return { e: m.f32x4(lanewise(VECTOR_BINARY_F32, e.fn) ?? unexpected(e.fn), a, b), t };
+        return { e: m.i32x4(lanewise(VECTOR_BINARY_I32, e.fn) ?? unexpected(e.fn), a, b), t };
       }
       case 'where': {
         const t = e.dtype === 'f32' ? 'f32' : 'i32';
@@ -216,41 +259,7 @@ export class VectorGen {
         return { e: m.i32x4('add', m.i32x4Splat(this.h.linear(l)), m.i32x4Lanes([0, c, 2 * c, 3 * c])), t: 'i32' };
       }
       default:
-        throw new Error(`vector path: unexpected ${e.k}`); // vectorizable() admits none of the others
-    }
-  }
-
-  private unaryF32(fn: UnaryFn, a: Expr): Expr {
-    const m = this.m;
-    const zero = (): Expr => m.f32x4Const(0);
-    switch (fn) {
-      case 'neg':
-      case 'abs':
-      case 'sqrt':
-        return m.f32x4Unary(fn, a);
-      case 'relu': // nan → 0, as the scalar select
-        return this.let(a, (x) => m.bitselect(x(), zero(), m.f32x4('gt', x(), zero())));
-      case 'sign': // nan and ±0 stay as they are
-        return this.let(a, (x) => m.bitselect(m.f32x4Const(1), m.bitselect(m.f32x4Const(-1), x(), m.f32x4('lt', x(), zero())), m.f32x4('gt', x(), zero())));
-      case 'step':
-        return m.v128Bitwise('and', m.f32x4('gt', a, zero()), m.f32x4Const(1));
-      default:
-        return this.h.vectorFn(fn, a)!;
-    }
-  }
-
-  private unaryI32(fn: UnaryFn, a: Expr): Expr {
-    const m = this.m;
-    const zero = (): Expr => m.i32x4Const(0);
-    switch (fn) {
-      case 'neg':
-        return m.i32x4('sub', zero(), a);
-      case 'abs': // wraps: |-2^31| is -2^31
-        return this.let(a, (x) => m.bitselect(m.i32x4('sub', zero(), x()), x(), m.i32x4('lt_s', x(), zero())));
-      case 'relu':
-        return m.i32x4('max_s', a, zero());
-      default: // step
-        return m.v128Bitwise('and', m.i32x4('gt_s', a, zero()), m.i32x4Const(1));
+        return unexpected(e.k);
     }
   }
 

@@ -21,6 +21,9 @@ import type { Expr, ModuleBuilder, ValType } from './binaryen.js';
 export const TRANSCENDENTALS = ['exp', 'log', 'tanh', 'sigmoid'] as const;
 export type Transcendental = (typeof TRANSCENDENTALS)[number];
 
+/** Whether `fn` is one of the module's own functions (on f32). */
+export const isTranscendental = (fn: string): fn is Transcendental => (TRANSCENDENTALS as readonly string[]).includes(fn);
+
 /** Name of the v128 → v128 (four f32 lanes) function for `fn`. */
 export const vectorFn = (fn: Transcendental): string => `${fn}_f32x4`;
 /** Name of the f32 → f32 function for `fn`. */
