@@ -143,13 +143,16 @@ describe('the module and its runtime', () => {
     }
   });
 
-  test('runs from the program and the bytes alone, as an artifact would', async () => {
+  test('runs from the program and the bytes alone, as an artifact would, with the reference results', async () => {
     const g = xorMlpGraph();
     const program = kernelProgram(g, { B: 4 });
     const exe = new WasmExecutable({ program, wasm: await compileWasm(program) });
-    const x = new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]);
-    const out = await exe.run({ x, y: new Float32Array([0, 1, 1, 0]) });
-    expect(Object.keys(out).length).toBeGreaterThan(0);
+    const ref = await compile(g, { shapes: { B: 4 } });
+    exe.setParams(ref.params()); // the same weights on both sides
+    const inputs = { x: new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]), y: new Float32Array([0, 1, 1, 0]) };
+    const [want, out] = [await ref.run(inputs), await exe.run(inputs)];
+    expect(Object.keys(out).sort()).toEqual(Object.keys(want).sort());
+    for (const [name, t] of Object.entries(want)) expectClose(name, out[name]!, t);
     expect(new Uint8Array(await compileWasm(program)).slice(0, 4)).toEqual(new Uint8Array([0, 0x61, 0x73, 0x6d]));
   });
 
