@@ -1,8 +1,8 @@
 // The kernel-level scalar functions: each is defined once here, with the operand dtypes it
-// accepts, the dtype of its result and its cost. Lowering, fusion's cost model and the artifact
+// accepts, the dtype of its result and its cost. Lowering, fusion's cost model and the program
 // validator read these entries; every executor and renderer implements the functions as a table
-// keyed by `UnaryFn` or `BinaryFn` (or by `UnaryFnOn<'i32'>` for the ones defined on i32), so
-// adding an entry here makes the type checker list each place that must learn it.
+// of the types below (UnaryTable, ArithTable, CompareTable: one entry per function defined on a
+// dtype), so adding an entry here makes the type checker list each place that must learn it.
 //
 // The semantics of each function are those of the graph op of the same name (src/ir/ops); i32
 // arithmetic wraps like Wasm and WGSL.

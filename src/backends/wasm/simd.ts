@@ -5,7 +5,8 @@
 // exact semantics (IEEE f32 ops, nan-propagating min/max, saturating truncation, transcendentals
 // through the same functions as the scalar path). The scalar path finishes each row's last
 // points, so results do not depend on where an element falls. Comparisons yield lane masks
-// (all ones or zero), turned into 0/1 where a bool is stored or used as a number.
+// (all ones or zero), turned into 0/1 where a bool is stored or used as a number. Which functions
+// have a vector form is stated for every function in the tables below ('scalar' where none).
 
 import { linearize, isPointIndex, type LinearIndex } from '../../../runtime/kernel-analysis.js';
 import { entryOf, isCompareFn, type ArithTable, type CompareTable, type UnaryTable } from '../../../runtime/kernel-fns.js';
