@@ -1,11 +1,9 @@
-// compile(): from a graph to an executable program on a chosen backend.
+// compile(): from a graph to an executable program on a backend of the registry (src/backends/registry.ts).
 
-import { ReferenceExecutable } from './backends/reference/index.js';
-import { wasmExecutable } from './backends/wasm/index.js';
 import type { ReferenceOptions } from './backends/reference/index.js';
-import { KernelExecutable } from '../runtime/executable.js';
+import { backendOf, checkBackendOptions } from './backends/registry.js';
+import type { BackendName } from './backends/registry.js';
 import type { KernelProgram } from '../runtime/kernel-ir.js';
-import { fail } from './ir/errors.js';
 import { lowerToKernels } from './kernels/lower.js';
 import { planMemory } from './kernels/memory.js';
 import { runPipeline } from './passes/pipeline.js';
@@ -18,8 +16,8 @@ import { verify } from './ir/verify.js';
 import type { Tensor } from './ir/types.js';
 import type { IOSpec, TensorLike } from '../runtime/tensor.js';
 
-export const BACKENDS = ['reference', 'js', 'wasm'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS } from './backends/registry.js';
+export type { BackendName } from './backends/registry.js';
 
 export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
   backend?: BackendName;
@@ -66,27 +64,12 @@ export function kernelProgram(g: Graph, shapes: Readonly<Record<string, number>>
 
 /** Compiles a graph for a backend; symbolic dims are bound by `shapes`. */
 export async function compile(g: Graph, options: CompileOptions = {}): Promise<Executable> {
-  const backend = options.backend ?? 'reference';
+  const backend = backendOf(options.backend ?? 'reference');
   verify(g); // graphs may come from anywhere: JSON, hand-built objects
-  switch (backend) {
-    case 'reference':
-      if ((options.threads ?? 1) !== 1) fail('usage', "threads: only backend 'wasm' runs on several threads");
-      // The oracle runs the graph as written, composites spelled out, nothing optimized.
-      return new ReferenceExecutable(decompose(specialize(modeOf(g, options), options)), options);
-    case 'js': {
-      // The compiler's path: optimize, fuse into kernels, plan memory; the runtime's kernel
-      // interpreter executes the schedule.
-      if (options.precision === 'f64') fail('usage', "backend 'js' computes in f32; precision 'f64' is the reference backend's");
-      if ((options.threads ?? 1) !== 1) fail('usage', "threads: only backend 'wasm' runs on several threads");
-      const program = kernelProgram(modeOf(g, options), options.shapes ?? {});
-      return new KernelExecutable({ program }, options.paramStore ? { paramStore: options.paramStore } : {});
-    }
-    case 'wasm': {
-      // The same kernel program, rendered as one WebAssembly module (binaryen loads on first use).
-      if (options.precision === 'f64') fail('usage', "backend 'wasm' computes in f32; precision 'f64' is the reference backend's");
-      return wasmExecutable(kernelProgram(modeOf(g, options), options.shapes ?? {}), { ...(options.paramStore ? { paramStore: options.paramStore } : {}), threads: options.threads ?? 1 });
-    }
-    default:
-      return fail('usage', `unknown backend '${String(backend)}' (available: ${BACKENDS.join(', ')})`);
-  }
+  checkBackendOptions(backend, options);
+  const backendOptions = { ...(options.paramStore ? { paramStore: options.paramStore } : {}), ...(options.precision ? { precision: options.precision } : {}), threads: options.threads ?? 1 };
+  // The oracle runs the graph as written, composites spelled out, nothing optimized.
+  if (backend.input === 'graph') return backend.compile(decompose(specialize(modeOf(g, options), options)), backendOptions);
+  // The compiler's path: optimize, fuse into kernels, plan memory; the backend executes the schedule.
+  return backend.compile(kernelProgram(modeOf(g, options), options.shapes ?? {}), backendOptions);
 }

@@ -13,10 +13,9 @@ import { graphSymbols } from '../ir/bind.js';
 import type { Graph } from '../ir/graph.js';
 import { PASS_NAMES, passStats, passesUntil, runPipeline } from '../passes/pipeline.js';
 import { loadCheckpoint } from '../../runtime/checkpoint.js';
-import { BACKENDS, kernelProgram } from '../compile.js';
-import { ARTIFACT_TARGETS } from '../../runtime/artifact.js';
+import { kernelProgram } from '../compile.js';
+import { artifactBackends, describeBackends, threadedList } from '../backends/registry.js';
 import { moduleThreads } from '../../runtime/threads.js';
-import { compileWasm } from '../backends/wasm/index.js';
 import { writeArtifact } from '../kernels/artifact.js';
 import { lowerToKernels } from '../kernels/lower.js';
 import { liveLowerBound, planMemory, totalTempBytes } from '../kernels/memory.js';
@@ -133,7 +132,7 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .requiredOption('--inputs <file>', 'a JSON object of named inputs (nested number arrays)')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=4 (repeatable)', collect, [])
-    .option('--backend <name>', `where to run: ${BACKENDS.join(', ')}`, 'reference')
+    .option('--backend <name>', `where to run: ${describeBackends()}`, 'reference')
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string; threads?: string }) => {
       const exe = await compile(loadGraphFile(file), { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) });
@@ -165,7 +164,7 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .option('--l2 <strength>', 'L2 penalty on the weights (parameters of rank >= 2)')
     .option('--curve <file>', 'write the loss and accuracy per epoch as an SVG chart')
     .option('--save <file>', 'write the trained weights and optimizer state as a checkpoint')
-    .option('--backend <name>', `where to train: ${BACKENDS.join(', ')}`, 'reference')
+    .option('--backend <name>', `where to train: ${describeBackends()}`, 'reference')
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
     .action((file: string, opts: TrainFlags) => trainCommand(file, opts, { out, progress }));
@@ -175,15 +174,15 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .description('compile a model ahead of time into an artifact that runtime/ loads and runs')
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.bin, module.wasm)')
-    .option('--target <target>', 'the code to generate: js (the kernel interpreter) or wasm (one WebAssembly module)', 'js')
+    .option('--target <target>', `the code to generate: ${describeBackends(artifactBackends())}`, 'js')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
     .option('--weights <checkpoint>', 'start from the trained weights of a checkpoint (kiln train --save)')
     .option('--threads <n>', 'wasm: a module for n worker threads over shared memory (default 1; the runtime then needs worker threads)')
     .action(async (file: string, opts: { out: string; target: string; shapes: string[]; weights?: string; threads?: string }) => {
-      const target = ARTIFACT_TARGETS.find((t) => t === opts.target);
-      if (!target) throw new KilnError('usage', `--target: unknown target '${opts.target}' (available: ${ARTIFACT_TARGETS.join(', ')})`);
+      const backend = artifactBackends().find((b) => b.name === opts.target);
+      if (!backend) throw new KilnError('usage', `--target: unknown target '${opts.target}' (available: ${artifactBackends().map((b) => b.name).join(', ')})`);
       const threads = threadsFlag(opts.threads);
-      if (threads > 1 && target !== 'wasm') throw new KilnError('usage', '--threads: only --target wasm runs on several threads');
+      if (threads > 1 && !backend.threads) throw new KilnError('usage', `--threads: only ${threadedList('--target', true)} runs on several threads`);
       const g = loadGraphFile(file);
       const program = kernelProgram(g, parseShapes(opts.shapes));
       let weights: Record<string, Tensor> | undefined;
@@ -196,13 +195,15 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
         weights = Object.fromEntries(Object.entries(params).filter(([n]) => names.has(n)));
       }
       const stored = weights ? { weights } : {};
-      // binaryen loads here, and only for this target: the artifact's runtime never needs it.
-      const wasm = target === 'wasm' ? await compileWasm(program, threads) : undefined;
-      await writeArtifact(opts.out, program, wasm ? { target: 'wasm', wasm, ...stored } : { target: 'js', ...stored });
+      // A code generator (binaryen for wasm) loads here, and only for its target: the artifact's runtime never needs it.
+      const code = await backend.artifact.code(program, threads);
+      const target = code.target;
+      const wasm = code.target === 'wasm' ? code.wasm : undefined;
+      await writeArtifact(opts.out, program, { ...code, ...stored });
       const ran = wasm ? moduleThreads(wasm) : 1;
       const shared = threads > 1 ? (ran > 1 ? ` for ${ran} threads` : ' for one thread (no kernel large enough to share)') : '';
-      const code = wasm ? `, module ${wasm.length} bytes${shared}` : '';
-      out(`wrote ${opts.out} (target ${target}): ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters${code}\n`);
+      const codeNote = wasm ? `, module ${wasm.length} bytes${shared}` : '';
+      out(`wrote ${opts.out} (target ${target}): ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters${codeNote}\n`);
     });
 
   program

@@ -3,8 +3,8 @@
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { BACKENDS } from '../compile.js';
-import type { BackendName } from '../compile.js';
+import { backendOf } from '../backends/registry.js';
+import type { BackendName } from '../backends/registry.js';
 import { loadCSV } from '../data/csv.js';
 import type { Column, Dataset } from '../data/dataset.js';
 import { slice, split } from '../data/dataset.js';
@@ -54,8 +54,7 @@ export interface TrainIO {
 
 /** A backend named on the command line, checked. */
 export function backendFlag(name: string): BackendName {
-  if (!(BACKENDS as readonly string[]).includes(name)) fail('usage', `--backend: unknown backend '${name}' (available: ${BACKENDS.join(', ')})`);
-  return name as BackendName;
+  return backendOf(name, '--backend: unknown backend').name;
 }
 
 /** --threads: a whole number of threads, 1 by default. */
