@@ -4,12 +4,8 @@ import type { ReferenceOptions } from './backends/reference/index.js';
 import { backendOf, checkBackendOptions } from './backends/registry.js';
 import type { BackendName } from './backends/registry.js';
 import type { KernelProgram } from '../runtime/kernel-ir.js';
-import { lowerToKernels } from './kernels/lower.js';
-import { planMemory } from './kernels/memory.js';
-import { runPipeline } from './passes/pipeline.js';
-import { decompose } from './passes/decompose.js';
-import { specialize } from './passes/specialize.js';
-import { setTrainingMode } from './passes/training-mode.js';
+import { runGraphStages, runToKernels } from './passes/pipeline.js';
+import type { StageContext } from './passes/pipeline.js';
 import type { SpecializeOptions } from './passes/specialize.js';
 import type { Graph } from './ir/graph.js';
 import { verify } from './ir/verify.js';
@@ -32,6 +28,8 @@ export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
    * one shared memory. Where the environment has no worker threads or shared memory, one thread.
    */
   threads?: number;
+  /** Run the verifier after every graph stage, naming the stage that broke the graph (default: env KILN_VERIFY=1). */
+  verify?: boolean;
 }
 
 /** A compiled program: call `run` with named inputs to get named outputs. */
@@ -53,13 +51,9 @@ export interface Executable {
   dispose?(): Promise<void>;
 }
 
-function modeOf(g: Graph, options: CompileOptions): Graph {
-  return options.training === undefined ? g : setTrainingMode(g, options.training);
-}
-
 /** The kernel program of a graph: the pass pipeline, fusion, memory planning. */
-export function kernelProgram(g: Graph, shapes: Readonly<Record<string, number>>): KernelProgram {
-  return planMemory(lowerToKernels(runPipeline(g, { shapes })));
+export function kernelProgram(g: Graph, shapes: Readonly<Record<string, number>>, options: { verify?: boolean } = {}): KernelProgram {
+  return runToKernels(g, { shapes }, options);
 }
 
 /** Compiles a graph for a backend; symbolic dims are bound by `shapes`. */
@@ -68,8 +62,10 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
   verify(g); // graphs may come from anywhere: JSON, hand-built objects
   checkBackendOptions(backend, options);
   const backendOptions = { ...(options.paramStore ? { paramStore: options.paramStore } : {}), ...(options.precision ? { precision: options.precision } : {}), threads: options.threads ?? 1 };
+  const ctx: StageContext = { shapes: options.shapes ?? {}, ...(options.training !== undefined ? { mode: options.training } : {}) };
+  const stageOptions = options.verify !== undefined ? { verify: options.verify } : {};
   // The oracle runs the graph as written, composites spelled out, nothing optimized.
-  if (backend.input === 'graph') return backend.compile(decompose(specialize(modeOf(g, options), options)), backendOptions);
+  if (backend.input === 'graph') return backend.compile(runGraphStages(g, ctx, { ...stageOptions, until: 'specialize' }), backendOptions);
   // The compiler's path: optimize, fuse into kernels, plan memory; the backend executes the schedule.
-  return backend.compile(kernelProgram(modeOf(g, options), options.shapes ?? {}), backendOptions);
+  return backend.compile(runToKernels(g, ctx, stageOptions), backendOptions);
 }

@@ -75,13 +75,13 @@ const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.01, momentum: 0.01, a
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function integerFlag(flag: string, text: string, min: number): number {
+export function integerFlag(flag: string, text: string, min: number): number {
   const v = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(v) || v < min) fail('usage', `${flag}: expected an integer >= ${min}, got '${text}'`);
   return v;
 }
 
-function numberFlag(flag: string, text: string, ok: (v: number) => boolean, rule: string): number {
+export function numberFlag(flag: string, text: string, ok: (v: number) => boolean, rule: string): number {
   const v = DECIMAL.test(text.trim()) ? Number(text) : Number.NaN;
   if (!Number.isFinite(v) || !ok(v)) fail('usage', `${flag}: expected ${rule}, got '${text}'`);
   return v;
@@ -258,7 +258,7 @@ export function trainingCurve(history: readonly EpochLog[], title: string): stri
 // ---- the command ----------------------------------------------------------------------------
 
 /** The optimizer from the flags, else the train section's (with --lr applied), else adam. */
-function chooseOptimizer(flags: TrainFlags, section: TrainConfig): Optimizer {
+export function chooseOptimizer(flags: Pick<TrainFlags, 'optimizer' | 'lr'>, section: TrainConfig): Optimizer {
   if (flags.optimizer !== undefined || !section.optimizer) return makeOptimizer(flags.optimizer ?? 'adam', flags.lr);
   if (flags.lr === undefined) return section.optimizer;
   return { ...section.optimizer, lr: numberFlag('--lr', flags.lr, (v) => v > 0, 'a positive number') };
