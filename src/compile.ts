@@ -11,6 +11,9 @@ import type { Graph } from './ir/graph.js';
 import { verify } from './ir/verify.js';
 import type { Tensor } from './ir/types.js';
 import type { IOSpec, TensorLike } from '../runtime/tensor.js';
+import type { RunOptions } from '../runtime/program-executable.js';
+
+export type { RunOptions } from '../runtime/program-executable.js';
 
 export { BACKENDS } from './backends/registry.js';
 export type { BackendName } from './backends/registry.js';
@@ -37,7 +40,8 @@ export interface Executable {
   readonly inputs: readonly IOSpec[];
   readonly outputs: readonly IOSpec[];
   readonly paramSpecs: readonly IOSpec[];
-  run(inputs: Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>>;
+  /** The outputs of one run: all, or only those `options.outputs` names (the others are not read back). */
+  run(inputs: Readonly<Record<string, TensorLike>>, options?: RunOptions): Promise<Record<string, Tensor>>;
   /** Copies of the current parameter values. */
   params(): Record<string, Tensor>;
   /** Replaces some or all parameters (all are checked before any is replaced). */

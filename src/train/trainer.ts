@@ -104,13 +104,17 @@ export class Trainer {
     return readScalars(out);
   }
 
-  /** The evaluation program's outputs on one batch (dropout off, weights unchanged). */
   /**
    * The evaluation program's outputs on one batch (dropout off, weights unchanged). Outputs that
    * need a column the batch lacks (the loss without labels) are left out, so `{ x }` suffices
    * for predictions.
    */
   async predict(batch: Batch | Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
+    return this.evalRun(batch, false);
+  }
+
+  /** predict(), reading back all outputs or only the f32 scalars (evaluate's metrics, not the predictions). */
+  private async evalRun(batch: Batch | Readonly<Record<string, TensorLike>>, scalarsOnly: boolean): Promise<Record<string, Tensor>> {
     const given = this.evalGraph.inputs.filter((i) => batch[i.name] !== undefined || i.name === STEP_INPUT).map((i) => i.name);
     const key = given.join(',');
     let g = this.predictGraphs.get(key);
@@ -122,7 +126,9 @@ export class Trainer {
       this.predictGraphs.set(key, g);
     }
     const feed = this.feed(g, batch);
-    return (await this.program(`eval[${key}]`, g, feed)).run(feed);
+    const exe = await this.program(`eval[${key}]`, g, feed);
+    if (!scalarsOnly) return exe.run(feed);
+    return exe.run(feed, { outputs: exe.outputs.filter((o) => o.shape.length === 0 && o.dtype === 'f32').map((o) => o.name) });
   }
 
   /** Scalar outputs averaged over every example of `data` (weighted by batch size). */
@@ -131,7 +137,7 @@ export class Trainer {
     const sums: Scalars = {};
     let count = 0;
     for (const batch of source) {
-      const out = await this.predict(batch);
+      const out = await this.evalRun(batch, true);
       const n = batchSizeOf(batch);
       for (const [name, t] of Object.entries(out)) {
         if (t.shape.length === 0 && t.dtype === 'f32') sums[name] = (sums[name] ?? 0) + Number(t.data[0]) * n;
