@@ -10,9 +10,9 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { blockUntilReady, defaultDevice, init as initJax, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
+import { EW_A, EW_B, EW_SIZE, LAYERS, LR, NotAvailable, ewInput, matA, matB, mlpBatch, mlpFlops, mlpWeights } from './common.js';
+import type { Entry, Layer, Output, Runner } from './common.js';
+import { JAX, TFJS, initJaxWasm, initTfjs, jaxElementwise, jaxInference, jaxMatmul, jaxTrainStep, tfElementwise, tfInference, tfMatmul, tfTrainStep } from './peers.js';
 import { Trainer, compile, compileTraining, graph, sgd } from '../src/index.js';
 import type { CompileOptions, Executable, Graph, TensorLike } from '../src/index.js';
 import { kernelProgram } from '../src/compile.js';
@@ -51,19 +51,6 @@ function kilnOptions(shapes: Record<string, number> = {}, threads = 1): CompileO
 const kilnLabel = (threads: number): string => (threads > 1 ? `kiln, ${threads} threads` : 'kiln');
 
 // ---- timing -------------------------------------------------------------------------------
-
-type Output = ArrayLike<number>;
-
-/** One library set up for one workload: each call does the whole work and returns the result on the host. */
-interface Runner {
-  run(): Promise<Output> | Output;
-  notes?: string[];
-}
-
-interface Entry {
-  library: string;
-  make(): Promise<Runner> | Runner;
-}
 
 interface Budget {
   warmup: number;
@@ -138,52 +125,6 @@ function quantile(xs: readonly number[], q: number): number {
   const lo = Math.floor(at);
   return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
 }
-
-// ---- data ---------------------------------------------------------------------------------
-
-/** A seeded uniform generator in [lo, hi) (mulberry32), so every library sees the same numbers. */
-function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return new Float32Array(n).map(() => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 2 ** 32);
-  });
-}
-
-const LAYERS: readonly (readonly [number, number])[] = [[784, 256], [256, 256], [256, 10]];
-const CLASSES = 10;
-const LR = 0.01;
-
-interface Layer {
-  w: Float32Array;
-  b: Float32Array;
-  n: number;
-  m: number;
-}
-
-function mlpWeights(): Layer[] {
-  return LAYERS.map(([n, m], i) => {
-    const s = Math.sqrt(6 / (n + m));
-    return { w: uniform(n * m, -s, s, 11 + i), b: uniform(m, -0.1, 0.1, 21 + i), n, m };
-  });
-}
-
-function mlpBatch(batch: number): { x: Float32Array; y: Int32Array } {
-  const y = Int32Array.from(uniform(batch, 0, CLASSES, 2), Math.floor);
-  return { x: uniform(batch * LAYERS[0]![0], 0, 1, 1), y };
-}
-
-/** FLOPs in the MLP's matmuls: forward, or forward + backward (no input gradient for the first layer). */
-function mlpFlops(batch: number, training: boolean): number {
-  const forward = LAYERS.reduce((s, [n, m]) => s + 2 * batch * n * m, 0);
-  return training ? 3 * forward - 2 * batch * LAYERS[0]![0] * LAYERS[0]![1] : forward;
-}
-
-const EW_SIZE = 2 ** 20;
-const EW_A = 1.5;
-const EW_B = -0.25;
 
 // ---- Kiln ---------------------------------------------------------------------------------
 
@@ -304,203 +245,8 @@ async function warmKiln(): Promise<number> {
   return performance.now() - t0;
 }
 
-// ---- TensorFlow.js ------------------------------------------------------------------------
-
-const TFJS = 'tfjs-wasm';
-
-/** The wasm backend, single-threaded, from the binaries in node_modules; returns the binary it picked. */
-async function initTfjs(): Promise<string> {
-  const require = createRequire(import.meta.url);
-  setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm')) + path.sep);
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  setThreadsCount(1);
-  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend did not initialize');
-  // The choice tfjs-backend-wasm makes from these two flags (getPathToWasmBinary).
-  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  const binary = simd && threads ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm';
-  const n = getThreadsCount();
-  return `${binary}, ${n} thread${n === 1 ? '' : 's'}`;
-}
-
-function tfRun(compute: () => tf.Tensor): Output {
-  const out = tf.tidy(compute);
-  const data = out.dataSync();
-  out.dispose();
-  return data;
-}
-
-function tfMatmul(n: number): Entry {
-  return {
-    library: TFJS,
-    make() {
-      const a = tf.tensor2d(matA(n), [n, n]);
-      const b = tf.tensor2d(matB(n), [n, n]);
-      return { run: () => tfRun(() => tf.matMul(a, b)) };
-    },
-  };
-}
-
-function tfLayers(make: (t: tf.Tensor) => tf.Tensor): { w: tf.Tensor; b: tf.Tensor }[] {
-  return mlpWeights().map((l) => ({ w: make(tf.tensor2d(l.w, [l.n, l.m])), b: make(tf.tensor1d(l.b)) }));
-}
-
-function tfForward(layers: readonly { w: tf.Tensor; b: tf.Tensor }[], x: tf.Tensor): tf.Tensor {
-  let h = x;
-  layers.forEach(({ w, b }, i) => {
-    h = tf.add(tf.matMul(h, w), b);
-    if (i < layers.length - 1) h = tf.relu(h);
-  });
-  return h;
-}
-
-function tfTrainStep(batch: number): Entry {
-  return {
-    library: TFJS,
-    make() {
-      const layers = tfLayers((t) => tf.variable(t));
-      const vars = layers.flatMap((l) => [l.w, l.b]) as tf.Variable[];
-      const { x: xs, y: ys } = mlpBatch(batch);
-      const x = tf.tensor2d(xs, [batch, LAYERS[0]![0]]);
-      const y = tf.tensor1d(ys, 'int32');
-      const optimizer = tf.train.sgd(LR);
-      const loss = () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASSES), tfForward(layers, x)) as tf.Scalar;
-      return {
-        run() {
-          const l = optimizer.minimize(loss, true, vars)!;
-          const data = l.dataSync();
-          l.dispose();
-          return data;
-        },
-        notes: [`${TFJS}: optimizer.minimize with tf.train.sgd on tf.variable weights; dataSync on the loss`],
-      };
-    },
-  };
-}
-
-function tfInference(batch: number): Entry {
-  return {
-    library: TFJS,
-    make() {
-      const layers = tfLayers((t) => t);
-      const x = tf.tensor2d(mlpBatch(batch).x, [batch, LAYERS[0]![0]]);
-      return { run: () => tfRun(() => tfForward(layers, x)) };
-    },
-  };
-}
-
-function tfElementwise(): Entry {
-  return {
-    library: TFJS,
-    make() {
-      const x = tf.tensor1d(ewInput());
-      const a = tf.scalar(EW_A);
-      const b = tf.scalar(EW_B);
-      return { run: () => tfRun(() => tf.mul(tf.relu(tf.add(tf.mul(x, a), b)), tf.sigmoid(x))) };
-    },
-  };
-}
-
-// ---- jax-js -------------------------------------------------------------------------------
-
-const JAX = 'jax-js';
-
-type JaxLayer = { w: np.Array; b: np.Array };
-
-async function initJaxWasm(): Promise<string> {
-  const devices = await initJax('wasm');
-  if (!devices.includes('wasm')) throw new Error(`jax-js: no wasm device (have ${devices.join(', ')})`);
-  defaultDevice('wasm');
-  // jax-js spreads kernels over Web Workers only where a global Worker exists; Node has none.
-  const workers = typeof (globalThis as { Worker?: unknown }).Worker !== 'undefined';
-  return `device wasm, jit, ${workers ? 'Web Workers (multi-threaded)' : '1 thread (no Web Worker in Node)'}`;
-}
-
-function jaxLayers(): JaxLayer[] {
-  return mlpWeights().map((l) => ({ w: np.array(l.w).reshape([l.n, l.m]), b: np.array(l.b) }));
-}
-
-/** The MLP's logits; consumes `p` and `x`, as jax-js functions own their arguments. */
-function jaxForward(p: JaxLayer[], x: np.Array): np.Array {
-  let h = x;
-  p.forEach(({ w, b }, i) => {
-    h = np.matmul(h, w).add(b);
-    if (i < p.length - 1) h = nn.relu(h);
-  });
-  return h;
-}
-
-function jaxLoss(p: JaxLayer[], x: np.Array, y: np.Array): np.Array {
-  const logp = nn.logSoftmax(jaxForward(p, x), -1);
-  return nn.oneHot(y, CLASSES).mul(logp).sum(-1).mean().neg();
-}
-
-function jaxMatmul(n: number): Entry {
-  return {
-    library: JAX,
-    make() {
-      const a = np.array(matA(n)).reshape([n, n]);
-      const b = np.array(matB(n)).reshape([n, n]);
-      const f = jit((a: np.Array, b: np.Array) => np.matmul(a, b));
-      return { run: () => f(a.ref, b.ref).data() };
-    },
-  };
-}
-
-function jaxTrainStep(batch: number): Entry {
-  return {
-    library: JAX,
-    make() {
-      let params = jaxLayers();
-      const { x: xs, y: ys } = mlpBatch(batch);
-      const x = np.array(xs).reshape([batch, LAYERS[0]![0]]);
-      const y = np.array(ys, { dtype: np.int32 });
-      const step = jit((p: JaxLayer[], x: np.Array, y: np.Array) => {
-        const [loss, grads] = valueAndGrad(jaxLoss)(tree.ref(p), x, y);
-        const next = tree.map((w: np.Array, g: np.Array) => w.sub(g.mul(LR)), p, grads);
-        return [next, loss] as [JaxLayer[], np.Array];
-      });
-      return {
-        async run() {
-          const [next, loss] = step(params, x.ref, y.ref);
-          params = next;
-          const data = await loss.data();
-          await blockUntilReady(params);
-          return data;
-        },
-        notes: [`${JAX}: jit of (params, x, y) -> new params via valueAndGrad; waits for the loss and the new params`],
-      };
-    },
-  };
-}
-
-function jaxInference(batch: number): Entry {
-  return {
-    library: JAX,
-    make() {
-      const params = jaxLayers();
-      const x = np.array(mlpBatch(batch).x).reshape([batch, LAYERS[0]![0]]);
-      const f = jit((p: JaxLayer[], x: np.Array) => jaxForward(p, x));
-      return { run: () => f(tree.ref(params), x.ref).data() };
-    },
-  };
-}
-
-function jaxElementwise(): Entry {
-  return {
-    library: JAX,
-    make() {
-      const x = np.array(ewInput());
-      const f = jit((x: np.Array) => nn.relu(x.ref.mul(EW_A).add(EW_B)).mul(nn.sigmoid(x)));
-      return { run: () => f(x.ref).data() };
-    },
-  };
-}
-
 // ---- workloads ----------------------------------------------------------------------------
 
-/** A library that cannot express a workload throws this; the table shows n/a and the reason. */
-class NotAvailable extends Error {}
 
 interface Workload {
   id: string;
@@ -510,9 +256,6 @@ interface Workload {
   entries: Entry[];
 }
 
-const matA = (n: number) => uniform(n * n, -1, 1, 100 + n);
-const matB = (n: number) => uniform(n * n, -1, 1, 200 + n);
-const ewInput = () => uniform(EW_SIZE, -4, 4, 300);
 const gflops = (flops: number, unit = 'GFLOPS') => ({ per: flops, unit, scale: 1e9, digits: 2 });
 const mflop = (flops: number) => `${(flops / 1e6).toFixed(1)} MFLOP`;
 

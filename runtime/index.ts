@@ -3,7 +3,8 @@
 // to read or write files, so artifactFromObject and executableFromArtifact also run elsewhere.
 
 export { KernelExecutable, executableFromArtifact, loadExecutable } from './executable.js';
-export type { KernelExecutableOptions } from './executable.js';
+export type { ArtifactExecutable, ExecutorOptions, KernelExecutableOptions } from './executable.js';
+export { EXECUTORS } from './executors.js';
 export { WasmExecutable } from './wasm.js';
 export type { WasmExecutableOptions } from './wasm.js';
 export { ARTIFACT_VERSION, artifactFromObject, loadArtifact } from './artifact.js';

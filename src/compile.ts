@@ -1,25 +1,22 @@
-// compile(): from a graph to an executable program on a chosen backend.
+// compile(): from a graph to an executable program on a backend of the registry (src/backends/registry.ts).
 
-import { ReferenceExecutable } from './backends/reference/index.js';
-import { wasmExecutable } from './backends/wasm/index.js';
 import type { ReferenceOptions } from './backends/reference/index.js';
-import { KernelExecutable } from '../runtime/executable.js';
+import { backendOf, checkBackendOptions } from './backends/registry.js';
+import type { BackendName } from './backends/registry.js';
 import type { KernelProgram } from '../runtime/kernel-ir.js';
-import { fail } from './ir/errors.js';
-import { lowerToKernels } from './kernels/lower.js';
-import { planMemory } from './kernels/memory.js';
-import { runPipeline } from './passes/pipeline.js';
-import { decompose } from './passes/decompose.js';
-import { specialize } from './passes/specialize.js';
-import { setTrainingMode } from './passes/training-mode.js';
+import { runGraphStages, runToKernels } from './passes/pipeline.js';
+import type { StageContext } from './passes/pipeline.js';
 import type { SpecializeOptions } from './passes/specialize.js';
 import type { Graph } from './ir/graph.js';
 import { verify } from './ir/verify.js';
 import type { Tensor } from './ir/types.js';
 import type { IOSpec, TensorLike } from '../runtime/tensor.js';
+import type { RunOptions } from '../runtime/program-executable.js';
 
-export const BACKENDS = ['reference', 'js', 'wasm'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export type { RunOptions } from '../runtime/program-executable.js';
+
+export { BACKENDS } from './backends/registry.js';
+export type { BackendName } from './backends/registry.js';
 
 export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
   backend?: BackendName;
@@ -34,6 +31,8 @@ export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
    * one shared memory. Where the environment has no worker threads or shared memory, one thread.
    */
   threads?: number;
+  /** Run the verifier after every graph stage, naming the stage that broke the graph (default: env KILN_VERIFY=1). */
+  verify?: boolean;
 }
 
 /** A compiled program: call `run` with named inputs to get named outputs. */
@@ -41,7 +40,8 @@ export interface Executable {
   readonly inputs: readonly IOSpec[];
   readonly outputs: readonly IOSpec[];
   readonly paramSpecs: readonly IOSpec[];
-  run(inputs: Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>>;
+  /** The outputs of one run: all, or only those `options.outputs` names (the others are not read back). */
+  run(inputs: Readonly<Record<string, TensorLike>>, options?: RunOptions): Promise<Record<string, Tensor>>;
   /** Copies of the current parameter values. */
   params(): Record<string, Tensor>;
   /** Replaces some or all parameters (all are checked before any is replaced). */
@@ -55,38 +55,21 @@ export interface Executable {
   dispose?(): Promise<void>;
 }
 
-function modeOf(g: Graph, options: CompileOptions): Graph {
-  return options.training === undefined ? g : setTrainingMode(g, options.training);
-}
-
 /** The kernel program of a graph: the pass pipeline, fusion, memory planning. */
-export function kernelProgram(g: Graph, shapes: Readonly<Record<string, number>>): KernelProgram {
-  return planMemory(lowerToKernels(runPipeline(g, { shapes })));
+export function kernelProgram(g: Graph, shapes: Readonly<Record<string, number>>, options: { verify?: boolean } = {}): KernelProgram {
+  return runToKernels(g, { shapes }, options);
 }
 
 /** Compiles a graph for a backend; symbolic dims are bound by `shapes`. */
 export async function compile(g: Graph, options: CompileOptions = {}): Promise<Executable> {
-  const backend = options.backend ?? 'reference';
+  const backend = backendOf(options.backend ?? 'reference');
   verify(g); // graphs may come from anywhere: JSON, hand-built objects
-  switch (backend) {
-    case 'reference':
-      if ((options.threads ?? 1) !== 1) fail('usage', "threads: only backend 'wasm' runs on several threads");
-      // The oracle runs the graph as written, composites spelled out, nothing optimized.
-      return new ReferenceExecutable(decompose(specialize(modeOf(g, options), options)), options);
-    case 'js': {
-      // The compiler's path: optimize, fuse into kernels, plan memory; the runtime's kernel
-      // interpreter executes the schedule.
-      if (options.precision === 'f64') fail('usage', "backend 'js' computes in f32; precision 'f64' is the reference backend's");
-      if ((options.threads ?? 1) !== 1) fail('usage', "threads: only backend 'wasm' runs on several threads");
-      const program = kernelProgram(modeOf(g, options), options.shapes ?? {});
-      return new KernelExecutable({ program }, options.paramStore ? { paramStore: options.paramStore } : {});
-    }
-    case 'wasm': {
-      // The same kernel program, rendered as one WebAssembly module (binaryen loads on first use).
-      if (options.precision === 'f64') fail('usage', "backend 'wasm' computes in f32; precision 'f64' is the reference backend's");
-      return wasmExecutable(kernelProgram(modeOf(g, options), options.shapes ?? {}), { ...(options.paramStore ? { paramStore: options.paramStore } : {}), threads: options.threads ?? 1 });
-    }
-    default:
-      return fail('usage', `unknown backend '${String(backend)}' (available: ${BACKENDS.join(', ')})`);
-  }
+  checkBackendOptions(backend, options);
+  const backendOptions = { ...(options.paramStore ? { paramStore: options.paramStore } : {}), ...(options.precision ? { precision: options.precision } : {}), threads: options.threads ?? 1 };
+  const ctx: StageContext = { shapes: options.shapes ?? {}, ...(options.training !== undefined ? { mode: options.training } : {}) };
+  const stageOptions = options.verify !== undefined ? { verify: options.verify } : {};
+  // The oracle runs the graph as written, composites spelled out, nothing optimized.
+  if (backend.input === 'graph') return backend.compile(runGraphStages(g, ctx, { ...stageOptions, until: 'specialize' }), backendOptions);
+  // The compiler's path: optimize, fuse into kernels, plan memory; the backend executes the schedule.
+  return backend.compile(runToKernels(g, ctx, stageOptions), backendOptions);
 }

@@ -2,8 +2,9 @@
 
 import type { Command } from 'commander';
 import type { Tensor } from '../../runtime/tensor.js';
-import { BACKENDS, compile } from '../compile.js';
-import type { BackendName } from '../compile.js';
+import { compile } from '../compile.js';
+import { BACKENDS, backendOf, describeBackends } from '../backends/registry.js';
+import type { BackendName } from '../backends/registry.js';
 import { fail } from '../ir/errors.js';
 import { graphSymbols } from '../ir/bind.js';
 import type { Graph, InputDecl } from '../ir/graph.js';
@@ -13,7 +14,7 @@ import { uniform01 } from '../ir/random.js';
 import { formatType, numel } from '../ir/types.js';
 import { decompose } from '../passes/decompose.js';
 import { specialize } from '../passes/specialize.js';
-import { adam } from '../train/optimizers.js';
+import { adam } from '../passes/optimizers.js';
 import { STEP_INPUT, compileTraining } from '../train/trainer.js';
 import { loadModelFile } from './load.js';
 import { threadsFlag } from './train.js';
@@ -265,7 +266,7 @@ export async function benchCommand(modelPath: string, flags: BenchFlags, io: Ben
   const warmup = countFlag('--warmup', flags.warmup, 0);
   const capMs = flags.seconds === undefined ? Infinity : secondsFlag(flags.seconds) * 1000;
   const threads = threadsFlag(flags.threads);
-  const threadsOf = (backend: BackendName): { threads?: number } => (backend === 'wasm' ? { threads } : {});
+  const threadsOf = (backend: BackendName): { threads?: number } => (backendOf(backend).threads ? { threads } : {});
   const shapes = parseBindings(flags.shapes);
   const { graph: model } = loadModelFile(modelPath);
   checkShapes(model, shapes);
@@ -296,7 +297,7 @@ export function registerBench(program: Command, io: BenchIO): Command {
     .command('bench')
     .description('time compilation, inference and training steps of a model on several backends')
     .argument('<model>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
-    .option('--backends <list>', `comma-separated backends to time, the first is the baseline (${BACKENDS.join(', ')})`, 'wasm,reference')
+    .option('--backends <list>', `comma-separated backends to time, the first is the baseline: ${describeBackends()}`, 'wasm,reference')
     .option('--shapes <bindings>', 'sizes of every symbolic dim, e.g. B=128 (required when the model has any; repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--runs <n>', 'timed repetitions per measurement', '20')
     .option('--warmup <n>', 'untimed repetitions before them', '3')

@@ -6,21 +6,15 @@ import { extname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { KilnRuntimeError } from '../../runtime/tensor.js';
 import type { TensorLike } from '../../runtime/tensor.js';
-import { bindShapes, compile, expandComposites, grad, printGraph, OPS, KilnError } from '../index.js';
+import { compile, OPS, KilnError } from '../index.js';
 import type { Tensor } from '../index.js';
 import { DiagnosticsError, checkModel, formatDiagnostic, formatModel } from '../frontend/dsl/index.js';
-import { graphSymbols } from '../ir/bind.js';
-import type { Graph } from '../ir/graph.js';
-import { PASS_NAMES, passStats, passesUntil, runPipeline } from '../passes/pipeline.js';
 import { loadCheckpoint } from '../../runtime/checkpoint.js';
-import { BACKENDS, kernelProgram } from '../compile.js';
-import { ARTIFACT_TARGETS } from '../../runtime/artifact.js';
+import { kernelProgram } from '../compile.js';
+import { artifactBackends, describeBackends, threadedList } from '../backends/registry.js';
 import { moduleThreads } from '../../runtime/threads.js';
-import { compileWasm } from '../backends/wasm/index.js';
 import { writeArtifact } from '../kernels/artifact.js';
-import { lowerToKernels } from '../kernels/lower.js';
-import { liveLowerBound, planMemory, totalTempBytes } from '../kernels/memory.js';
-import { printKernels } from '../kernels/print.js';
+import { registerInspect } from './inspect.js';
 import { loadGraphFile, readSource } from './load.js';
 import type { ProgressStream } from './progress.js';
 import { registerBench } from './bench.js';
@@ -53,87 +47,15 @@ function formatTensor(t: Tensor): string {
   return `${t.dtype}[${t.shape.join(', ')}] [${shown}]`;
 }
 
-interface InspectFlags {
-  shapes: string[];
-  expand?: boolean;
-  grad?: boolean;
-  loss: string;
-  after?: string;
-  stats?: boolean;
-}
-
-/**
- * `inspect --after PASS` and `--stats`: the IR after a pass, or a table of node counts per pass.
- * Shapes are bound before the passes run (by --shapes), so specialize has nothing left to bind;
- * a graph that still has symbols cannot go through it.
- */
-function inspectPasses(g: Graph, after: string | undefined, stats: boolean): string {
-  // After the graph passes come the kernel stages: fusion, then memory planning.
-  const kernelStage = after === 'fusion' || after === 'memory' ? after : undefined;
-  if (kernelStage) after = undefined;
-  const passes = passesUntil(after);
-  const symbols = graphSymbols(g);
-  if (symbols.size > 0 && passes.some((p) => p.name === 'specialize')) {
-    const [symbol, where] = [...symbols][0]!;
-    const list = [...symbols.keys()].map((s) => `${s}=<size>`).join(',');
-    throw new KilnError('usage', `the specialize pass needs a size for every symbolic dim: '${symbol}' (first in ${where}) is unbound; give --shapes ${list}`);
-  }
-  if (kernelStage) {
-    if (stats) throw new KilnError('usage', `--stats counts graph nodes; --after ${kernelStage} prints kernels`);
-    const kernels = lowerToKernels(runPipeline(g));
-    const program = kernelStage === 'memory' ? planMemory(kernels) : kernels;
-    const arena = kernelStage === 'memory' ? `# arena ${program.arenaBytes} bytes; liveness lower bound ${liveLowerBound(program)}; all temps ${totalTempBytes(program)}\n` : '';
-    return `${printKernels(program)}\n${arena}`;
-  }
-  if (!stats) return printGraph(runPipeline(g, after === undefined ? {} : { until: after }));
-  const rows = passStats(g, after === undefined ? {} : { until: after });
-  const width = Math.max(...rows.map((r) => r.pass.length), 'pass'.length);
-  const lines = [`${'pass'.padEnd(width)}  ${'nodes'.padStart(6)}  ${'change'.padStart(6)}`];
-  rows.forEach((r, i) => {
-    const delta = i === 0 ? '' : r.nodes - rows[i - 1]!.nodes;
-    const change = delta === '' ? '' : delta > 0 ? `+${delta}` : String(delta);
-    lines.push(`${r.pass.padEnd(width)}  ${String(r.nodes).padStart(6)}  ${change.padStart(6)}`.trimEnd());
-  });
-  return lines.join('\n') + '\n';
-}
-
-function buildProgram(out: (s: string) => void, err: (s: string) => void, progress: ProgressStream): Command {
-  const program = new Command('kiln')
-    .description('Kiln: a dataflow-graph compiler and runtime for neural networks')
-    .version('0.1.0')
-    .configureOutput({ writeOut: out, writeErr: err })
-    .exitOverride();
-
-  program
-    .command('inspect')
-    .description('print a model (.kiln, IR JSON or IR text) as IR text')
-    .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
-    .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=128 (repeatable)', collect, [])
-    .option('--expand', 'expand composite ops into primitives')
-    .option('--grad', 'append the backward graph: gradients of the loss with respect to every f32 parameter')
-    .option('--loss <name>', 'the scalar output --grad differentiates', 'loss')
-    .option('--after <pass>', `run the passes up to this one and print what it leaves (${[...PASS_NAMES, 'fusion', 'memory'].join(', ')})`)
-    .option('--stats', 'print the node count after each optimization pass instead of the IR')
-    .action((file: string, opts: InspectFlags, cmd: Command) => {
-      if (cmd.getOptionValueSource('loss') === 'cli' && !opts.grad) throw new KilnError('usage', '--loss applies only with --grad');
-      let g = loadGraphFile(file);
-      if (opts.shapes.length) g = bindShapes(g, parseShapes(opts.shapes));
-      if (opts.grad) {
-        if (!g.params.some((p) => p.type.dtype === 'f32')) throw new KilnError('usage', `--grad: graph ${g.name} has no f32 parameters to differentiate with respect to`);
-        g = grad(g, { loss: opts.loss });
-      }
-      if (opts.expand) g = expandComposites(g);
-      if (opts.after !== undefined || opts.stats) out(inspectPasses(g, opts.after, opts.stats ?? false));
-      else out(printGraph(g));
-    });
-
+/** `kiln run`: a model on a backend, its outputs printed. */
+function registerRun(program: Command, out: (s: string) => void): void {
   program
     .command('run')
     .description('run a model on a backend and print its outputs')
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .requiredOption('--inputs <file>', 'a JSON object of named inputs (nested number arrays)')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=4 (repeatable)', collect, [])
-    .option('--backend <name>', `where to run: ${BACKENDS.join(', ')}`, 'reference')
+    .option('--backend <name>', `where to run: ${describeBackends()}`, 'reference')
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string; threads?: string }) => {
       const exe = await compile(loadGraphFile(file), { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) });
@@ -146,7 +68,10 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
       const outputs = await exe.run(inputs);
       for (const [name, t] of Object.entries(outputs)) out(`${name} = ${formatTensor(t)}\n`);
     });
+}
 
+/** `kiln train`: a model trained on a data set (src/cli/train.ts). */
+function registerTrain(program: Command, out: (s: string) => void, progress: ProgressStream): void {
   program
     .command('train')
     .description('train a model on a dataset and report each epoch and the test set')
@@ -165,25 +90,28 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
     .option('--l2 <strength>', 'L2 penalty on the weights (parameters of rank >= 2)')
     .option('--curve <file>', 'write the loss and accuracy per epoch as an SVG chart')
     .option('--save <file>', 'write the trained weights and optimizer state as a checkpoint')
-    .option('--backend <name>', `where to train: ${BACKENDS.join(', ')}`, 'reference')
+    .option('--backend <name>', `where to train: ${describeBackends()}`, 'reference')
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
     .action((file: string, opts: TrainFlags) => trainCommand(file, opts, { out, progress }));
+}
 
+/** `kiln compile`: an artifact for a backend that writes one. */
+function registerCompile(program: Command, out: (s: string) => void): void {
   program
     .command('compile')
     .description('compile a model ahead of time into an artifact that runtime/ loads and runs')
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.bin, module.wasm)')
-    .option('--target <target>', 'the code to generate: js (the kernel interpreter) or wasm (one WebAssembly module)', 'js')
+    .option('--target <target>', `the code to generate: ${describeBackends(artifactBackends())}`, 'js')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
     .option('--weights <checkpoint>', 'start from the trained weights of a checkpoint (kiln train --save)')
     .option('--threads <n>', 'wasm: a module for n worker threads over shared memory (default 1; the runtime then needs worker threads)')
     .action(async (file: string, opts: { out: string; target: string; shapes: string[]; weights?: string; threads?: string }) => {
-      const target = ARTIFACT_TARGETS.find((t) => t === opts.target);
-      if (!target) throw new KilnError('usage', `--target: unknown target '${opts.target}' (available: ${ARTIFACT_TARGETS.join(', ')})`);
+      const backend = artifactBackends().find((b) => b.name === opts.target);
+      if (!backend) throw new KilnError('usage', `--target: unknown target '${opts.target}' (available: ${artifactBackends().map((b) => b.name).join(', ')})`);
       const threads = threadsFlag(opts.threads);
-      if (threads > 1 && target !== 'wasm') throw new KilnError('usage', '--threads: only --target wasm runs on several threads');
+      if (threads > 1 && !backend.threads) throw new KilnError('usage', `--threads: only ${threadedList('--target', true)} runs on several threads`);
       const g = loadGraphFile(file);
       const program = kernelProgram(g, parseShapes(opts.shapes));
       let weights: Record<string, Tensor> | undefined;
@@ -196,15 +124,20 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
         weights = Object.fromEntries(Object.entries(params).filter(([n]) => names.has(n)));
       }
       const stored = weights ? { weights } : {};
-      // binaryen loads here, and only for this target: the artifact's runtime never needs it.
-      const wasm = target === 'wasm' ? await compileWasm(program, threads) : undefined;
-      await writeArtifact(opts.out, program, wasm ? { target: 'wasm', wasm, ...stored } : { target: 'js', ...stored });
+      // A code generator (binaryen for wasm) loads here, and only for its target: the artifact's runtime never needs it.
+      const code = await backend.artifact.code(program, threads);
+      const target = code.target;
+      const wasm = code.target === 'wasm' ? code.wasm : undefined;
+      await writeArtifact(opts.out, program, { ...code, ...stored });
       const ran = wasm ? moduleThreads(wasm) : 1;
       const shared = threads > 1 ? (ran > 1 ? ` for ${ran} threads` : ' for one thread (no kernel large enough to share)') : '';
-      const code = wasm ? `, module ${wasm.length} bytes${shared}` : '';
-      out(`wrote ${opts.out} (target ${target}): ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters${code}\n`);
+      const codeNote = wasm ? `, module ${wasm.length} bytes${shared}` : '';
+      out(`wrote ${opts.out} (target ${target}): ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters${codeNote}\n`);
     });
+}
 
+/** `kiln check`: every diagnostic of model files. */
+function registerCheck(program: Command, err: (s: string) => void): void {
   program
     .command('check')
     .description('report every error in model files (exit code 1 if there is any)')
@@ -223,7 +156,10 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
       }
       if (failed) throw new CheckFailed();
     });
+}
 
+/** `kiln fmt`: .kiln files in canonical form. */
+function registerFmt(program: Command, out: (s: string) => void, err: (s: string) => void): void {
   program
     .command('fmt')
     .description('print a .kiln file in canonical form (or rewrite it, or check it is)')
@@ -255,9 +191,10 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
       }
       if (unformatted) throw new CheckFailed();
     });
+}
 
-  registerBench(program, { out });
-
+/** `kiln ops`: the op registry. */
+function registerOps(program: Command, out: (s: string) => void): void {
   program
     .command('ops')
     .description('list the ops Kiln knows, with their operands and attributes')
@@ -268,7 +205,23 @@ function buildProgram(out: (s: string) => void, err: (s: string) => void, progre
         out(`${def.name}(${operands})${attrs.length ? ` {${attrs.join(', ')}}` : ''}  [${def.kind}] ${def.doc}\n`);
       }
     });
+}
 
+function buildProgram(out: (s: string) => void, err: (s: string) => void, progress: ProgressStream): Command {
+  const program = new Command('kiln')
+    .description('Kiln: a dataflow-graph compiler and runtime for neural networks')
+    .version('0.1.0')
+    .configureOutput({ writeOut: out, writeErr: err })
+    .exitOverride();
+
+  registerInspect(program, { out, parseShapes, collect });
+  registerRun(program, out);
+  registerTrain(program, out, progress);
+  registerCompile(program, out);
+  registerCheck(program, err);
+  registerFmt(program, out, err);
+  registerBench(program, { out });
+  registerOps(program, out);
   return program;
 }
 

@@ -98,27 +98,64 @@ function axisTicks(series: readonly Series[], axis: AxisOptions): Ticks {
 export function lineChartSVG(series: readonly Series[], options: ChartOptions = {}): string {
   const width = options.width ?? 720;
   const height = options.height ?? 420;
-  const leftSeries = series.filter((s) => (s.axis ?? 'left') === 'left');
-  const rightSeries = series.filter((s) => s.axis === 'right');
-  const hasRight = rightSeries.length > 0;
-  const length = Math.max(0, ...series.map((s) => s.values.length));
-  const xs = options.x ?? Array.from({ length }, (_, i) => i + 1);
+  const legend = legendLayout(series, width);
+  const c = chartLayout(series, options, width, height, legend.rows);
+  const parts: string[] = [];
+  const add = (s: string): void => void parts.push(s);
+  add(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  add(`  <rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`);
+  if (options.title) add(`  <text x="${num(width / 2)}" y="24" text-anchor="middle" font-size="15">${escapeXml(options.title)}</text>`);
+  drawGridAndXAxis(add, c, options.xLabel);
+  drawYAxis(add, c, 'left', c.leftTicks, c.syLeft, options.left?.label);
+  if (c.hasRight) drawYAxis(add, c, 'right', c.rightTicks, c.syRight, options.right?.label);
+  const colors = series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]!);
+  drawSeries(add, c, series, colors);
+  drawLegend(add, c, series, colors, legend.items);
+  add('</svg>');
+  return `${parts.join('\n')}\n`;
+}
 
-  // The legend's rows, laid out first so the plot leaves room for them: a line sample and a name
-  // per series, wrapping at the chart's width (text width estimated at 7px a character).
-  const legendText = (s: Series): string => `${s.name}${s.axis === 'right' ? ' (right)' : ''}`;
-  const legend: { x: number; row: number }[] = [];
+const legendText = (s: Series): string => `${s.name}${s.axis === 'right' ? ' (right)' : ''}`;
+
+/**
+ * The legend's rows, laid out first so the plot leaves room for them: a line sample and a name
+ * per series, wrapping at the chart's width (text width estimated at 7px a character).
+ */
+function legendLayout(series: readonly Series[], width: number): { items: { x: number; row: number }[]; rows: number } {
+  const items: { x: number; row: number }[] = [];
   let row = 0;
   let cursor = 70;
   for (const s of series) {
     const itemWidth = 30 + 7 * legendText(s).length + 24;
     if (cursor > 70 && cursor + itemWidth > width - 20) [row, cursor] = [row + 1, 70];
-    legend.push({ x: cursor, row });
+    items.push({ x: cursor, row });
     cursor += itemWidth;
   }
-  const legendRows = series.length ? row + 1 : 0;
+  return { items, rows: series.length ? row + 1 : 0 };
+}
 
-  // The plot area, inside margins for the title, tick labels, axis labels and the legend.
+interface ChartLayout {
+  plot: { left: number; right: number; top: number; bottom: number };
+  plotW: number;
+  plotH: number;
+  xs: readonly number[];
+  xTicks: Ticks;
+  xTickValues: number[];
+  sx: (v: number) => number;
+  hasRight: boolean;
+  leftTicks: Ticks;
+  rightTicks: Ticks;
+  syLeft: (v: number) => number;
+  syRight: (v: number) => number;
+}
+
+/** The plot area, inside margins for the title, tick labels, axis labels and the legend, and the scales onto it. */
+function chartLayout(series: readonly Series[], options: ChartOptions, width: number, height: number, legendRows: number): ChartLayout {
+  const leftSeries = series.filter((s) => (s.axis ?? 'left') === 'left');
+  const rightSeries = series.filter((s) => s.axis === 'right');
+  const hasRight = rightSeries.length > 0;
+  const length = Math.max(0, ...series.map((s) => s.values.length));
+  const xs = options.x ?? Array.from({ length }, (_, i) => i + 1);
   const plot = { left: 70, right: width - (hasRight ? 70 : 20), top: options.title ? 40 : 20, bottom: height - 62 - 18 * legendRows };
   const plotW = plot.right - plot.left;
   const plotH = plot.bottom - plot.top;
@@ -136,69 +173,67 @@ export function lineChartSVG(series: readonly Series[], options: ChartOptions = 
   const leftTicks = axisTicks(leftSeries, options.left ?? {});
   const rightTicks = axisTicks(rightSeries, options.right ?? {});
   const scaleY = (t: Ticks) => (v: number): number => plot.bottom - ((v - t.lo) / (t.hi - t.lo)) * plotH;
-  const syLeft = scaleY(leftTicks);
-  const syRight = scaleY(rightTicks);
+  return { plot, plotW, plotH, xs, xTicks, xTickValues, sx, hasRight, leftTicks, rightTicks, syLeft: scaleY(leftTicks), syRight: scaleY(rightTicks) };
+}
 
-  const parts: string[] = [];
-  const add = (s: string): void => void parts.push(s);
-  add(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
-  add(`  <rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`);
-  if (options.title) add(`  <text x="${num(width / 2)}" y="24" text-anchor="middle" font-size="15">${escapeXml(options.title)}</text>`);
+type Add = (s: string) => void;
 
-  // Grid lines at the left axis's ticks, behind everything else.
+/** Grid lines at the left axis's ticks (behind everything else), then the x axis. */
+function drawGridAndXAxis(add: Add, c: ChartLayout, xLabel: string | undefined): void {
+  const { plot, sx } = c;
   add('  <g class="grid" stroke="#e5e5e5" stroke-width="1">');
-  for (const v of leftTicks.values) add(`    <line x1="${plot.left}" y1="${num(syLeft(v))}" x2="${plot.right}" y2="${num(syLeft(v))}"/>`);
+  for (const v of c.leftTicks.values) add(`    <line x1="${plot.left}" y1="${num(c.syLeft(v))}" x2="${plot.right}" y2="${num(c.syLeft(v))}"/>`);
   add('  </g>');
 
   add('  <g class="axis x-axis" stroke="#333" stroke-width="1">');
   add(`    <line x1="${plot.left}" y1="${plot.bottom}" x2="${plot.right}" y2="${plot.bottom}"/>`);
-  for (const v of xTickValues) {
+  for (const v of c.xTickValues) {
     add(`    <line x1="${num(sx(v))}" y1="${plot.bottom}" x2="${num(sx(v))}" y2="${plot.bottom + 5}"/>`);
-    add(`    <text x="${num(sx(v))}" y="${plot.bottom + 18}" text-anchor="middle" stroke="none" fill="#333">${formatTick(v, xTicks.step)}</text>`);
+    add(`    <text x="${num(sx(v))}" y="${plot.bottom + 18}" text-anchor="middle" stroke="none" fill="#333">${formatTick(v, c.xTicks.step)}</text>`);
   }
-  if (options.xLabel) add(`    <text x="${num(plot.left + plotW / 2)}" y="${plot.bottom + 36}" text-anchor="middle" stroke="none" fill="#333">${escapeXml(options.xLabel)}</text>`);
+  if (xLabel) add(`    <text x="${num(plot.left + c.plotW / 2)}" y="${plot.bottom + 36}" text-anchor="middle" stroke="none" fill="#333">${escapeXml(xLabel)}</text>`);
   add('  </g>');
+}
 
-  const yAxis = (side: 'left' | 'right', ticks: Ticks, sy: (v: number) => number, label: string | undefined): void => {
-    const x = side === 'left' ? plot.left : plot.right;
-    const dir = side === 'left' ? -1 : 1;
-    add(`  <g class="axis y-axis ${side}" stroke="#333" stroke-width="1">`);
-    add(`    <line x1="${x}" y1="${plot.top}" x2="${x}" y2="${plot.bottom}"/>`);
-    for (const v of ticks.values) {
-      add(`    <line x1="${x}" y1="${num(sy(v))}" x2="${x + 5 * dir}" y2="${num(sy(v))}"/>`);
-      add(`    <text x="${x + 8 * dir}" y="${num(sy(v) + 4)}" text-anchor="${side === 'left' ? 'end' : 'start'}" stroke="none" fill="#333">${formatTick(v, ticks.step)}</text>`);
-    }
-    if (label) {
-      const lx = x + 55 * dir;
-      const ly = plot.top + plotH / 2;
-      add(`    <text x="${num(lx)}" y="${num(ly)}" text-anchor="middle" transform="rotate(${90 * dir} ${num(lx)} ${num(ly)})" stroke="none" fill="#333">${escapeXml(label)}</text>`);
-    }
-    add('  </g>');
-  };
-  yAxis('left', leftTicks, syLeft, options.left?.label);
-  if (hasRight) yAxis('right', rightTicks, syRight, options.right?.label);
+function drawYAxis(add: Add, c: ChartLayout, side: 'left' | 'right', ticks: Ticks, sy: (v: number) => number, label: string | undefined): void {
+  const { plot } = c;
+  const x = side === 'left' ? plot.left : plot.right;
+  const dir = side === 'left' ? -1 : 1;
+  add(`  <g class="axis y-axis ${side}" stroke="#333" stroke-width="1">`);
+  add(`    <line x1="${x}" y1="${plot.top}" x2="${x}" y2="${plot.bottom}"/>`);
+  for (const v of ticks.values) {
+    add(`    <line x1="${x}" y1="${num(sy(v))}" x2="${x + 5 * dir}" y2="${num(sy(v))}"/>`);
+    add(`    <text x="${x + 8 * dir}" y="${num(sy(v) + 4)}" text-anchor="${side === 'left' ? 'end' : 'start'}" stroke="none" fill="#333">${formatTick(v, ticks.step)}</text>`);
+  }
+  if (label) {
+    const lx = x + 55 * dir;
+    const ly = plot.top + c.plotH / 2;
+    add(`    <text x="${num(lx)}" y="${num(ly)}" text-anchor="middle" transform="rotate(${90 * dir} ${num(lx)} ${num(ly)})" stroke="none" fill="#333">${escapeXml(label)}</text>`);
+  }
+  add('  </g>');
+}
 
-  const colors = series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]!);
+function drawSeries(add: Add, c: ChartLayout, series: readonly Series[], colors: readonly string[]): void {
   add('  <g class="series" fill="none" stroke-width="2">');
   series.forEach((s, i) => {
-    const sy = s.axis === 'right' ? syRight : syLeft;
-    const points = s.values.flatMap((v, k) => (Number.isFinite(v) && Number.isFinite(xs[k] ?? NaN) ? [[sx(xs[k]!), sy(v)] as const] : []));
+    const sy = s.axis === 'right' ? c.syRight : c.syLeft;
+    const points = s.values.flatMap((v, k) => (Number.isFinite(v) && Number.isFinite(c.xs[k] ?? NaN) ? [[c.sx(c.xs[k]!), sy(v)] as const] : []));
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     add(`    <polyline data-series="${escapeXml(s.name)}" stroke="${colors[i]}"${dash} points="${points.map(([x, y]) => `${num(x)},${num(y)}`).join(' ')}"/>`);
     // Dots mark the measured points; a lone point would otherwise not show at all.
     if (points.length <= 40) for (const [x, y] of points) add(`    <circle cx="${num(x)}" cy="${num(y)}" r="2.5" fill="${colors[i]}" stroke="none"/>`);
   });
   add('  </g>');
+}
 
+function drawLegend(add: Add, c: ChartLayout, series: readonly Series[], colors: readonly string[], items: readonly { x: number; row: number }[]): void {
   add('  <g class="legend" font-size="12">');
   series.forEach((s, i) => {
-    const { x, row: r } = legend[i]!;
-    const y = plot.bottom + 62 + 18 * r - 6;
+    const { x, row: r } = items[i]!;
+    const y = c.plot.bottom + 62 + 18 * r - 6;
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     add(`    <line x1="${x}" y1="${y - 4}" x2="${x + 24}" y2="${y - 4}" stroke="${colors[i]}" stroke-width="2"${dash}/>`);
     add(`    <text x="${x + 30}" y="${y}" fill="#333">${escapeXml(legendText(s))}</text>`);
   });
   add('  </g>');
-  add('</svg>');
-  return `${parts.join('\n')}\n`;
 }

@@ -3,8 +3,8 @@
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { BACKENDS } from '../compile.js';
-import type { BackendName } from '../compile.js';
+import { backendOf } from '../backends/registry.js';
+import type { BackendName } from '../backends/registry.js';
 import { loadCSV } from '../data/csv.js';
 import type { Column, Dataset } from '../data/dataset.js';
 import { slice, split } from '../data/dataset.js';
@@ -15,11 +15,11 @@ import type { Graph, InputDecl } from '../ir/graph.js';
 import { formatType } from '../ir/types.js';
 import type { Dim } from '../ir/types.js';
 import { fit } from '../train/fit.js';
-import type { EpochLog } from '../train/fit.js';
+import type { EpochLog, FitResult } from '../train/fit.js';
 import { adam, adamw, describeOptimizer, sgd } from '../train/optimizers.js';
 import type { Optimizer } from '../train/optimizers.js';
 import { STEP_INPUT, compileTraining } from '../train/trainer.js';
-import type { Scalars } from '../train/trainer.js';
+import type { Scalars, Trainer } from '../train/trainer.js';
 import { loadModelFile } from './load.js';
 import { epochProgress } from './progress.js';
 import type { ProgressStream } from './progress.js';
@@ -54,8 +54,7 @@ export interface TrainIO {
 
 /** A backend named on the command line, checked. */
 export function backendFlag(name: string): BackendName {
-  if (!(BACKENDS as readonly string[]).includes(name)) fail('usage', `--backend: unknown backend '${name}' (available: ${BACKENDS.join(', ')})`);
-  return name as BackendName;
+  return backendOf(name, '--backend: unknown backend').name;
 }
 
 /** --threads: a whole number of threads, 1 by default. */
@@ -76,13 +75,13 @@ const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.01, momentum: 0.01, a
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function integerFlag(flag: string, text: string, min: number): number {
+export function integerFlag(flag: string, text: string, min: number): number {
   const v = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(v) || v < min) fail('usage', `${flag}: expected an integer >= ${min}, got '${text}'`);
   return v;
 }
 
-function numberFlag(flag: string, text: string, ok: (v: number) => boolean, rule: string): number {
+export function numberFlag(flag: string, text: string, ok: (v: number) => boolean, rule: string): number {
   const v = DECIMAL.test(text.trim()) ? Number(text) : Number.NaN;
   if (!Number.isFinite(v) || !ok(v)) fail('usage', `${flag}: expected ${rule}, got '${text}'`);
   return v;
@@ -259,7 +258,7 @@ export function trainingCurve(history: readonly EpochLog[], title: string): stri
 // ---- the command ----------------------------------------------------------------------------
 
 /** The optimizer from the flags, else the train section's (with --lr applied), else adam. */
-function chooseOptimizer(flags: TrainFlags, section: TrainConfig): Optimizer {
+export function chooseOptimizer(flags: Pick<TrainFlags, 'optimizer' | 'lr'>, section: TrainConfig): Optimizer {
   if (flags.optimizer !== undefined || !section.optimizer) return makeOptimizer(flags.optimizer ?? 'adam', flags.lr);
   if (flags.lr === undefined) return section.optimizer;
   return { ...section.optimizer, lr: numberFlag('--lr', flags.lr, (v) => v > 0, 'a positive number') };
@@ -273,10 +272,10 @@ function sectionSplit(split: readonly number[]): [number, number, number] {
   return [split[0]!, split[1]!, split[2]!];
 }
 
-export async function trainCommand(modelPath: string, flags: TrainFlags, io: TrainIO): Promise<void> {
+/** Every setting of a run, from the flags over the model's train section, checked before anything slow happens. */
+function trainSettings(modelPath: string, flags: TrainFlags) {
   // A .kiln model's train section gives the defaults; flags override them.
   const { graph: model, train: section = {} } = loadModelFile(modelPath);
-  // Every setting is checked before anything slow happens.
   const epochs = flags.epochs !== undefined ? integerFlag('--epochs', flags.epochs, 1) : (section.epochs ?? 10);
   const batchSize = flags.batch !== undefined ? integerFlag('--batch', flags.batch, 1) : (section.batch ?? 32);
   const seed = flags.seed !== undefined ? integerFlag('--seed', flags.seed, 0) : section.seed;
@@ -295,69 +294,88 @@ export async function trainCommand(modelPath: string, flags: TrainFlags, io: Tra
   }
   if (flags.curve !== undefined) checkWritable('--curve', flags.curve);
   if (flags.save !== undefined) checkWritable('--save', flags.save);
+  return { model, epochs, batchSize, seed, limit, patience, l1, l2, ratios, optimizer, datasetName };
+}
 
+type Settings = ReturnType<typeof trainSettings>;
+
+/** The data set, fitted to the model's inputs and split into train, validation and test. */
+function trainingData(s: Settings, flags: TrainFlags): ReturnType<typeof splitDataset> {
   // CSV labels default to the dtype of the model's y, so a regression model needs no flag.
-  const yType = model.inputs.find((i) => i.name === 'y')?.type.dtype;
-  const labelDtype = (flags.labelDtype as 'i32' | 'f32' | undefined) ?? (datasetName.startsWith('csv:') && (yType === 'f32' || yType === 'i32') ? yType : undefined);
-  const raw = loadDataset(datasetName, { limit, label: flags.label, labelDtype, seed: seed ?? 0 });
-  const data = fitColumns(model, raw, datasetName);
-  const { train, validation, test } = splitDataset(data, ratios, seed ?? 0);
+  const yType = s.model.inputs.find((i) => i.name === 'y')?.type.dtype;
+  const labelDtype = (flags.labelDtype as 'i32' | 'f32' | undefined) ?? (s.datasetName.startsWith('csv:') && (yType === 'f32' || yType === 'i32') ? yType : undefined);
+  const raw = loadDataset(s.datasetName, { limit: s.limit, label: flags.label, labelDtype, seed: s.seed ?? 0 });
+  const data = fitColumns(s.model, raw, s.datasetName);
+  return splitDataset(data, s.ratios, s.seed ?? 0);
+}
 
-  const trainer = await compileTraining(model, {
-    backend: backendFlag(flags.backend ?? 'reference'),
-    threads: threadsFlag(flags.threads),
-    optimizer,
-    ...(seed !== undefined ? { seed } : {}),
-    ...(l1 > 0 || l2 > 0 ? { regularization: { l1, l2 } } : {}),
-  });
-  const out = io.out;
-  out(
-    `train ${model.name} on ${datasetName}: ${train.size} train, ${validation?.size ?? 0} validation, ${test?.size ?? 0} test examples; ` +
-      `${describeOptimizer(optimizer)}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}\n`,
-  );
-
+/** fit() with a progress bar per epoch and a line per finished epoch. */
+async function fitWithProgress(trainer: Trainer, s: Settings, data: ReturnType<typeof splitDataset>, flags: TrainFlags, io: TrainIO): Promise<FitResult> {
+  const { train, validation } = data;
   const bar = epochProgress(io.progress, flags.progress);
   let epochLoss = 0;
   let seen = 0;
   let started = -1;
-  let result;
   try {
-    result = await fit(trainer, train, {
-      epochs,
-      batchSize,
+    return await fit(trainer, train, {
+      epochs: s.epochs,
+      batchSize: s.batchSize,
       validation,
-      seed: seed ?? 0,
-      ...(patience !== undefined ? { earlyStopping: { patience, restoreBest: true } } : {}),
+      seed: s.seed ?? 0,
+      ...(s.patience !== undefined ? { earlyStopping: { patience: s.patience, restoreBest: true } } : {}),
       onBatch: ({ epoch, batch, batches, scalars }) => {
         if (epoch !== started) {
-          bar.start(epoch, epochs, batches);
+          bar.start(epoch, s.epochs, batches);
           [started, epochLoss, seen] = [epoch, 0, 0];
         }
-        const n = Math.min(batchSize, train.size - batch * batchSize);
+        const n = Math.min(s.batchSize, train.size - batch * s.batchSize);
         epochLoss += (scalars[trainer.lossName] ?? Number.NaN) * n;
         seen += n;
         bar.update(batch + 1, seen, epochLoss / seen);
       },
       onEpoch: (log) => {
         bar.stop();
-        out(`epoch ${log.epoch + 1}/${epochs}  ${quantities(log)}  ${log.seconds.toFixed(1)}s\n`);
+        io.out(`epoch ${log.epoch + 1}/${s.epochs}  ${quantities(log)}  ${log.seconds.toFixed(1)}s\n`);
       },
     });
   } finally {
     bar.stop(); // a failed step must not leave the bar's timer running
   }
+}
 
-  const { history, bestEpoch, stoppedEarly } = result;
+export async function trainCommand(modelPath: string, flags: TrainFlags, io: TrainIO): Promise<void> {
+  const s = trainSettings(modelPath, flags);
+  const { model, epochs, batchSize, seed, patience, optimizer, datasetName } = s;
+  const data = trainingData(s, flags);
+  const { train, validation, test } = data;
+
+  const trainer = await compileTraining(model, {
+    backend: backendFlag(flags.backend ?? 'reference'),
+    threads: threadsFlag(flags.threads),
+    optimizer,
+    ...(seed !== undefined ? { seed } : {}),
+    ...(s.l1 > 0 || s.l2 > 0 ? { regularization: { l1: s.l1, l2: s.l2 } } : {}),
+  });
+  const out = io.out;
+  out(
+    `train ${model.name} on ${datasetName}: ${train.size} train, ${validation?.size ?? 0} validation, ${test?.size ?? 0} test examples; ` +
+      `${describeOptimizer(optimizer)}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}\n`,
+  );
+  const { history, bestEpoch, stoppedEarly } = await fitWithProgress(trainer, s, data, flags, io);
   if (patience !== undefined) {
     const monitor = validation ? 'val_loss' : 'loss';
     if (stoppedEarly) out(`stopped early after epoch ${history.length}: ${monitor} did not improve for ${patience} epochs\n`);
     if (bestEpoch !== history.length - 1) out(`restored the weights of epoch ${bestEpoch + 1} (${monitor} ${fmt(history[bestEpoch]![monitor]!)})\n`);
   }
   if (test) out(`test  ${quantities(await trainer.evaluate(test, { batchSize }))}\n`);
+  await writeOutputs(trainer, history, `${model.name} on ${datasetName}`, flags, out);
+}
 
+/** The --curve chart and the --save checkpoint, each announced. */
+async function writeOutputs(trainer: Trainer, history: FitResult['history'], title: string, flags: TrainFlags, out: (s: string) => void): Promise<void> {
   if (flags.curve !== undefined) {
     try {
-      writeFileSync(flags.curve, trainingCurve(history, `${model.name} on ${datasetName}`));
+      writeFileSync(flags.curve, trainingCurve(history, title));
     } catch (e) {
       fail('usage', `--curve: cannot write '${flags.curve}' (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }

@@ -13,7 +13,7 @@ import { GraphBuilder } from '../ir/emit.js';
 import { fail } from '../ir/errors.js';
 import type { Graph } from '../ir/graph.js';
 import { formatType } from '../ir/types.js';
-import type { Optimizer } from '../train/optimizers.js';
+import type { Optimizer } from './optimizers.js';
 import { gradOutputName } from './autodiff.js';
 
 /** Name of the learning-rate input the pass adds. */

@@ -13,13 +13,11 @@ import type { Graph } from '../ir/graph.js';
 import { valueTypes } from '../ir/graph.js';
 import { formatType } from '../ir/types.js';
 import { verify } from '../ir/verify.js';
-import { grad } from '../passes/autodiff.js';
 import { dce } from '../passes/dce.js';
-import { LR_INPUT, appendOptimizer } from '../passes/optimizer.js';
-import { regularize } from '../passes/regularize.js';
+import { LR_INPUT } from '../passes/optimizer.js';
+import { runGraphStages } from '../passes/pipeline.js';
+import type { TrainingContext } from '../passes/pipeline.js';
 import type { Regularization } from '../passes/regularize.js';
-import { reseed } from '../passes/reseed.js';
-import { setTrainingMode } from '../passes/training-mode.js';
 import { describeOptimizer } from './optimizers.js';
 import type { Optimizer } from './optimizers.js';
 
@@ -66,8 +64,15 @@ export class Trainer {
     verify(model);
     this.lossName = options.loss ?? 'loss';
     this.learningRate = options.optimizer.lr;
-    let g = options.seed === undefined ? model : reseed(model, options.seed);
-    g = regularize(g, options.regularization ?? {}, this.lossName);
+    // The pipeline's training stages: reseed and regularize, checks, then each program's mode,
+    // and for the step grad and optimizer (src/passes/pipeline.ts).
+    const training: TrainingContext = {
+      loss: this.lossName,
+      optimizer: options.optimizer,
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.regularization ? { regularization: options.regularization } : {}),
+    };
+    const g = runGraphStages(model, { training }, { until: 'regularize' });
     const loss = g.outputs.find((o) => o.name === this.lossName);
     if (!loss) fail('usage', `compileTraining: graph ${model.name} has no output '${this.lossName}' to minimize (outputs: ${g.outputs.map((o) => o.name).join(', ')})`);
     const lossType = valueTypes(g).get(loss.value)!;
@@ -83,12 +88,8 @@ export class Trainer {
     if (step && (step.type.dtype !== 'i32' || step.type.shape.length !== 0)) {
       fail('usage', `compileTraining: input '${STEP_INPUT}' receives the step count and must be i32[], got ${step.type.dtype}[${step.type.shape.join(', ')}]`);
     }
-    this.evalGraph = setTrainingMode(g, false);
-    // The step returns scalars only (loss and metrics); predictions stay in evaluation.
-    const scalarOutputs = setTrainingMode(g, true);
-    const stepModel = { ...scalarOutputs, outputs: scalarOutputs.outputs.filter((o) => isScalar(scalarOutputs, o.value)) };
-    const backward = grad(stepModel, { loss: this.lossName, wrt: this.trainable });
-    this.trainGraph = dce(appendOptimizer(backward, options.optimizer, this.trainable));
+    this.evalGraph = runGraphStages(g, { mode: false }, { from: 'training-mode', until: 'training-mode' });
+    this.trainGraph = runGraphStages(g, { mode: true, training: { ...training, trainable: this.trainable } }, { from: 'training-mode', until: 'optimizer' });
   }
 
   /** One optimizer step on one batch; returns the loss and metrics before the update. */
@@ -103,13 +104,17 @@ export class Trainer {
     return readScalars(out);
   }
 
-  /** The evaluation program's outputs on one batch (dropout off, weights unchanged). */
   /**
    * The evaluation program's outputs on one batch (dropout off, weights unchanged). Outputs that
    * need a column the batch lacks (the loss without labels) are left out, so `{ x }` suffices
    * for predictions.
    */
   async predict(batch: Batch | Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
+    return this.evalRun(batch, false);
+  }
+
+  /** predict(), reading back all outputs or only the f32 scalars (evaluate's metrics, not the predictions). */
+  private async evalRun(batch: Batch | Readonly<Record<string, TensorLike>>, scalarsOnly: boolean): Promise<Record<string, Tensor>> {
     const given = this.evalGraph.inputs.filter((i) => batch[i.name] !== undefined || i.name === STEP_INPUT).map((i) => i.name);
     const key = given.join(',');
     let g = this.predictGraphs.get(key);
@@ -121,7 +126,9 @@ export class Trainer {
       this.predictGraphs.set(key, g);
     }
     const feed = this.feed(g, batch);
-    return (await this.program(`eval[${key}]`, g, feed)).run(feed);
+    const exe = await this.program(`eval[${key}]`, g, feed);
+    if (!scalarsOnly) return exe.run(feed);
+    return exe.run(feed, { outputs: exe.outputs.filter((o) => o.shape.length === 0 && o.dtype === 'f32').map((o) => o.name) });
   }
 
   /** Scalar outputs averaged over every example of `data` (weighted by batch size). */
@@ -130,7 +137,7 @@ export class Trainer {
     const sums: Scalars = {};
     let count = 0;
     for (const batch of source) {
-      const out = await this.predict(batch);
+      const out = await this.evalRun(batch, true);
       const n = batchSizeOf(batch);
       for (const [name, t] of Object.entries(out)) {
         if (t.shape.length === 0 && t.dtype === 'f32') sums[name] = (sums[name] ?? 0) + Number(t.data[0]) * n;
@@ -227,12 +234,6 @@ function restrictToInputs(g: Graph, inputs: ReadonlySet<string>): Graph {
   const pruned = dce({ ...g, outputs, updates: [] });
   const used = new Set(pruned.nodes.flatMap((n) => n.inputs).concat(outputs.map((o) => o.value)));
   return { ...pruned, inputs: g.inputs.filter((i) => used.has(i.name)) };
-}
-
-function isScalar(g: Graph, value: string): boolean {
-  const all = [...g.inputs, ...g.params, ...g.nodes];
-  const t = all.find((v) => v.name === value)!.type;
-  return t.shape.length === 0 && t.dtype === 'f32';
 }
 
 function readScalars(out: Record<string, Tensor>): Scalars {

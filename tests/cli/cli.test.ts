@@ -94,7 +94,7 @@ describe('kiln CLI', () => {
     const r2 = await kiln('inspect', 'examples/xor.kir', '--grad');
     expect(r2.err).toBe('kiln: --grad: graph xor has no f32 parameters to differentiate with respect to\n');
     const r3 = await kiln('inspect', path, '--loss', 'objective');
-    expect(r3.err).toBe('kiln: --loss applies only with --grad\n');
+    expect(r3.err).toBe('kiln: --loss applies only with --grad or --train\n');
   });
 
   test('run computes XOR', async () => {

@@ -11,6 +11,7 @@ import { arrayFor, formatType, isConcrete } from '../../ir/types.js';
 import type { DType, Tensor, TensorData, TensorType } from '../../ir/types.js';
 import { KilnRuntimeError, prepareInputs, toTensor } from '../../../runtime/tensor.js';
 import type { IOSpec, TensorLike } from '../../../runtime/tensor.js';
+import type { RunOptions } from '../../../runtime/program-executable.js';
 
 export interface ReferenceOptions {
   /** 'f64' stores f32 values in doubles: for finite-difference gradient checks. */
@@ -87,7 +88,8 @@ export class ReferenceExecutable {
     for (const [name, t] of checked) this.paramValues.set(name, t);
   }
 
-  async run(inputs: Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
+  async run(inputs: Readonly<Record<string, TensorLike>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+    const wanted = this.wanted(options);
     const env = prepareInputs(this.inputs, inputs, this.allowF64);
     const inputsGiven = [...env.values()];
     for (const [name, t] of this.paramValues) env.set(name, t);
@@ -116,9 +118,19 @@ export class ReferenceExecutable {
     const held = new Set<TensorData>([...this.paramValues.values(), ...inputsGiven].map((t) => t.data));
     const result: Record<string, Tensor> = {};
     for (const o of this.graph.outputs) {
+      if (wanted && !wanted.has(o.name)) continue;
       const t = env.get(o.value)!;
       result[o.name] = held.has(t.data) ? { ...t, data: t.data.slice() } : t;
     }
     return result;
+  }
+
+  /** The outputs asked for, checked; undefined for all. */
+  private wanted(options: RunOptions): Set<string> | undefined {
+    if (options.outputs === undefined) return undefined;
+    for (const name of options.outputs) {
+      if (!this.outputs.some((o) => o.name === name)) throw new KilnRuntimeError('input', `unknown output '${name}' (the program's outputs are ${this.outputs.map((o) => o.name).join(', ') || 'none'})`);
+    }
+    return new Set(options.outputs);
   }
 }

@@ -1,0 +1,57 @@
+// `kiln inspect --after NAME` for every stage of the pipeline, with --train for the training
+// stages: each prints a graph that parses back, or kernels; the training step's graph is the
+// Trainer's, and a stage that needs training says so without --train.
+
+import { describe, expect, test } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { parseGraph, printGraph } from '../../src/ir/text.js';
+import { verify } from '../../src/ir/verify.js';
+import { STAGES, STAGE_NAMES, TRAINING_STAGES } from '../../src/passes/pipeline.js';
+import { adam } from '../../src/train/optimizers.js';
+import { Trainer } from '../../src/train/trainer.js';
+import { loadGraphFile } from '../../src/cli/load.js';
+
+async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+const MODEL = 'examples/mnist-mlp.kiln';
+
+describe('kiln inspect --train --after STAGE', () => {
+  test('every stage prints what it leaves: a graph that verifies, or kernels', async () => {
+    for (const stage of STAGES) {
+      const { code, out, err } = await kiln('inspect', MODEL, '--train', '--shapes', 'B=4', '--after', stage.name);
+      expect(err, stage.name).toBe('');
+      expect(code, stage.name).toBe(0);
+      if (stage.kind === 'graph') verify(parseGraph(out));
+      else expect(out, stage.name).toMatch(/^program \S+: \d+ kernels?/);
+    }
+  });
+
+  test('--after grad prints the backward graph; --after optimizer the Trainer step', async () => {
+    const backward = (await kiln('inspect', MODEL, '--train', '--after', 'grad')).out;
+    expect(backward).toMatch(/output grad_\w+ = /);
+    const step = (await kiln('inspect', MODEL, '--train', '--optimizer', 'adam', '--after', 'optimizer')).out;
+    expect(step).toBe(printGraph(new Trainer(loadGraphFile(MODEL), { optimizer: adam() }).trainGraph));
+  });
+
+  test('a training stage without --train is a usage error; the help lists every stage', async () => {
+    for (const stage of TRAINING_STAGES) {
+      const { code, err } = await kiln('inspect', MODEL, '--after', stage);
+      expect(code).toBe(1);
+      expect(err).toBe(`kiln: --after ${stage}: a training stage; add --train\n`);
+    }
+    const { out } = await kiln('inspect', '--help');
+    expect(out.replace(/\s+/g, ' ')).toContain(STAGE_NAMES.join(', '));
+  });
+
+  test('--stats with --train counts the training stages too', async () => {
+    const { code, out } = await kiln('inspect', MODEL, '--train', '--shapes', 'B=4', '--stats');
+    expect(code).toBe(0);
+    const rows = out.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]);
+    expect(rows.slice(0, 5)).toEqual(['(input)', 'regularize', 'training-mode', 'grad', 'optimizer']);
+  });
+});
