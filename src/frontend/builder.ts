@@ -6,7 +6,8 @@ import type { SourceSpan } from '../ir/errors.js';
 import { GraphBuilder } from '../ir/emit.js';
 import type { Graph, Initializer } from '../ir/graph.js';
 import { INITIALIZERS, checkInitializer } from '../ir/init.js';
-import type { AttrValue } from '../ir/op.js';
+import type { AttrArgs, AttrValue, CompositeName, OpName, PlainOpName } from '../ir/op.js';
+import { getOp } from '../ir/ops/index.js';
 import { SLICE_END } from '../ir/ops/movement.js';
 import { mix32 } from '../ir/random.js';
 import { formatShape, formatType, isDType, isValidDim, sizeMonomial } from '../ir/types.js';
@@ -226,7 +227,8 @@ export class Builder {
   /** Applies any registered op: the escape hatch for ops without a method. */
   op(name: string, inputs: readonly Sym[], attrs: Readonly<Record<string, unknown>> = {}): Sym {
     const span = this.site();
-    return this.emit(name, inputs.map((x, i) => this.use(name, `#${i}`, x, span)), attrs, span);
+    const vs = inputs.map((x, i) => this.use(name, `#${i}`, x, span));
+    return this.guarded(name, vs, span, () => this.gb.emitDynamic(getOp(name, span).name, vs, attrs, span));
   }
 
   // ---- elementwise ----------------------------------------------------------------------
@@ -398,9 +400,10 @@ export class Builder {
   // ---- losses, metrics, dropout ---------------------------------------------------------
 
   /** Applies a two-operand op (a loss or a metric) at the call site. */
-  private pair(op: string, names: [string, string], a: Sym, b: Sym, attrs: Readonly<Record<string, unknown>> = {}): Sym {
+  private pair<N extends CompositeName>(op: N, names: [string, string], a: Sym, b: Sym, attrs?: AttrArgs<N>): Sym {
     const span = this.site();
-    return this.emit(op, [this.use(op, names[0], a, span), this.use(op, names[1], b, span)], attrs, span);
+    const vs = [this.use(op, names[0], a, span), this.use(op, names[1], b, span)];
+    return this.guarded(op, vs, span, () => this.gb.emit(op, vs, attrs, span));
   }
 
   mae(pred: Sym, target: Sym): Sym { return this.pair('mae', ['pred', 'target'], pred, target); }
@@ -485,17 +488,17 @@ export class Builder {
     return [x ?? scalar(a as number, b as Sym), y ?? scalar(b as number, a as Sym)];
   }
 
-  private unary(op: string, x: Sym): Sym {
+  private unary(op: PlainOpName, x: Sym): Sym {
     const span = this.site();
     return this.emit(op, [this.use(op, 'x', x, span)], {}, span);
   }
 
-  private binary(op: string, a: Operand, b: Operand): Sym {
+  private binary(op: PlainOpName, a: Operand, b: Operand): Sym {
     const span = this.site();
     return this.emit(op, this.operands(op, a, b, span), {}, span);
   }
 
-  private reduce(op: string, x: Sym, axes: Axes | undefined, keepdims: boolean): Sym {
+  private reduce(op: 'reduce_sum' | 'reduce_max' | 'mean', x: Sym, axes: Axes | undefined, keepdims: boolean): Sym {
     const span = this.site();
     const v = this.use(op, 'x', x, span);
     const list = axes === undefined ? x.shape.map((_, i) => i) : typeof axes === 'number' ? [axes] : [...axes];
@@ -503,9 +506,14 @@ export class Builder {
   }
 
   /** Emits one node; its errors name the op and the operand types, at the call site. */
-  private emit(op: string, inputs: readonly string[], attrs: Readonly<Record<string, unknown>>, span: SourceSpan | undefined): Sym {
+  private emit<N extends OpName>(op: N, inputs: readonly string[], attrs: AttrArgs<N>, span: SourceSpan | undefined): Sym {
+    return this.guarded(op, inputs, span, () => this.gb.emit(op, inputs, attrs, span));
+  }
+
+  /** Runs `make`, which emits a node of `op`; its errors name the op and the operand types. */
+  private guarded(op: string, inputs: readonly string[], span: SourceSpan | undefined, make: () => string): Sym {
     try {
-      return this.handle(this.gb.emit(op, inputs, attrs, span));
+      return this.handle(make());
     } catch (e) {
       if (!(e instanceof KilnError)) throw e;
       throw explain(e, op, inputs.map((v) => this.gb.typeOf(v)), span);

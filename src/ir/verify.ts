@@ -117,8 +117,9 @@ export function verify(g: Graph, locate: SiteLocator = nowhere): void {
     const filled = rethrowAs(what, span, () => checkAttrs(def, n.attrs));
     // The stored form is canonical: every attribute present, defaults included, so that one
     // graph has one printed form.
+    const given: Readonly<Record<string, unknown>> = n.attrs;
     for (const [key, value] of Object.entries(filled)) {
-      if (n.attrs[key] === undefined) {
+      if (given[key] === undefined) {
         bad(`${what()}: attribute '${key}' is missing (a node holds every attribute, defaults filled; here ${JSON.stringify(value)})`, span);
       }
     }

@@ -2,6 +2,7 @@
 // carry no gradient, what the loss ignores, how values are named, and usage errors.
 
 import { describe, expect, it } from 'vitest';
+import { attrsOf } from '../../src/ir/graph.js';
 import { compile } from '../../src/compile.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import type { Graph } from '../../src/ir/graph.js';
@@ -141,7 +142,7 @@ describe('values the loss does not depend on', () => {
     expect(plain(r.numeric['unused']!)).toEqual([0, 0, 0, 0]);
     const out = r.backward.outputs.find((o) => o.name === 'grad_unused')!;
     const node = r.backward.nodes.find((n) => n.name === out.value)!;
-    expect([node.op, node.type.shape, node.attrs['value']]).toEqual(['constant', [2, 2], [0]]);
+    expect([node.op, node.type.shape, attrsOf(node)['value']]).toEqual(['constant', [2, 2], [0]]);
   });
 
   it('an input that only reaches an integer output gets a zero gradient', async () => {

@@ -7,6 +7,7 @@ import { KilnError } from '../../ir/errors.js';
 import type { SourceSpan } from '../../ir/errors.js';
 import type { Graph, Initializer } from '../../ir/graph.js';
 import { INITIALIZERS } from '../../ir/init.js';
+import type { PlainOpName } from '../../ir/op.js';
 import { formatType, isDType } from '../../ir/types.js';
 import type { DType, Dim } from '../../ir/types.js';
 import type { BinaryOp, CallExpr, DefDecl, DimExpr, Expr, ImportDecl, InitExpr, ModelDecl, Program, Span, Stmt, TrainDecl, TypeExpr } from './ast.js';
@@ -66,7 +67,7 @@ interface DefEntry {
   calls: { entry: DefEntry; span: Span }[];
 }
 
-const OPERATORS: Readonly<Record<BinaryOp, string>> = {
+const OPERATORS: Readonly<Record<BinaryOp, PlainOpName>> = {
   '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '@': 'matmul', '**': 'pow',
   '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge',
 };
