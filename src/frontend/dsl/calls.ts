@@ -61,7 +61,8 @@ export function lowerOpCall(ctx: CallContext, call: CallExpr): Val | undefined {
   const vals = operands as Val[];
   const x = vals[0];
   if (found.allAxes && attrs['axes'] === undefined && x?.kind === 'tensor') attrs['axes'] = x.sym.shape.map((_, i) => i);
-  const missing = Object.entries(schemaOf(def)).filter(([k, s]) => s.default === undefined && attrs[k] === undefined && !(FILLED[def.name] as readonly string[] | undefined)?.includes(k));
+  const filled: readonly string[] = FILLED[def.name] ?? [];
+  const missing = Object.entries(schemaOf(def)).filter(([k, s]) => s.default === undefined && attrs[k] === undefined && !filled.includes(k));
   for (const [k, s] of missing) ctx.report(`${label}: missing attribute '${k}' (${KIND_WORDS[s.kind]})`, call.span);
   if (missing.length > 0) return undefined;
   const syms = tensors(ctx, label, def, vals);
