@@ -33,7 +33,8 @@ export function opNames(): string[] {
   return [...CONVENIENCES, ...OPS.keys()];
 }
 
-export function isOpName(name: string): boolean {
+/** Whether a call may name `name`: a convenience (sum, max, mean) or an op of the registry. */
+export function isCallName(name: string): boolean {
   return CONVENIENCES.includes(name) || OPS.has(name);
 }
 
