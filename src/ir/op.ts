@@ -1,7 +1,9 @@
-// The shape of an op definition. Every op is defined once (see ops/): its operands, its typed
-// attributes, its dtype/shape rule, and either a reference implementation (primitives) or a
-// decomposition into other ops (composites). Everything else — the verifier, the text and JSON
-// forms, the reference backend, the builder — reads these definitions.
+// The shape of an op definition. Every op is defined once (see ops/): its operands, its
+// attributes (typed from the op's schema in ops/schemas.ts), its dtype/shape rule, and either a
+// reference implementation with a VJP (primitives) or a decomposition into other ops
+// (composites), plus what passes ask of it: commutativity, and fusion's kind and cost. The
+// verifier, the text and JSON forms, the reference backend, the builder, the passes and
+// lowering read these definitions; the op name type keeps them all in step.
 
 import { fail, KilnError } from './errors.js';
 import type { SourceSpan } from './errors.js';
