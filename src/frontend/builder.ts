@@ -6,11 +6,17 @@ import type { SourceSpan } from '../ir/errors.js';
 import { GraphBuilder } from '../ir/emit.js';
 import type { Graph, Initializer } from '../ir/graph.js';
 import { INITIALIZERS, checkInitializer } from '../ir/init.js';
-import type { AttrValue } from '../ir/op.js';
+import type { AttrArgs, AttrValue, CompositeName, OpName, PlainOpName } from '../ir/op.js';
+import { getOp } from '../ir/ops/index.js';
 import { SLICE_END } from '../ir/ops/movement.js';
 import { mix32 } from '../ir/random.js';
 import { formatShape, formatType, isDType, isValidDim, sizeMonomial } from '../ir/types.js';
-import type { DType, Dim, Shape, TensorType } from '../ir/types.js';
+import type { DType, Dim, TensorType } from '../ir/types.js';
+import { callSite } from './call-site.js';
+import { Sym } from './sym.js';
+
+export { Sym } from './sym.js';
+export { callSite } from './call-site.js';
 
 /** The input that keys dropout masks; trainers feed it their step count. */
 const STEP_KEY = 'step';
@@ -41,79 +47,6 @@ export interface RandomNormalOptions {
   std?: number;
   seed?: number;
   key?: Sym;
-}
-
-/**
- * A value of the graph under construction: its name and type, plus fluent methods so that
- * `x.matmul(w).add(b).relu()` reads like the math. A handle belongs to the builder that made it.
- */
-export class Sym {
-  /** @internal */
-  constructor(
-    readonly builder: Builder,
-    readonly name: string,
-    readonly type: TensorType,
-  ) {}
-
-  get dtype(): DType {
-    return this.type.dtype;
-  }
-  get shape(): Shape {
-    return this.type.shape;
-  }
-  get rank(): number {
-    return this.type.shape.length;
-  }
-  toString(): string {
-    return `%${this.name}: ${formatType(this.type)}`;
-  }
-
-  neg(): Sym { return this.builder.neg(this); }
-  abs(): Sym { return this.builder.abs(this); }
-  exp(): Sym { return this.builder.exp(this); }
-  log(): Sym { return this.builder.log(this); }
-  sqrt(): Sym { return this.builder.sqrt(this); }
-  rsqrt(): Sym { return this.builder.rsqrt(this); }
-  tanh(): Sym { return this.builder.tanh(this); }
-  sigmoid(): Sym { return this.builder.sigmoid(this); }
-  relu(): Sym { return this.builder.relu(this); }
-  sign(): Sym { return this.builder.sign(this); }
-  step(): Sym { return this.builder.step(this); }
-  sin(): Sym { return this.builder.sin(this); }
-  cos(): Sym { return this.builder.cos(this); }
-  square(): Sym { return this.builder.square(this); }
-
-  add(o: Operand): Sym { return this.builder.add(this, o); }
-  sub(o: Operand): Sym { return this.builder.sub(this, o); }
-  mul(o: Operand): Sym { return this.builder.mul(this, o); }
-  div(o: Operand): Sym { return this.builder.div(this, o); }
-  pow(o: Operand): Sym { return this.builder.pow(this, o); }
-  max(o: Operand): Sym { return this.builder.max(this, o); }
-  min(o: Operand): Sym { return this.builder.min(this, o); }
-  eq(o: Operand): Sym { return this.builder.eq(this, o); }
-  ne(o: Operand): Sym { return this.builder.ne(this, o); }
-  lt(o: Operand): Sym { return this.builder.lt(this, o); }
-  le(o: Operand): Sym { return this.builder.le(this, o); }
-  gt(o: Operand): Sym { return this.builder.gt(this, o); }
-  ge(o: Operand): Sym { return this.builder.ge(this, o); }
-
-  cast(dtype: DType): Sym { return this.builder.cast(this, dtype); }
-  sum(axes?: Axes, keepdims = false): Sym { return this.builder.sum(this, axes, keepdims); }
-  maxOver(axes?: Axes, keepdims = false): Sym { return this.builder.maxOver(this, axes, keepdims); }
-  mean(axes?: Axes, keepdims = false): Sym { return this.builder.mean(this, axes, keepdims); }
-  argmax(axis = -1, keepdims = false): Sym { return this.builder.argmax(this, axis, keepdims); }
-  reshape(shape: readonly Dim[]): Sym { return this.builder.reshape(this, shape); }
-  broadcastTo(shape: readonly Dim[]): Sym { return this.builder.broadcastTo(this, shape); }
-  transpose(perm?: readonly number[]): Sym { return this.builder.transpose(this, perm); }
-  slice(begin: readonly number[], end: readonly number[], stride?: readonly number[]): Sym { return this.builder.slice(this, begin, end, stride); }
-  pad(before: readonly number[], after: readonly number[], value = 0): Sym { return this.builder.pad(this, before, after, value); }
-  matmul(o: Sym): Sym { return this.builder.matmul(this, o); }
-  gather(indices: Sym, axis = 0): Sym { return this.builder.gather(this, indices, axis); }
-  softmax(axis = -1): Sym { return this.builder.softmax(this, axis); }
-  logSoftmax(axis = -1): Sym { return this.builder.logSoftmax(this, axis); }
-  clip(min: number, max: number): Sym { return this.builder.clip(this, min, max); }
-  dense(w: Sym, b: Sym): Sym { return this.builder.dense(this, w, b); }
-  dropout(rate: number, o: { seed?: number } = {}): Sym { return this.builder.dropout(this, rate, o); }
 }
 
 /** Parameter initializers: each returns the `{fn, args}` a ParamDecl stores. */
@@ -226,7 +159,8 @@ export class Builder {
   /** Applies any registered op: the escape hatch for ops without a method. */
   op(name: string, inputs: readonly Sym[], attrs: Readonly<Record<string, unknown>> = {}): Sym {
     const span = this.site();
-    return this.emit(name, inputs.map((x, i) => this.use(name, `#${i}`, x, span)), attrs, span);
+    const vs = inputs.map((x, i) => this.use(name, `#${i}`, x, span));
+    return this.guarded(name, vs, span, () => this.gb.emitDynamic(getOp(name, span).name, vs, attrs, span));
   }
 
   // ---- elementwise ----------------------------------------------------------------------
@@ -398,9 +332,10 @@ export class Builder {
   // ---- losses, metrics, dropout ---------------------------------------------------------
 
   /** Applies a two-operand op (a loss or a metric) at the call site. */
-  private pair(op: string, names: [string, string], a: Sym, b: Sym, attrs: Readonly<Record<string, unknown>> = {}): Sym {
+  private pair<N extends CompositeName>(op: N, names: [string, string], a: Sym, b: Sym, attrs?: AttrArgs<N>): Sym {
     const span = this.site();
-    return this.emit(op, [this.use(op, names[0], a, span), this.use(op, names[1], b, span)], attrs, span);
+    const vs = [this.use(op, names[0], a, span), this.use(op, names[1], b, span)];
+    return this.guarded(op, vs, span, () => this.gb.emit(op, vs, attrs, span));
   }
 
   mae(pred: Sym, target: Sym): Sym { return this.pair('mae', ['pred', 'target'], pred, target); }
@@ -485,17 +420,17 @@ export class Builder {
     return [x ?? scalar(a as number, b as Sym), y ?? scalar(b as number, a as Sym)];
   }
 
-  private unary(op: string, x: Sym): Sym {
+  private unary(op: PlainOpName, x: Sym): Sym {
     const span = this.site();
     return this.emit(op, [this.use(op, 'x', x, span)], {}, span);
   }
 
-  private binary(op: string, a: Operand, b: Operand): Sym {
+  private binary(op: PlainOpName, a: Operand, b: Operand): Sym {
     const span = this.site();
     return this.emit(op, this.operands(op, a, b, span), {}, span);
   }
 
-  private reduce(op: string, x: Sym, axes: Axes | undefined, keepdims: boolean): Sym {
+  private reduce(op: 'reduce_sum' | 'reduce_max' | 'mean', x: Sym, axes: Axes | undefined, keepdims: boolean): Sym {
     const span = this.site();
     const v = this.use(op, 'x', x, span);
     const list = axes === undefined ? x.shape.map((_, i) => i) : typeof axes === 'number' ? [axes] : [...axes];
@@ -503,9 +438,14 @@ export class Builder {
   }
 
   /** Emits one node; its errors name the op and the operand types, at the call site. */
-  private emit(op: string, inputs: readonly string[], attrs: Readonly<Record<string, unknown>>, span: SourceSpan | undefined): Sym {
+  private emit<N extends OpName>(op: N, inputs: readonly string[], attrs: AttrArgs<N>, span: SourceSpan | undefined): Sym {
+    return this.guarded(op, inputs, span, () => this.gb.emit(op, inputs, attrs, span));
+  }
+
+  /** Runs `make`, which emits a node of `op`; its errors name the op and the operand types. */
+  private guarded(op: string, inputs: readonly string[], span: SourceSpan | undefined, make: () => string): Sym {
     try {
-      return this.handle(this.gb.emit(op, inputs, attrs, span));
+      return this.handle(make());
     } catch (e) {
       if (!(e instanceof KilnError)) throw e;
       throw explain(e, op, inputs.map((v) => this.gb.typeOf(v)), span);
@@ -629,52 +569,4 @@ function resolveReshape(x: TensorType, shape: readonly Dim[], span: SourceSpan |
     return at(`${cannot}: it would be ${rest}, which is not a single dimension`);
   }
   return shape.map((d) => (d === -1 ? hole : d));
-}
-
-// ---- call sites -------------------------------------------------------------------------
-// Plain string handling, no node: modules, so the builder also runs in a browser.
-
-/** A stack location as a comparable path: file URLs become paths, backslashes slashes. */
-function toPath(loc: string): string {
-  if (!loc.startsWith('file://')) return loc.replace(/\\/g, '/');
-  const path = decodeURIComponent(new URL(loc).pathname);
-  return /^\/[A-Za-z]:/.test(path) ? path.slice(1) : path; // file:///C:/x is C:/x on Windows
-}
-
-// Folders whose frames are Kiln's, not the user's: taken from this module's own location rather
-// than matched by name, so a user's project with its own src/frontend/ is not skipped.
-const KILN_DIRS = [toPath(new URL('.', import.meta.url).href), toPath(new URL('../ir/', import.meta.url).href)];
-
-/** The location of one V8 stack line, or undefined for native and internal frames. */
-function parseFrame(line: string): { file: string; line: number; col: number } | undefined {
-  const text = line.trim();
-  if (!text.startsWith('at ')) return undefined;
-  // `at fn (loc)` or `at loc`; the location is the last parenthesized part when there is one.
-  const open = text.lastIndexOf('(');
-  const loc = text.endsWith(')') && open >= 0 ? text.slice(open + 1, -1) : text.slice(3).replace(/^async /, '');
-  const m = /^(.*):(\d+):(\d+)$/.exec(loc);
-  if (!m || m[1]!.startsWith('node:') || m[1]!.includes('<anonymous>')) return undefined;
-  return { file: toPath(m[1]!), line: Number(m[2]), col: Number(m[3]) };
-}
-
-/** A path relative to the working directory when it lies under it. */
-function displayPath(file: string): string {
-  const cwd = typeof process !== 'undefined' && typeof process.cwd === 'function' ? toPath(process.cwd()) : '';
-  const base = cwd.endsWith('/') ? cwd : `${cwd}/`;
-  return cwd && file.startsWith(base) ? file.slice(base.length) : file;
-}
-
-/** The span of the innermost caller outside Kiln's frontend and IR, if the stack shows one. */
-export function callSite(): SourceSpan | undefined {
-  const limit = Error.stackTraceLimit;
-  // Layers and fluent handles add frames; look deep enough to get past them.
-  Error.stackTraceLimit = Math.max(limit, 64);
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = limit;
-  const frames = stack.split('\n').flatMap((line) => parseFrame(line) ?? []);
-  // The first frame is this function's own, as the stack names it (source-mapped or not).
-  const own = frames[0]?.file.replace(/[^/]*$/, '') ?? '';
-  const dirs = own ? [...KILN_DIRS, own, own.replace(/[^/]*\/$/, 'ir/')] : KILN_DIRS;
-  const frame = frames.find((f) => !dirs.some((dir) => f.file.startsWith(dir)));
-  return frame && { file: displayPath(frame.file), line: frame.line, col: frame.col };
 }

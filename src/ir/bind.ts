@@ -5,6 +5,7 @@ import { fail } from './errors.js';
 import { GraphBuilder } from './emit.js';
 import type { Graph } from './graph.js';
 import { getOp } from './ops/index.js';
+import { schemaOf } from './op.js';
 import type { Attrs } from './op.js';
 import { formatType, shapeSymbols } from './types.js';
 import type { Dim, Shape, TensorType } from './types.js';
@@ -46,8 +47,9 @@ export function bindShapes(g: Graph, shapes: Readonly<Record<string, number>> = 
   for (const n of g.nodes) {
     const def = getOp(n.op);
     const attrs: Attrs = {};
-    for (const [k, v] of Object.entries(n.attrs)) attrs[k] = def.attrs[k]?.kind === 'shape' ? (v as Dim[]).map(dim) : v;
-    b.emit(n.op, n.inputs, attrs, n.span, n.name);
+    const schema = schemaOf(def);
+    for (const [k, v] of Object.entries(n.attrs)) attrs[k] = schema[k]?.kind === 'shape' && Array.isArray(v) ? v.map(dim) : v;
+    b.emitDynamic(n.op, n.inputs, attrs, n.span, n.name);
   }
   for (const o of g.outputs) b.output(o.name, o.value, o.span);
   for (const u of g.updates) b.update(u.param, u.value, u.span);

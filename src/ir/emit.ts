@@ -4,17 +4,17 @@
 
 import { KilnError, fail } from './errors.js';
 import type { SourceSpan } from './errors.js';
-import { IDENT, VALUE_NAME } from './graph.js';
+import { IDENT, VALUE_NAME, checkedNode } from './graph.js';
 import { checkInitializer } from './init.js';
 import type { Graph, Initializer, Node } from './graph.js';
 import { checkArity, checkAttrs, withSpan } from './op.js';
-import type { Attrs, Emitter, OpDef } from './op.js';
+import type { AttrArgs, Attrs, Emitter, OpDef, OpName } from './op.js';
 import { getOp } from './ops/index.js';
 import { formatType, isDType, isValidDim } from './types.js';
 import type { TensorType } from './types.js';
 
 /** The result type of applying `def` to operands of the given types (attrs already checked). */
-export function inferType(def: OpDef, inputs: readonly TensorType[], attrs: Attrs): TensorType {
+export function inferType(def: OpDef, inputs: readonly TensorType[], attrs: Readonly<Attrs>): TensorType {
   if (def.kind === 'primitive') return def.infer(inputs, attrs as never);
   // A composite's type is its decomposition's: build it on placeholder operands.
   const scratch = new GraphBuilder('scratch');
@@ -82,7 +82,16 @@ export class GraphBuilder implements Emitter {
    * Appends `op(inputs) {attrs}` and returns the name of its value. Composite ops are kept as
    * nodes; `expandComposites` replaces them with their decompositions.
    */
-  emit(op: string, inputs: readonly string[], rawAttrs: Readonly<Record<string, unknown>> = {}, span?: SourceSpan, name?: string): string {
+  emit<N extends OpName>(op: N, inputs: readonly string[], attrs?: AttrArgs<N>, span?: SourceSpan, name?: string): string {
+    return this.emitDynamic(op, inputs, attrs ?? {}, span, name);
+  }
+
+  /**
+   * `emit` for an op and attributes known only at run time (read from a file, the DSL, a
+   * node being copied, a test's table): the name is looked up in the registry (an unknown one
+   * is an 'unknown-op' error) and the attributes are checked against the op's schema.
+   */
+  emitDynamic(op: string, inputs: readonly string[], rawAttrs: Readonly<Record<string, unknown>> = {}, span?: SourceSpan, name?: string): string {
     const at = span ?? this.defaultSpan;
     const def = getOp(op, at);
     checkArity(def, inputs.length, at);
@@ -91,7 +100,7 @@ export class GraphBuilder implements Emitter {
     const type = withSpan(at, () => inferType(def, types, attrs));
     const value = name ?? this.fresh();
     this.define(value, type, at);
-    const node: Node = { name: value, op, inputs: [...inputs], attrs, type };
+    const node = checkedNode({ name: value, op: def.name, inputs: [...inputs], attrs, type });
     if (at) node.span = at;
     this.graph.nodes.push(node);
     return value;
@@ -181,7 +190,7 @@ export function expandComposites(g: Graph): Graph {
       if (def.kind === 'composite') return def.decompose(emitter, inputs, checkAttrs(def, attrs ?? {}) as never);
       let name = b.fresh(`${current}.`);
       while (taken.has(name)) name = b.fresh(`${current}.`);
-      return b.emit(op, inputs, attrs, undefined, name);
+      return b.emitDynamic(op, inputs, attrs ?? {}, undefined, name);
     },
   };
   let current = '';
@@ -190,7 +199,7 @@ export function expandComposites(g: Graph): Graph {
     b.defaultSpan = n.span;
     const inputs = n.inputs.map(ref);
     if (def.kind === 'primitive') {
-      b.emit(n.op, inputs, n.attrs, n.span, n.name);
+      b.emitDynamic(n.op, inputs, n.attrs, n.span, n.name);
     } else {
       current = n.name;
       const before = b.nodeCount;

@@ -4,7 +4,8 @@
 // Graphs are plain data: they print, parse and serialize.
 
 import type { SourceSpan } from './errors.js';
-import type { AttrValue, Attrs } from './op.js';
+import type { AttrValue, Attrs } from './attrs.js';
+import type { OpAttrs, OpName } from './ops/schemas.js';
 import type { TensorType } from './types.js';
 
 /** How a parameter gets its first value, e.g. `{ fn: 'glorot_uniform', args: { seed: 1 } }`. */
@@ -26,14 +27,39 @@ export interface ParamDecl {
   span?: SourceSpan;
 }
 
-export interface Node {
+/** A node applying op N: its attributes have N's types (defaults filled in). */
+export interface NodeOf<N extends OpName> {
   /** The value this node defines. */
   name: string;
-  op: string;
+  op: N;
   inputs: string[];
-  attrs: Attrs;
+  attrs: OpAttrs<N>;
   type: TensorType;
   span?: SourceSpan;
+}
+
+/** A node of any op; testing `n.op` narrows it, and with it the type of `n.attrs`. */
+export type Node = { [N in OpName]: NodeOf<N> }[OpName];
+
+/**
+ * A node from an op name and attributes checked against that op's schema (checkAttrs): the one
+ * place where attributes known only at run time become the op's attribute type.
+ */
+/** A node's attributes as a plain table, for code that treats every op alike (printing, hashing, tests). */
+export function attrsOf(n: Node): Readonly<Record<string, unknown>> {
+  return n.attrs;
+}
+
+/** `n` with some attributes replaced. */
+export function withAttrs<T extends Node>(n: T, attrs: Partial<T['attrs']>): T {
+  return { ...n, attrs: { ...n.attrs, ...attrs } };
+}
+
+/** The nodes whose op has attribute K of type V (testing a node for it: `hasAttr`). */
+export type NodeWithAttr<K extends string, V> = Extract<Node, { attrs: { [k in K]: V } }>;
+
+export function checkedNode(n: { name: string; op: OpName; inputs: string[]; attrs: Attrs; type: TensorType; span?: SourceSpan }): Node {
+  return n as Node;
 }
 
 export interface OutputDecl {

@@ -3,6 +3,7 @@
 
 import { KilnError } from './errors.js';
 import type { SourceSpan } from './errors.js';
+import { checkedNode } from './graph.js';
 import type { Graph, Initializer, InputDecl, Node, OutputDecl, ParamDecl, UpdateDecl } from './graph.js';
 import { INITIALIZERS } from './init.js';
 import { checkAttrs } from './op.js';
@@ -209,7 +210,7 @@ function readNode(v: unknown, path: string): Node {
   const inputs = list(o.inputs, ip).map((x, i) => string(x, child(ip, i)));
   const { filled } = readValues(o.attrs, child(path, 'attrs'), def);
   const type = readType(o.type, child(path, 'type'));
-  return { name, op, inputs, attrs: filled, type, ...readSpan(o, path) };
+  return checkedNode({ name, op: def.name, inputs, attrs: filled, type, ...readSpan(o, path) });
 }
 
 /** getOp's wording, with its suggestions, without its error code. */

@@ -11,7 +11,7 @@
 
 import { fail } from './errors.js';
 import type { SourceSpan } from './errors.js';
-import { IDENT } from './graph.js';
+import { IDENT, checkedNode } from './graph.js';
 import type { Graph, Initializer, InputDecl, Node, OutputDecl, ParamDecl, UpdateDecl } from './graph.js';
 import { INITIALIZERS } from './init.js';
 import { checkAttrName, checkAttrs } from './op.js';
@@ -373,7 +373,7 @@ class Parser {
     const braces = Object.keys(def.attrs).length > 0 && Object.keys(raw).length === 0;
     this.expectPunct(':', braces ? "'{' with attributes or ':' and a type" : "':' and a type");
     const type = this.type();
-    return this.withLoc<Node>({ name, op: opToken.text, inputs, attrs, type });
+    return this.withLoc(checkedNode({ name, op: def.name, inputs, attrs, type }));
   }
 
   /** `output NAME = %VALUE loc?` */

@@ -62,80 +62,99 @@ function checkType(t: TensorType, what: Label, span: SourceSpan | undefined): vo
   });
 }
 
+/** The values defined so far, in SSA order, and every name defined anywhere in the graph. */
+class Scope {
+  /** Every name defined anywhere, to tell a use before the definition from a dangling use. */
+  readonly everywhere: ReadonlySet<string>;
+  /** What first defined each name (for the SSA message). */
+  private readonly definedBy = new Map<string, Label>();
+  /** The types usable so far. */
+  readonly types = new Map<string, TensorType>();
+
+  constructor(g: Graph) {
+    this.everywhere = new Set<string>([...g.inputs, ...g.params, ...g.nodes].map((d) => d.name));
+  }
+
+  define(name: string, what: Label, span: SourceSpan | undefined): void {
+    if (typeof name !== 'string' || !VALUE_NAME.test(name)) {
+      bad(`${what()}: invalid value name '${String(name)}' (letters, digits, '_' and '.', not starting with '.')`, span);
+    }
+    const first = this.definedBy.get(name);
+    if (first !== undefined) {
+      bad(`${what()}: value %${name} is defined twice (first by ${first()}); each value has exactly one definition (SSA)`, span);
+    }
+    this.definedBy.set(name, what);
+  }
+}
+
 /** Throws KilnError('verify') at the first malformation of `g`; returns when `g` is well formed. */
 export function verify(g: Graph, locate: SiteLocator = nowhere): void {
   const graphSpan = locate({ kind: 'graph' });
   if (typeof g.name !== 'string' || !IDENT.test(g.name)) {
     bad(`graph name '${String(g.name)}' is not an identifier`, graphSpan);
   }
+  const scope = new Scope(g);
+  checkDeclarations(g, scope, locate);
+  g.nodes.forEach((n, index) => checkNode(n, scope, n.span ?? locate({ kind: 'node', index })));
+  if (g.outputs.length === 0) bad(`graph ${g.name} has no outputs`, graphSpan);
+  checkOutputs(g, scope, locate);
+  checkUpdates(g, scope, locate);
+}
 
-  // Every name defined anywhere, to tell a use before the definition from a dangling use.
-  const everywhere = new Set<string>([...g.inputs, ...g.params, ...g.nodes].map((d) => d.name));
-  // What first defined each name (for the SSA message), and the types usable so far.
-  const definedBy = new Map<string, Label>();
-  const types = new Map<string, TensorType>();
-
-  const define = (name: string, what: Label, span: SourceSpan | undefined): void => {
-    if (typeof name !== 'string' || !VALUE_NAME.test(name)) {
-      bad(`${what()}: invalid value name '${String(name)}' (letters, digits, '_' and '.', not starting with '.')`, span);
-    }
-    const first = definedBy.get(name);
-    if (first !== undefined) {
-      bad(`${what()}: value %${name} is defined twice (first by ${first()}); each value has exactly one definition (SSA)`, span);
-    }
-    definedBy.set(name, what);
-  };
-
+/** The inputs and the params: names, types and initializers. */
+function checkDeclarations(g: Graph, scope: Scope, locate: SiteLocator): void {
   g.inputs.forEach((input, index) => {
     const span = input.span ?? locate({ kind: 'input', index });
     const what = () => `input ${input.name}`;
-    define(input.name, what, span);
+    scope.define(input.name, what, span);
     checkType(input.type, what, span);
-    types.set(input.name, input.type);
+    scope.types.set(input.name, input.type);
   });
 
   g.params.forEach((p, index) => {
     const span = p.span ?? locate({ kind: 'param', index });
     const what = () => `param ${p.name}`;
-    define(p.name, what, span);
+    scope.define(p.name, what, span);
     checkType(p.type, what, span);
     const init: unknown = p.init;
     const ok = typeof init === 'object' && init !== null && typeof p.init.fn === 'string' && typeof p.init.args === 'object' && p.init.args !== null;
     if (!ok) bad(`${what()}: initializer must be { fn, args }`, span);
     // checkInitializer's messages already name the param.
     rethrowAs(undefined, span, () => checkInitializer(p.init, p.type, what()));
-    types.set(p.name, p.type);
+    scope.types.set(p.name, p.type);
   });
+}
 
-  g.nodes.forEach((n, index) => {
-    const span = n.span ?? locate({ kind: 'node', index });
-    const what = () => nodeLabel(n);
-    define(n.name, what, span);
-    checkType(n.type, what, span);
-    const def = rethrowAs(what, span, () => getOp(n.op));
-    rethrowAs(what, span, () => checkArity(def, n.inputs.length));
-    const filled = rethrowAs(what, span, () => checkAttrs(def, n.attrs));
-    // The stored form is canonical: every attribute present, defaults included, so that one
-    // graph has one printed form.
-    for (const [key, value] of Object.entries(filled)) {
-      if (n.attrs[key] === undefined) {
-        bad(`${what()}: attribute '${key}' is missing (a node holds every attribute, defaults filled; here ${JSON.stringify(value)})`, span);
-      }
+/** One node: its name, type, op, operands, canonical attributes and the op's shape rule. */
+function checkNode(n: Node, scope: Scope, span: SourceSpan | undefined): void {
+  const what = () => nodeLabel(n);
+  scope.define(n.name, what, span);
+  checkType(n.type, what, span);
+  const def = rethrowAs(what, span, () => getOp(n.op));
+  rethrowAs(what, span, () => checkArity(def, n.inputs.length));
+  const filled = rethrowAs(what, span, () => checkAttrs(def, n.attrs));
+  // The stored form is canonical: every attribute present, defaults included, so that one
+  // graph has one printed form.
+  const given: Readonly<Record<string, unknown>> = n.attrs;
+  for (const [key, value] of Object.entries(filled)) {
+    if (given[key] === undefined) {
+      bad(`${what()}: attribute '${key}' is missing (a node holds every attribute, defaults filled; here ${JSON.stringify(value)})`, span);
     }
-    const operandTypes = n.inputs.map((v, k) => {
-      const t = types.get(v);
-      if (t) return t;
-      if (everywhere.has(v)) bad(`${what()}: operand ${k} %${v} is used before its definition (values are defined before use, SSA order)`, span);
-      bad(`${what()}: operand ${k} %${v} is not defined anywhere in the graph (dangling reference)`, span);
-    });
-    const inferred = rethrowAs(what, span, () => inferType(def, operandTypes, filled));
-    if (!sameType(inferred, n.type)) {
-      bad(`${what()}: recorded type ${formatType(n.type)} differs from the inferred type ${formatType(inferred)}`, span);
-    }
-    types.set(n.name, n.type);
+  }
+  const operandTypes = n.inputs.map((v, k) => {
+    const t = scope.types.get(v);
+    if (t) return t;
+    if (scope.everywhere.has(v)) bad(`${what()}: operand ${k} %${v} is used before its definition (values are defined before use, SSA order)`, span);
+    bad(`${what()}: operand ${k} %${v} is not defined anywhere in the graph (dangling reference)`, span);
   });
+  const inferred = rethrowAs(what, span, () => inferType(def, operandTypes, filled));
+  if (!sameType(inferred, n.type)) {
+    bad(`${what()}: recorded type ${formatType(n.type)} differs from the inferred type ${formatType(inferred)}`, span);
+  }
+  scope.types.set(n.name, n.type);
+}
 
-  if (g.outputs.length === 0) bad(`graph ${g.name} has no outputs`, graphSpan);
+function checkOutputs(g: Graph, scope: Scope, locate: SiteLocator): void {
   const outputIndex = new Map<string, number>();
   g.outputs.forEach((o, index) => {
     const span = o.span ?? locate({ kind: 'output', index });
@@ -145,9 +164,11 @@ export function verify(g: Graph, locate: SiteLocator = nowhere): void {
     const first = outputIndex.get(o.name);
     if (first !== undefined) bad(`output ${o.name} is declared twice (outputs #${first} and #${index})`, span);
     outputIndex.set(o.name, index);
-    if (!types.has(o.value)) bad(`output ${o.name} names %${o.value}, which is not defined`, span);
+    if (!scope.types.has(o.value)) bad(`output ${o.name} names %${o.value}, which is not defined`, span);
   });
+}
 
+function checkUpdates(g: Graph, scope: Scope, locate: SiteLocator): void {
   const params = new Map(g.params.map((p) => [p.name, p.type]));
   const updated = new Set<string>();
   g.updates.forEach((u, index) => {
@@ -156,7 +177,7 @@ export function verify(g: Graph, locate: SiteLocator = nowhere): void {
     if (!pt) bad(`update ${u.param}: '${u.param}' is not a parameter`, span);
     if (updated.has(u.param)) bad(`update ${u.param}: the parameter is updated twice`, span);
     updated.add(u.param);
-    const vt = types.get(u.value);
+    const vt = scope.types.get(u.value);
     if (!vt) bad(`update ${u.param} names %${u.value}, which is not defined`, span);
     if (!sameType(vt, pt)) bad(`update ${u.param}: %${u.value} is ${formatType(vt)} but the parameter is ${formatType(pt)}`, span);
   });

@@ -1,33 +1,36 @@
 // Fusion decisions: which values get a buffer (chooseMaterialized) and which stored values each kernel computes (groupUnits).
+// What an op is to fusion (a fold, a view, its cost per element) is a field of its definition
+// (src/ir/op.ts `fusion` and `cost`); elementwise ops take their cost from their kernel function.
 
 import type { Node } from '../ir/graph.js';
+import type { FusionKind } from '../ir/op.js';
+import { OP_DEFS } from '../ir/ops/index.js';
 import { numel } from '../ir/types.js';
 
-/** Ops whose result is a fold over reduction axes: they are computed once, in a kernel of their own or as its `acc`. */
-export const FOLD_OPS: ReadonlySet<string> = new Set(['reduce_sum', 'reduce_max', 'argmax', 'matmul']);
+/** Nodes whose result is a fold over reduction axes: computed once, in a kernel of their own or as its `acc`. */
+export type FoldNode = Extract<Node, { op: 'reduce_sum' | 'reduce_max' | 'argmax' | 'matmul' }>;
 
-/** Movement ops that are pure index maps (no condition): a matmul may read through them. */
-export const VIEW_OPS: ReadonlySet<string> = new Set(['reshape', 'broadcast_to', 'transpose', 'slice']);
+function fusionOf(n: Node): FusionKind {
+  const def = OP_DEFS[n.op];
+  return def.kind === 'primitive' ? def.fusion : 'pointwise';
+}
 
-const FREE_OPS: ReadonlySet<string> = new Set([...VIEW_OPS, 'pad', 'concat', 'constant']);
-const TRANSCENDENTAL: ReadonlySet<string> = new Set(['exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'sin', 'cos', 'pow']);
+/** Whether a node is a fold (its op's definition says `fusion: 'fold'`). */
+export const isFold = (n: Node): n is FoldNode => fusionOf(n) === 'fold';
+
+/** Whether a node is a pure index map of its operand (no condition): a matmul may read through it. */
+export const isView = (n: Node): boolean => fusionOf(n) === 'view';
 
 /** The weights of the cost model, in units of one add. */
 export const COST = {
-  /** exp, log, sqrt, pow, tanh, ...: about eight adds each on a CPU. */
-  transcendental: 8,
-  /** A counter-based random draw: two integer hashes and a conversion. */
-  random: 16,
   /** One kernel launch plus a temp buffer's trip through memory, in adds: what storing saves. */
   launch: 32768,
 };
 
-/** The cost of computing one element of a node's result from its operands. */
+/** The cost of computing one element of a node's result from its operands: its op's `cost`. */
 export function opWeight(n: Node): number {
-  if (FREE_OPS.has(n.op)) return 0;
-  if (TRANSCENDENTAL.has(n.op)) return COST.transcendental;
-  if (n.op === 'random_uniform' || n.op === 'random_normal') return COST.random;
-  return 1;
+  const def = OP_DEFS[n.op];
+  return def.kind === 'primitive' ? def.cost : 1;
 }
 
 /**
@@ -87,13 +90,13 @@ export function chooseMaterialized(facts: GraphFacts, options: { fuse: boolean }
     const n = facts.nodes[k]!;
     if (facts.sources.has(n.name)) continue;
     const size = numel(facts.shapeOf(n.name));
-    let reason = forced.get(n.name) ?? (FOLD_OPS.has(n.op) ? 'fold' : options.fuse ? undefined : 'unfused');
+    let reason = forced.get(n.name) ?? (isFold(n) ? 'fold' : options.fuse ? undefined : 'unfused');
     if (n.op === 'matmul') {
       for (const operand of n.inputs) {
         let base = operand;
-        while (byName.has(base) && VIEW_OPS.has(byName.get(base)!.op)) base = byName.get(base)!.inputs[0]!;
+        while (byName.has(base) && isView(byName.get(base)!)) base = byName.get(base)!.inputs[0]!;
         const b = byName.get(base);
-        if (b && !facts.sources.has(base) && !FOLD_OPS.has(b.op) && !forced.has(base)) forced.set(base, 'matmul operand');
+        if (b && !facts.sources.has(base) && !isFold(b) && !forced.has(base)) forced.set(base, 'matmul operand');
       }
     }
     // Times this node would be evaluated if inlined: once per evaluation of each consumer.
@@ -101,7 +104,7 @@ export function chooseMaterialized(facts: GraphFacts, options: { fuse: boolean }
     if (!reason && costlyToRecompute(opWeight(n), evals, size)) reason = 'costly to recompute';
     if (reason) {
       chosen.set(n.name, reason);
-      perOperand.set(n.name, FOLD_OPS.has(n.op) ? size * foldSize(n, facts) : size);
+      perOperand.set(n.name, isFold(n) ? size * foldSize(n, facts) : size);
     } else {
       perOperand.set(n.name, evals);
     }

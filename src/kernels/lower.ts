@@ -1,13 +1,13 @@
 // Lowering: a graph of primitives with concrete shapes becomes a kernel program, movement ops becoming index maps on loads.
 
 import { fail } from '../ir/errors.js';
-import type { Graph, Initializer, Node } from '../ir/graph.js';
+import type { Graph, Initializer, Node, NodeOf } from '../ir/graph.js';
+import type { CompositeName } from '../ir/op.js';
 import { getOp } from '../ir/ops/index.js';
 import { sliceRange } from '../ir/ops/movement.js';
 import { isConcrete, normalizeAxes, normalizeAxis, numel, sameShape } from '../ir/types.js';
 import type { DType } from '../ir/types.js';
 import type {
-  BinaryFn,
   BufferRole,
   BufferSpec,
   IndexExpr,
@@ -16,11 +16,12 @@ import type {
   KernelProgram,
   KernelStore,
   Reduction,
-  UnaryFn,
   ValueExpr,
 } from '../../runtime/kernel-ir.js';
-import { FOLD_OPS, chooseMaterialized, groupUnits } from './fusion.js';
-import type { GraphFacts, Group, Unit } from './fusion.js';
+import { isBinaryFn, isCompareFn, isUnaryFn } from '../../runtime/kernel-fns.js';
+import type { BinaryFn, UnaryFn } from '../../runtime/kernel-fns.js';
+import { chooseMaterialized, groupUnits, isFold } from './fusion.js';
+import type { FoldNode, GraphFacts, Group, Unit } from './fusion.js';
 import {
   broadcastMap,
   flatIndex,
@@ -47,9 +48,10 @@ export interface LowerOptions {
   fuse?: boolean;
 }
 
-const UNARY: ReadonlySet<string> = new Set<UnaryFn>(['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'relu', 'sign', 'step', 'sin', 'cos']);
-const BINARY: ReadonlySet<string> = new Set<BinaryFn>(['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'eq', 'ne', 'lt', 'le', 'gt', 'ge']);
-const COMPARISONS: ReadonlySet<string> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+// An elementwise graph op of one or two operands lowers to the kernel function of its name
+// (runtime/kernel-fns.ts), which has the op's dtypes and semantics (tests/kernels checks).
+const isUnaryNode = (n: Node): n is Extract<Node, { op: UnaryFn }> => isUnaryFn(n.op);
+const isBinaryNode = (n: Node): n is Extract<Node, { op: BinaryFn }> => isBinaryFn(n.op);
 
 interface Type {
   dtype: DType;
@@ -118,15 +120,14 @@ class ExprBuilder {
     const source = this.copies.get(v);
     if (source) return this.value(source, idx, s);
     const n = this.nodes.get(v);
-    if (!n || FOLD_OPS.has(n.op)) throw new Error(`lower: ${v} must be reached through a buffer`);
+    if (!n || isFold(n)) throw new Error(`lower: ${v} must be reached through a buffer`);
     const { dtype, shape } = this.type(v);
     const operand = (i: number, map: (idx: IndexExpr[], from: number[]) => IndexExpr[] = (x, from) => broadcastMap(x, from, shape)): ValueExpr => {
       const x = n.inputs[i]!;
       return this.at(x, map(idx, this.type(x).shape), s);
     };
-    const a = n.attrs;
-    if (UNARY.has(n.op)) return { k: 'unary', fn: n.op as UnaryFn, a: operand(0), dtype };
-    if (BINARY.has(n.op)) return bin(n.op as BinaryFn, operand(0), operand(1), COMPARISONS.has(n.op) ? 'bool' : dtype);
+    if (isUnaryNode(n)) return { k: 'unary', fn: n.op, a: operand(0), dtype };
+    if (isBinaryNode(n)) return bin(n.op, operand(0), operand(1), isCompareFn(n.op) ? 'bool' : dtype);
     switch (n.op) {
       case 'where':
         return { k: 'where', cond: operand(0), a: operand(1), b: operand(2), dtype };
@@ -135,18 +136,18 @@ class ExprBuilder {
         return x.dtype === dtype ? x : { k: 'cast', a: x, dtype };
       }
       case 'constant':
-        return cnst((a['value'] as number[])[0]!, dtype); // a splat: others are const buffers
+        return cnst(n.attrs.value[0]!, dtype); // a splat: others are const buffers
       case 'reshape':
         return operand(0, (x, from) => reshapeMap(x, from, shape));
       case 'broadcast_to':
         return operand(0);
       case 'transpose':
-        return operand(0, (x) => transposeMap(x, a['perm'] as number[]));
+        return operand(0, (x) => transposeMap(x, n.attrs.perm));
       case 'slice': {
         const xs = this.type(n.inputs[0]!).shape;
-        const [begin, end, stride] = [a['begin'], a['end'], a['stride']] as number[][];
-        const starts = xs.map((d, i) => sliceRange(begin![i]!, end![i]!, stride![i]!, d).start);
-        return operand(0, (x) => sliceMap(x, starts, stride!));
+        const { begin, end, stride } = n.attrs;
+        const starts = xs.map((d, i) => sliceRange(begin[i]!, end[i]!, stride[i]!, d).start);
+        return operand(0, (x) => sliceMap(x, starts, stride));
       }
       case 'pad':
         return this.pad(n, idx, s);
@@ -161,21 +162,13 @@ class ExprBuilder {
       }
       case 'random_uniform':
       case 'random_normal': {
-        const uniform = n.op === 'random_uniform';
         const key = n.inputs.length ? this.at(n.inputs[0]!, [], s) : undefined;
-        return {
-          k: 'random',
-          dist: uniform ? 'uniform' : 'normal',
-          seed: a['seed'] as number,
-          ...(key ? { key } : {}),
-          counter: simplifyIndex(flatIndex(idx, shape), s.sizes),
-          a: (uniform ? a['low'] : a['mean']) as number,
-          b: (uniform ? a['high'] : a['std']) as number,
-          dtype: 'f32',
-        };
+        const [dist, lo, hi] = n.op === 'random_uniform' ? (['uniform', n.attrs.low, n.attrs.high] as const) : (['normal', n.attrs.mean, n.attrs.std] as const);
+        return { k: 'random', dist, seed: n.attrs.seed, ...(key ? { key } : {}), counter: simplifyIndex(flatIndex(idx, shape), s.sizes), a: lo, b: hi, dtype: 'f32' };
       }
       default:
-        return fail('usage', `lowerToKernels: no kernel lowering for op '${n.op}'`, n.span);
+        // Only composites are left: a primitive without a case here fails to type-check.
+        return fail('usage', `lowerToKernels: no kernel lowering for op '${(n satisfies NodeOf<CompositeName>).op}'`, n.span);
     }
   }
 
@@ -188,11 +181,10 @@ class ExprBuilder {
   }
 
   /** pad: the operand where every padded axis is inside its range, else the pad value. */
-  private pad(n: Node, idx: IndexExpr[], s: Scope): ValueExpr {
-    const before = n.attrs['before'] as number[];
-    const after = n.attrs['after'] as number[];
+  private pad(n: NodeOf<'pad'>, idx: IndexExpr[], s: Scope): ValueExpr {
+    const { before, after } = n.attrs;
     const xs = this.type(n.inputs[0]!).shape;
-    const fill = () => cnst(n.attrs['value'] as number, this.type(n.name).dtype);
+    const fill = () => cnst(n.attrs.value, this.type(n.name).dtype);
     // Innermost first: the load, then one test per padded side.
     let e = () => this.at(n.inputs[0]!, padMap(idx, before), s);
     xs.forEach((d, i) => {
@@ -204,9 +196,9 @@ class ExprBuilder {
   }
 
   /** concat: nested wheres on the axis index choose the operand whose stretch holds the point. */
-  private concat(n: Node, idx: IndexExpr[], s: Scope): ValueExpr {
+  private concat(n: NodeOf<'concat'>, idx: IndexExpr[], s: Scope): ValueExpr {
     const shape = this.type(n.name).shape;
-    const axis = normalizeAxis(n.attrs['axis'] as number, shape.length, 'concat');
+    const axis = normalizeAxis(n.attrs.axis, shape.length, 'concat');
     let offset = 0;
     const parts: { x: string; offset: number }[] = [];
     for (const x of n.inputs) {
@@ -225,17 +217,17 @@ class ExprBuilder {
   }
 
   /** gather: a load whose index along `axis` is the loaded i32 index. */
-  private gather(n: Node, idx: IndexExpr[], s: Scope): ValueExpr {
+  private gather(n: NodeOf<'gather'>, idx: IndexExpr[], s: Scope): ValueExpr {
     const [x, indices] = n.inputs as [string, string];
     const xs = this.type(x).shape;
-    const axis = normalizeAxis(n.attrs['axis'] as number, xs.length, 'gather');
+    const axis = normalizeAxis(n.attrs.axis, xs.length, 'gather');
     const r = this.type(indices).shape.length;
     const k = this.at(indices, idx.slice(axis, axis + r), s);
     return this.at(x, [...idx.slice(0, axis), ivalue(k, xs[axis] as number), ...idx.slice(axis + r)], s);
   }
 
   /** The fold of a reduction or matmul node at parallel point `p`, reduction variables `r`. */
-  fold(n: Node, p: IndexExpr[], r: IndexExpr[], s: Scope): Reduction {
+  fold(n: FoldNode, p: IndexExpr[], r: IndexExpr[], s: Scope): Reduction {
     const x = n.inputs[0]!;
     const xs = this.type(x).shape;
     if (n.op === 'matmul') {
@@ -249,8 +241,8 @@ class ExprBuilder {
       const dtype = this.type(n.name).dtype;
       return { op: 'sum', shape: [xs[xs.length - 1]!], value: bin('mul', this.at(x, ai, s), this.at(b, bi, s), dtype) };
     }
-    const keepdims = n.attrs['keepdims'] as boolean;
-    const axes = n.op === 'argmax' ? [normalizeAxis(n.attrs['axis'] as number, xs.length, 'argmax')] : normalizeAxes(n.attrs['axes'] as number[], xs.length, n.op);
+    const keepdims = n.attrs.keepdims;
+    const axes = n.op === 'argmax' ? [normalizeAxis(n.attrs.axis, xs.length, 'argmax')] : normalizeAxes(n.attrs.axes, xs.length, n.op);
     let kept = 0;
     const xi = xs.map((_, i) => {
       const at = axes.indexOf(i);
@@ -262,11 +254,11 @@ class ExprBuilder {
   }
 
   /** Sizes of a fold node's reduction axes. */
-  foldShape(n: Node): number[] {
+  foldShape(n: FoldNode): number[] {
     const xs = this.type(n.inputs[0]!).shape;
     if (n.op === 'matmul') return [xs[xs.length - 1]!];
-    if (n.op === 'argmax') return [xs[normalizeAxis(n.attrs['axis'] as number, xs.length, 'argmax')]!];
-    return normalizeAxes(n.attrs['axes'] as number[], xs.length, n.op).map((a) => xs[a]!);
+    if (n.op === 'argmax') return [xs[normalizeAxis(n.attrs.axis, xs.length, 'argmax')]!];
+    return normalizeAxes(n.attrs.axes, xs.length, n.op).map((a) => xs[a]!);
   }
 }
 
@@ -280,7 +272,7 @@ function liveNodes(g: Graph): Node[] {
   return g.nodes.filter((n) => live.has(n.name));
 }
 
-const isSplat = (n: Node): boolean => n.op === 'constant' && (n.attrs['value'] as number[]).length === 1;
+const isSplat = (n: Node): boolean => n.op === 'constant' && n.attrs.value.length === 1;
 const acc = (dtype: KernelDType): ValueExpr => ({ k: 'acc', dtype });
 
 /** One graph on its way to a program: its facts, then its units, groups, buffers and kernels. */
@@ -290,7 +282,7 @@ class Lowering {
   readonly byName: Map<string, Node>;
   readonly order: Map<string, number>;
   /** Non-splat constants: buffers with data. */
-  readonly consts: Node[];
+  readonly consts: NodeOf<'constant'>[];
   /** Values with buffers no kernel writes: inputs, params, consts. */
   readonly sources: Set<string>;
   /** Outputs and updates. */
@@ -318,7 +310,7 @@ class Lowering {
     this.nodes = liveNodes(g);
     this.byName = new Map(this.nodes.map((n) => [n.name, n]));
     this.order = new Map(this.nodes.map((n, i) => [n.name, i]));
-    this.consts = this.nodes.filter((n) => n.op === 'constant' && !isSplat(n));
+    this.consts = this.nodes.filter((n): n is NodeOf<'constant'> => n.op === 'constant' && !isSplat(n));
     this.sources = new Set([...g.inputs.map((i) => i.name), ...g.params.map((p) => p.name), ...this.consts.map((n) => n.name)]);
     this.external = new Set([...g.outputs.map((o) => o.value), ...g.updates.map((u) => u.value)]);
     for (const s of this.sources) this.location.set(s, { buffer: s, offset: 0 });
@@ -338,9 +330,16 @@ class Lowering {
     return this.types.get(v)!.shape;
   }
 
-  private foldNode(v: string): Node | undefined {
+  private foldNode(v: string): FoldNode | undefined {
     const n = this.byName.get(v);
-    return n && FOLD_OPS.has(n.op) ? n : undefined;
+    return n && isFold(n) ? n : undefined;
+  }
+
+  /** The fold node that defines v (an anchor or a member of a stack). */
+  private foldOf(v: string): FoldNode {
+    const n = this.foldNode(v);
+    if (!n) throw new Error(`lower: ${v} is not a fold`);
+    return n;
   }
 
   /** Each stored value as grouping sees it: its expression built once to find what it reads, and where. */
@@ -386,7 +385,7 @@ class Lowering {
     const buffers = [
       ...this.g.inputs.map((i) => given(i.name, 'input')),
       ...this.g.params.map((p) => given(p.name, 'param')),
-      ...this.consts.map((n) => given(n.name, 'const', [...(n.attrs['value'] as number[])])),
+      ...this.consts.map((n) => given(n.name, 'const', [...n.attrs.value])),
     ];
     for (const grp of groups) {
       if (grp.stacked) {
@@ -414,7 +413,7 @@ class Lowering {
   kernel(grp: Group, name: string): Kernel {
     if (grp.stacked) return this.stackedKernel(grp, name);
     const shape = [...grp.shape];
-    const anchor = grp.anchor ? this.byName.get(grp.anchor)! : undefined;
+    const anchor = grp.anchor ? this.foldOf(grp.anchor) : undefined;
     const foldShape = anchor ? this.builder.foldShape(anchor) : [];
     const sizes = [...shape, ...foldShape];
     // Values of this kernel are read only at the point (grouping checked it when it merged
@@ -441,13 +440,13 @@ class Lowering {
 
   /** Independent reductions stacked on a new axis 0: its index picks the one folded. */
   private stackedKernel(grp: Group, name: string): Kernel {
-    const first = this.byName.get(grp.members[0]!)!;
+    const first = this.foldOf(grp.members[0]!);
     const foldShape = this.builder.foldShape(first);
     const shape = [grp.members.length, ...grp.shape];
     const s: Scope = { sizes: [...shape, ...foldShape], memo: new Map(), prune: true, leaf: (v, idx) => (this.location.has(v) ? this.load(v, idx, s) : undefined) };
     const p = vars(grp.shape.length, 1);
     const r = vars(foldShape.length, shape.length);
-    const folds = grp.members.map((m) => this.builder.fold(this.byName.get(m)!, p, r, s));
+    const folds = grp.members.map((m) => this.builder.fold(this.foldOf(m), p, r, s));
     let value = folds[folds.length - 1]!.value;
     for (let i = folds.length - 2; i >= 0; i--) value = select(bin('eq', index(ivar(0)), cnst(i, 'i32'), 'bool'), folds[i]!.value, value);
     const buffer = this.location.get(first.name)!.buffer;

@@ -74,7 +74,7 @@ export function grad(g: Graph, options: GradOptions = {}): Graph {
   const b = new GraphBuilder(fwd.name);
   for (const i of fwd.inputs) b.input(i.name, i.type, i.span);
   for (const p of fwd.params) b.param(p.name, p.type, p.init, p.span);
-  for (const n of fwd.nodes) b.emit(n.op, n.inputs, n.attrs, n.span, n.name);
+  for (const n of fwd.nodes) b.emitDynamic(n.op, n.inputs, n.attrs, n.span, n.name);
 
   // Cotangents, accumulated over every use of a value.
   const cot = new Map<string, string>();

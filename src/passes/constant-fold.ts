@@ -18,8 +18,8 @@
 // its error belongs to run time, with the node's span.
 
 import { KilnError } from '../ir/errors.js';
-import type { Graph, Node } from '../ir/graph.js';
-import type { Attrs, EvalContext, PrimitiveDef } from '../ir/op.js';
+import type { Graph, Node, NodeOf } from '../ir/graph.js';
+import type { AnyPrimitiveDef, Attrs, EvalContext } from '../ir/op.js';
 import { getOp } from '../ir/ops/index.js';
 import { arrayFor, isConcrete, normalizeAxes, numel } from '../ir/types.js';
 import type { DType, Dim, Tensor } from '../ir/types.js';
@@ -37,9 +37,11 @@ const WORK_LIMIT = 1 << 16;
 /** Folds at compile time compute in the program's own precision, as an f32 run does. */
 const ctx: EvalContext = { alloc: arrayFor };
 
+type Constant = NodeOf<'constant'>;
+
 export function constantFold(g: Graph, options: FoldOptions = {}): Graph {
   const limit = options.maxElements ?? FOLD_LIMIT;
-  const constants = new Map<string, Node>();
+  const constants = new Map<string, Constant>();
   let changed = false;
   const nodes = g.nodes.map((n) => {
     if (n.op === 'constant') {
@@ -49,10 +51,10 @@ export function constantFold(g: Graph, options: FoldOptions = {}): Graph {
     const def = getOp(n.op);
     if (def.kind !== 'primitive' || def.category === 'random') return n;
     const operands = n.inputs.map((v) => constants.get(v));
-    if (!operands.every((c): c is Node => c !== undefined)) return n;
+    if (!operands.every((c): c is Constant => c !== undefined)) return n;
     const value = fold(def, n, operands, limit);
     if (value === undefined) return n;
-    const folded: Node = { name: n.name, op: 'constant', inputs: [], attrs: { dtype: n.type.dtype, shape: [...n.type.shape], value }, type: n.type };
+    const folded: Constant = { name: n.name, op: 'constant', inputs: [], attrs: { dtype: n.type.dtype, shape: [...n.type.shape], value }, type: n.type };
     if (n.span) folded.span = n.span;
     constants.set(n.name, folded);
     changed = true;
@@ -62,7 +64,7 @@ export function constantFold(g: Graph, options: FoldOptions = {}): Graph {
 }
 
 /** The value list of the folded constant, or undefined to leave the node as it is. */
-function fold(def: PrimitiveDef, n: Node, operands: readonly Node[], limit: number): number[] | undefined {
+function fold(def: AnyPrimitiveDef, n: Node, operands: readonly Constant[], limit: number): number[] | undefined {
   const splats = operands.map(splatValue);
   if (splats.every((s): s is number => s !== undefined)) {
     const s = foldSplats(def, n, operands, splats);
@@ -85,7 +87,7 @@ function fold(def: PrimitiveDef, n: Node, operands: readonly Node[], limit: numb
  * rearrangements, reductions and matmul. Each is evaluated by the op itself on a small stand-in
  * (one element, or one reduced row), so symbolic and large shapes fold too.
  */
-function foldSplats(def: PrimitiveDef, n: Node, operands: readonly Node[], splats: readonly number[]): number | undefined {
+function foldSplats(def: AnyPrimitiveDef, n: Node, operands: readonly Constant[], splats: readonly number[]): number | undefined {
   const dtype = n.type.dtype;
   const scalar = (c: Node, v: number): Tensor => tensorOf(c.type.dtype, [], [v]);
   switch (def.category) {
@@ -95,15 +97,16 @@ function foldSplats(def: PrimitiveDef, n: Node, operands: readonly Node[], splat
       const s = splats[0]!;
       if (n.op === 'concat') return splats.every((v) => Object.is(v, s)) ? s : undefined;
       if (n.op === 'pad') {
-        const padding = [...(n.attrs['before'] as number[]), ...(n.attrs['after'] as number[])];
-        const fill = tensorOf(dtype, [], [n.attrs['value'] as number]).data[0]!;
+        const padding = [...n.attrs.before, ...n.attrs.after];
+        const fill = tensorOf(dtype, [], [n.attrs.value]).data[0]!;
         return padding.every((p) => p === 0) || Object.is(fill, s) ? s : undefined;
       }
       return s; // reshape, broadcast_to, transpose, slice: the same elements, rearranged
     }
     case 'reduce': {
       const shape = operands[0]!.type.shape;
-      const axes = n.op === 'argmax' ? normalizeAxes([n.attrs['axis'] as number], shape.length, n.op) : normalizeAxes(n.attrs['axes'] as number[], shape.length, n.op);
+      if (n.op !== 'argmax' && n.op !== 'reduce_sum' && n.op !== 'reduce_max') return undefined;
+      const axes = n.op === 'argmax' ? normalizeAxes([n.attrs.axis], shape.length, n.op) : normalizeAxes(n.attrs.axes, shape.length, n.op);
       const count = reducedCount(shape, axes);
       if (count === undefined || count > WORK_LIMIT) return undefined;
       // One output element reduces `count` equal elements: reduce a row of them.
@@ -134,8 +137,8 @@ function reducedCount(shape: readonly Dim[], axes: readonly number[]): number | 
 }
 
 /** The value every element of a constant holds (rounded to its dtype), if they are all equal. */
-export function splatValue(c: Node): number | undefined {
-  const values = c.attrs['value'] as number[];
+export function splatValue(c: Constant): number | undefined {
+  const values = c.attrs.value;
   const data = tensorOf(c.type.dtype, [values.length], values).data;
   const first = data[0];
   if (first === undefined) return undefined;
@@ -150,9 +153,9 @@ function tensorOf(dtype: DType, shape: number[], values: readonly number[]): Ten
 }
 
 /** A constant node's tensor (its shape is concrete). */
-function materialize(c: Node): Tensor {
+function materialize(c: Constant): Tensor {
   const shape = [...(c.type.shape as number[])];
-  const values = c.attrs['value'] as number[];
+  const values = c.attrs.value;
   const data = arrayFor(c.type.dtype, numel(shape));
   if (values.length === 1) data.fill(values[0]!);
   else data.set(values);
@@ -160,7 +163,7 @@ function materialize(c: Node): Tensor {
 }
 
 /** The op's reference result, or undefined where it fails: such a node is left to fail at run time. */
-function evaluate(def: PrimitiveDef, inputs: readonly Tensor[], attrs: Attrs, dtype: DType, shape: number[]): Tensor | undefined {
+function evaluate(def: AnyPrimitiveDef, inputs: readonly Tensor[], attrs: Attrs, dtype: DType, shape: number[]): Tensor | undefined {
   try {
     return def.evaluate(inputs, attrs as never, { dtype, shape }, ctx);
   } catch (e) {

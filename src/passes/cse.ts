@@ -6,18 +6,19 @@
 //   %c = add(%a, %b) : f32[3]
 //
 // Nodes are hashed by (op, operands after merging, attributes as canonical text), so one pass
-// in program order finds chains of duplicates. Operands of add, mul, max, min, eq and ne are
-// sorted first: in IEEE and i32 arithmetic these ops are exactly commutative (Math.max(+0, -0)
-// is +0 in either order). Constants merge when dtype, shape and values are equal; a constant
+// in program order finds chains of duplicates. Operands of a commutative op are sorted first.
+// Commutativity is the op definition's `commutative` field, the one truth simplify reads too;
+// for the elementwise binary ops it comes from their kernel function (runtime/kernel-fns.ts):
+// add, mul, max, min, eq and ne, exactly commutative in IEEE and i32 arithmetic
+// (Math.max(+0, -0) is +0 in either order). Constants merge when dtype, shape and values are equal; a constant
 // whose values are all equal is keyed as its splat. Random ops merge too: a draw is a pure
 // function of (seed, key, element index) — counter-based, see ir/random.ts — so two nodes with
 // the same seed, key and shape hold the same numbers. The merged node's span is dropped.
 
 import type { Graph, Node } from '../ir/graph.js';
+import { getOp } from '../ir/ops/index.js';
 import { formatType } from '../ir/types.js';
 import { splatValue } from './constant-fold.js';
-
-const COMMUTATIVE = new Set(['add', 'mul', 'max', 'min', 'eq', 'ne']);
 
 export function cse(g: Graph): Graph {
   const first = new Map<string, string>();
@@ -46,7 +47,7 @@ export function cse(g: Graph): Graph {
 
 /** The text two nodes share exactly when they compute the same value. */
 function keyOf(n: Node): string {
-  const inputs = COMMUTATIVE.has(n.op) ? [...n.inputs].sort() : n.inputs;
+  const inputs = getOp(n.op).commutative ? [...n.inputs].sort() : n.inputs;
   let attrs = n.attrs;
   if (n.op === 'constant') {
     const s = splatValue(n);

@@ -12,6 +12,7 @@
 import { GraphBuilder } from '../ir/emit.js';
 import { fail } from '../ir/errors.js';
 import type { Graph } from '../ir/graph.js';
+import type { OpName } from '../ir/op.js';
 import { formatType } from '../ir/types.js';
 import type { Optimizer } from './optimizers.js';
 import { gradOutputName } from './autodiff.js';
@@ -48,11 +49,11 @@ export function appendOptimizer(g: Graph, o: Optimizer, params: readonly string[
     state.set(p, stateNames(o, p).map((s) => declareState(s, t.shape)));
   }
   const step = o.kind === 'sgd' ? undefined : declareState(STEP_PARAM, []);
-  for (const n of g.nodes) b.emit(n.op, n.inputs, n.attrs, n.span, n.name);
+  for (const n of g.nodes) b.emitDynamic(n.op, n.inputs, n.attrs, n.span, n.name);
 
   const gradients = new Map(g.outputs.map((out) => [out.name, out.value]));
   const c = (v: number) => b.emit('constant', [], { dtype: 'f32', shape: [], value: [v] });
-  const op = (name: string, ...args: string[]) => b.emit(name, args);
+  const op = (name: OpName, ...args: string[]) => b.emit(name, args);
   const updates: [string, string][] = [];
 
   // Bias corrections 1 - beta^t, computed once per step for all parameters.

@@ -40,7 +40,7 @@ export function regularize(g: Graph, reg: Regularization, loss = 'loss'): Graph 
   const b = new GraphBuilder(g.name);
   for (const i of g.inputs) b.input(i.name, i.type, i.span);
   for (const p of g.params) b.param(p.name, p.type, p.init, p.span);
-  for (const n of g.nodes) b.emit(n.op, n.inputs, n.attrs, n.span, n.name);
+  for (const n of g.nodes) b.emitDynamic(n.op, n.inputs, n.attrs, n.span, n.name);
   let total = out.value;
   for (const [op, strength] of [['l1_penalty', l1], ['l2_penalty', l2]] as const) {
     if (strength === 0) continue;

@@ -18,15 +18,20 @@
 // the first two hold for i32 and are applied there. A division by a constant becomes a
 // multiplication only where the reciprocal is exact (powers of two).
 //
+// Operand order: a pattern over a commutative op (the op definition's `commutative` field, the
+// same one cse reads: add, mul, max, min, eq, ne) matches its operands in either order, so
+// `x * 1` covers `1 * x`. Swapping is exact for all of them, so matching both orders of max,
+// min, eq or ne can never change a result.
+//
 // Order: each node's rules are tried in table order; the first that fires wins and its result
 // is offered to the rules again. Producers are rewritten before their readers, so one pass in
 // program order reaches the fixed point; the pass checks with a second one.
 
 import { inferType } from '../ir/emit.js';
-import type { Graph, Node } from '../ir/graph.js';
-import { valueTypes } from '../ir/graph.js';
+import type { Graph, Node, NodeOf } from '../ir/graph.js';
+import { checkedNode, valueTypes } from '../ir/graph.js';
 import { checkAttrs } from '../ir/op.js';
-import type { Attrs } from '../ir/op.js';
+import type { AttrArgs, OpAttrs, OpName } from '../ir/op.js';
 import { getOp } from '../ir/ops/index.js';
 import { SLICE_END, sliceRange } from '../ir/ops/movement.js';
 import { normalizeAxes, normalizeAxis, sameShape, sameType } from '../ir/types.js';
@@ -46,9 +51,9 @@ export type Pattern =
   | { kind: 'splat'; name: string }
   | OpPattern;
 
-export interface OpPattern {
+export interface OpPattern<N extends OpName = OpName> {
   kind: 'op';
-  op: string;
+  op: N;
   args: readonly Pattern[];
   name?: string;
 }
@@ -56,39 +61,38 @@ export interface OpPattern {
 const val = (name: string): Pattern => ({ kind: 'value', name });
 const lit = (value: number): Pattern => ({ kind: 'literal', value });
 const splat = (name: string): Pattern => ({ kind: 'splat', name });
-const op = (name: string, args: readonly Pattern[], bind?: string): OpPattern => (bind ? { kind: 'op', op: name, args, name: bind } : { kind: 'op', op: name, args });
+const op = <N extends OpName>(name: N, args: readonly Pattern[], bind?: string): OpPattern<N> => (bind ? { kind: 'op', op: name, args, name: bind } : { kind: 'op', op: name, args });
 
 /** Value names bound by a match, by pattern name. */
 export type Bindings = Readonly<Record<string, string>>;
 
-/** What a rule's replacement may ask and make. */
-export interface Rewriter {
+/** What a rule's replacement may ask and make; N is the op of the rule's pattern. */
+export interface Rewriter<N extends OpName = OpName> {
   /** The node being rewritten. */
-  readonly node: Node;
+  readonly node: NodeOf<N>;
   type(value: string): TensorType;
-  /** The attributes of the node that defines `value`. */
-  attrs(value: string): Attrs;
+  /** The attributes of the node that defines `value`, a node of op M (a pattern matched it). */
+  attrs<M extends OpName>(value: string, op: M): OpAttrs<M>;
   /** The one value of a splat constant. */
   splat(value: string): number | undefined;
   /** A new node, with the rewritten node's span; returns its value. */
-  emit(op: string, inputs: readonly string[], attrs?: Readonly<Record<string, unknown>>): string;
+  emit<M extends OpName>(op: M, inputs: readonly string[], attrs?: AttrArgs<M>): string;
   /** A splat constant of the node's type. */
   fill(value: number): string;
   /** `x` under `shape`: x itself when it has that shape already, else a reshape. */
   reshape(x: string, shape: Shape): string;
 }
 
-export interface Rule {
+/** A rewrite rule; the engine offers it only nodes of its pattern's op N. */
+export interface Rule<N extends OpName = OpName> {
   name: string;
-  pattern: OpPattern;
+  pattern: OpPattern<N>;
   /** The value that replaces the node, or undefined when a condition the pattern cannot say fails. */
-  rewrite(b: Bindings, r: Rewriter): string | undefined;
+  rewrite(b: Bindings, r: Rewriter<N>): string | undefined;
 }
 
-const rule = (name: string, pattern: OpPattern, rewrite: Rule['rewrite']): Rule => ({ name, pattern, rewrite });
+const rule = <N extends OpName>(name: string, pattern: OpPattern<N>, rewrite: Rule<N>['rewrite']): Rule => ({ name, pattern, rewrite });
 
-/** Ops whose operands may be matched in either order (exactly commutative in IEEE and i32). */
-const COMMUTATIVE = new Set(['add', 'mul']);
 
 // ---- the rules --------------------------------------------------------------------------
 
@@ -96,9 +100,9 @@ const isInt = (r: Rewriter) => r.node.type.dtype === 'i32';
 const identityPerm = (perm: readonly number[]) => perm.every((p, i) => p === i);
 
 /** Whether a reduction's axes all have size 1 (or there are none): each output element is one input element. */
-function unitAxes(r: Rewriter, x: string): boolean {
+function unitAxes(r: Rewriter<'reduce_sum' | 'reduce_max'>, x: string): boolean {
   const shape = r.type(x).shape;
-  return normalizeAxes(r.node.attrs['axes'] as number[], shape.length, r.node.op).every((a) => shape[a] === 1);
+  return normalizeAxes(r.node.attrs.axes, shape.length, r.node.op).every((a) => shape[a] === 1);
 }
 
 export const RULES: readonly Rule[] = [
@@ -140,15 +144,15 @@ export const RULES: readonly Rule[] = [
   // the left side is nan for x < 0.
   rule('log-exp', op('log', [op('exp', [val('x')])]), ({ x }) => x),
   // cast(x: T, to=T) = x: converting to the dtype x has changes nothing.
-  rule('cast-same', op('cast', [val('x')]), ({ x }, r) => (r.type(x!).dtype === r.node.attrs['to'] ? x : undefined)),
+  rule('cast-same', op('cast', [val('x')]), ({ x }, r) => (r.type(x!).dtype === r.node.attrs.to ? x : undefined)),
   // where(c, x, x) = x, whatever c holds.
   rule('where-same', op('where', [val('c'), val('x'), val('x')]), ({ x }) => x),
   // transpose(x, [0, 1, ..., n-1]) = x
-  rule('transpose-id', op('transpose', [val('x')]), ({ x }, r) => (identityPerm(r.node.attrs['perm'] as number[]) ? x : undefined)),
+  rule('transpose-id', op('transpose', [val('x')]), ({ x }, r) => (identityPerm(r.node.attrs.perm) ? x : undefined)),
   // transpose(transpose(x, p), q) = transpose(x, p∘q) with (p∘q)[i] = p[q[i]]; an identity vanishes.
   rule('transpose-transpose', op('transpose', [op('transpose', [val('x')], 'inner')]), ({ x, inner }, r) => {
-    const p = r.attrs(inner!)['perm'] as number[];
-    const perm = (r.node.attrs['perm'] as number[]).map((q) => p[q]!);
+    const p = r.attrs(inner!, 'transpose').perm;
+    const perm = r.node.attrs.perm.map((q) => p[q]!);
     return identityPerm(perm) ? x : r.emit('transpose', [x!], { perm });
   }),
   // reshape(x, shape(x)) = x
@@ -181,11 +185,11 @@ export const RULES: readonly Rule[] = [
   // argmax(x) along an axis of size 1 = 0
   rule('argmax-unit', op('argmax', [val('x')]), ({ x }, r) => {
     const shape = r.type(x!).shape;
-    return shape[normalizeAxis(r.node.attrs['axis'] as number, shape.length, 'argmax')] === 1 ? r.fill(0) : undefined;
+    return shape[normalizeAxis(r.node.attrs.axis, shape.length, 'argmax')] === 1 ? r.fill(0) : undefined;
   }),
   // slice(x) that takes every element in order = x
   rule('slice-all', op('slice', [val('x')]), ({ x }, r) => {
-    const { begin, end, stride } = r.node.attrs as { begin: number[]; end: number[]; stride: number[] };
+    const { begin, end, stride } = r.node.attrs;
     const whole = r.type(x!).shape.every((d, i) => {
       if (typeof d !== 'number') return begin[i] === 0 && end[i]! >= SLICE_END && stride[i] === 1;
       const { start, count } = sliceRange(begin[i]!, end[i]!, stride[i]!, d);
@@ -195,7 +199,7 @@ export const RULES: readonly Rule[] = [
   }),
   // pad(x) by nothing on every side = x
   rule('pad-none', op('pad', [val('x')]), ({ x }, r) =>
-    [...(r.node.attrs['before'] as number[]), ...(r.node.attrs['after'] as number[])].every((p) => p === 0) ? x : undefined,
+    [...r.node.attrs.before, ...r.node.attrs.after].every((p) => p === 0) ? x : undefined,
   ),
   // concat(x) of one operand = x
   rule('concat-one', op('concat', [val('x')]), ({ x }) => x),
@@ -298,15 +302,19 @@ function rewriteNode(n: Node, rules: readonly Rule[], defs: ReadonlyMap<string, 
     const r: Rewriter = {
       node: n,
       type: typeOf,
-      attrs: (v) => def(v)?.attrs ?? {},
+      attrs<M extends OpName>(v: string, op: M): OpAttrs<M> {
+        const d = def(v);
+        if (d?.op !== op) throw new Error(`simplify: %${v} is not a ${op} node`);
+        return d.attrs as OpAttrs<M>;
+      },
       splat: (v) => {
         const d = def(v);
         return d?.op === 'constant' ? splatValue(d) : undefined;
       },
-      emit(opName, inputs, raw = {}) {
+      emit(opName, inputs, raw) {
         const opDef = getOp(opName);
-        const attrs = checkAttrs(opDef, raw);
-        const node: Node = { name: fresh(), op: opName, inputs: [...inputs], attrs, type: inferType(opDef, inputs.map(typeOf), attrs) };
+        const attrs = checkAttrs(opDef, raw ?? {});
+        const node = checkedNode({ name: fresh(), op: opName, inputs: [...inputs], attrs, type: inferType(opDef, inputs.map(typeOf), attrs) });
         if (n.span) node.span = n.span;
         made.push(node);
         return node.name;
@@ -345,7 +353,7 @@ function match(p: Pattern, value: string, b: Bindings, def: (v: string) => Node 
       const n = def(value);
       if (!n || n.op !== p.op || n.inputs.length !== p.args.length) return undefined;
       const bound = p.name === undefined ? b : { ...b, [p.name]: value };
-      const orders = COMMUTATIVE.has(n.op) ? [n.inputs, [...n.inputs].reverse()] : [n.inputs];
+      const orders = getOp(n.op).commutative ? [n.inputs, [...n.inputs].reverse()] : [n.inputs];
       for (const inputs of orders) {
         let acc: Bindings | undefined = bound;
         for (let i = 0; i < inputs.length && acc; i++) acc = match(p.args[i]!, inputs[i]!, acc, def);

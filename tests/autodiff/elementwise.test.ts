@@ -1,23 +1,12 @@
 // Gradients of the elementwise primitives against finite differences, with broadcasting.
 
 import { describe, expect, it } from 'vitest';
-import { WEIGHTS, analyticGrad, awayFromZero, distinct, gradCheck, plain, positive, uniform } from './gradcheck.js';
-import type { Gen, InputSpec } from './gradcheck.js';
+import { WEIGHTS, analyticGrad, gradCheck, plain } from './gradcheck.js';
+import type { InputSpec } from './gradcheck.js';
+import { BINARY_GENS, UNARY_GENS } from './cases.js';
 
 describe('unary', () => {
-  const cases: [string, Gen][] = [
-    ['neg', uniform()],
-    ['abs', awayFromZero()],
-    ['exp', uniform(-2, 2)],
-    ['log', positive(0.2, 3)],
-    ['sqrt', positive(0.2, 3)],
-    ['rsqrt', positive(0.2, 3)],
-    ['tanh', uniform(-2, 2)],
-    ['sigmoid', uniform(-4, 4)],
-    ['relu', awayFromZero()],
-    ['sin', uniform(-3, 3)],
-    ['cos', uniform(-3, 3)],
-  ];
+  const cases = Object.entries(UNARY_GENS).map(([op, gen]) => [op as keyof typeof UNARY_GENS, gen] as const);
   it.each(cases)('%s', async (op, gen) => {
     await gradCheck((b) => b.emit(op, ['x']), { x: { shape: [2, 3], gen } });
   });
@@ -40,16 +29,7 @@ describe('binary with broadcasting', () => {
     ['[2,3] with a scalar', [2, 3], []],
     ['a scalar with [2,3]', [], [2, 3]],
   ];
-  // Generators per op keep b off 0 for div, a positive for pow, and a and b apart for max and min.
-  const ops: [string, Gen, Gen][] = [
-    ['add', uniform(), uniform()],
-    ['sub', uniform(), uniform()],
-    ['mul', uniform(), uniform()],
-    ['div', uniform(), awayFromZero(0.5, 2)],
-    ['pow', positive(0.5, 2), uniform(-2, 2)],
-    ['max', distinct(0.2, 0), distinct(0.2, 0.1)],
-    ['min', distinct(0.2, 0), distinct(0.2, 0.1)],
-  ];
+  const ops = Object.entries(BINARY_GENS).map(([op, [ga, gb]]) => [op as keyof typeof BINARY_GENS, ga, gb] as const);
   const cases = ops.flatMap(([op, ga, gb]) => shapes.map(([label, sa, sb]) => [op, label, sa, sb, ga, gb] as const));
   it.each(cases)('%s: %s', async (op, _label, sa, sb, ga, gb) => {
     await gradCheck((b) => b.emit(op, ['a', 'b']), { a: { shape: sa, gen: ga }, b: { shape: sb, gen: gb } });
@@ -77,7 +57,7 @@ describe('binary with broadcasting', () => {
 
 describe('ties in max and min', () => {
   // Not differentiable at a tie; the documented choice is that the whole cotangent goes to a.
-  it.each(['max', 'min'])('%s sends the cotangent of a tie to a', async (op) => {
+  it.each(['max', 'min'] as const)('%s sends the cotangent of a tie to a', async (op) => {
     const r = await gradCheck(
       (b) => b.emit('reduce_sum', [b.emit(op, ['a', 'b'])], { axes: [0] }),
       { a: { shape: [3], values: [1, 2, 3] }, b: { shape: [3], values: [1, 5, 0] } },

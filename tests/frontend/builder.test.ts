@@ -5,6 +5,7 @@ import { catchKiln } from '../catch-kiln.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { attrsOf } from '../../src/ir/graph.js';
 import { Builder, Sym, graph, init } from '../../src/frontend/builder.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { SLICE_END } from '../../src/ir/ops/movement.js';
@@ -142,7 +143,7 @@ describe('number operands', () => {
     expect(constOf('c', 1)).toMatchObject({ op: 'constant', attrs: { dtype: 'i32', value: [3] }, type: { dtype: 'i32', shape: [] } });
     expect(outputNode(g, 'c').type).toEqual({ dtype: 'i32', shape: ['B'] });
     expect(outputNode(g, 'd').type).toEqual({ dtype: 'bool', shape: ['B'] });
-    expect(constOf('d', 1).attrs['dtype']).toBe('i32');
+    expect(attrsOf(constOf('d', 1))['dtype']).toBe('i32');
   });
 
   it('must fit the other side dtype, and one side must be a value', () => {
@@ -197,7 +198,7 @@ describe('shapes', () => {
       b.output('c', s.reshape(['B', -1]));
       b.output('d', s.reshape(['B', 12]).reshape([-1, 3, 4]));
     });
-    expect(outputNode(g, 'a').attrs['shape']).toEqual([6, 4]);
+    expect(attrsOf(outputNode(g, 'a'))['shape']).toEqual([6, 4]);
     expect(outputNode(g, 'b').type.shape).toEqual([3, 4, 2]);
     expect(outputNode(g, 'c').type.shape).toEqual(['B', 12]);
     expect(outputNode(g, 'd').type.shape).toEqual(['B', 3, 4]);
@@ -268,7 +269,7 @@ describe('shapes', () => {
     const u = outputNode(g, 'u');
     expect(u.inputs).toEqual([]);
     expect(u.attrs).toMatchObject({ shape: [4], low: -1, high: 1 });
-    expect(Number.isInteger(u.attrs['seed'])).toBe(true);
+    expect(Number.isInteger(attrsOf(u)['seed'])).toBe(true);
     expect(outputNode(g, 'clipped')).toMatchObject({ op: 'clip', attrs: { min: 0, max: 6 }, type: { dtype: 'f32', shape: ['B', 8] } });
     expect(outputNode(g, 'ls').type.shape).toEqual([100, 16]);
   });
@@ -281,7 +282,7 @@ describe('shapes', () => {
     });
     expect(outputNode(g, 'm')).toMatchObject({ attrs: { dtype: 'i32', shape: [2, 3], value: [1, 2, 3, 4, 5, 6] } });
     expect(outputNode(g, 's').type).toEqual({ dtype: 'f32', shape: [] });
-    expect(outputNode(g, 'k').attrs['value']).toEqual([1, 0]);
+    expect(attrsOf(outputNode(g, 'k'))['value']).toEqual([1, 0]);
     const ragged = catchKiln(() => graph('g', (b) => void b.constant([[1, 2], [3]])));
     expect(ragged.message).toContain('ragged');
     const deep = catchKiln(() => graph('g', (b) => void b.constant([1, [2]])));
@@ -483,7 +484,7 @@ describe('parameters', () => {
       b.output('a', b.randomUniform([2]));
       b.output('b', b.randomUniform([2]));
     });
-    const all = [g.params[0]!.init.args['seed'], outputNode(g, 'a').attrs['seed'], outputNode(g, 'b').attrs['seed']];
+    const all = [g.params[0]!.init.args['seed'], attrsOf(outputNode(g, 'a'))['seed'], attrsOf(outputNode(g, 'b'))['seed']];
     expect(new Set(all).size).toBe(3);
   });
 });

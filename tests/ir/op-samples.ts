@@ -99,6 +99,6 @@ export function sampleGraph(op: string): Graph {
   if (!sample) throw new Error(`no sample for op '${op}'`);
   const b = new GraphBuilder(`sample_${op}`);
   const operands = sample.operands.map((o, i) => ('param' in o ? b.param(`p${i}`, o.param, o.init) : b.input(`x${i}`, o)));
-  b.output('out', b.emit(op, operands, sample.attrs ?? {}));
+  b.output('out', b.emitDynamic(op, operands, sample.attrs ?? {}));
   return b.build();
 }

@@ -2,6 +2,7 @@
 // symbols, special floats, and parse errors at exact lines and columns.
 
 import { describe, expect, it } from 'vitest';
+import { attrsOf } from '../../src/ir/graph.js';
 import { KilnError } from '../../src/ir/errors.js';
 import { GraphBuilder, expandComposites } from '../../src/ir/emit.js';
 import type { Graph } from '../../src/ir/graph.js';
@@ -140,9 +141,9 @@ describe('print/parse round trip', () => {
     expect(text).toContain('{min=-inf, max=nan}');
     expect(text).toContain('= constant(value=-inf)');
     const back = parseGraph(text);
-    const values = back.nodes[0]!.attrs.value as number[];
+    const values = attrsOf(back.nodes[0]!)['value'] as number[];
     specials.forEach((v, i) => expect(Object.is(values[i], v), `value ${i}`).toBe(true));
-    expect(Object.is(back.nodes[1]!.attrs.value, -0)).toBe(true);
+    expect(Object.is(attrsOf(back.nodes[1]!)['value'], -0)).toBe(true);
   });
 });
 

@@ -189,7 +189,7 @@ describe('movement maps', () => {
       const { x, steps } = chain(seed);
       const b = new GraphBuilder('views');
       let v = b.input('x', { dtype: 'f32', shape: x });
-      for (const { step } of steps) v = b.emit(step.op, [v], step.attrs);
+      for (const { step } of steps) v = b.emitDynamic(step.op, [v], step.attrs);
       b.output('y', v);
       const n = x.reduce((a, d) => a * d, 1);
       const y = (await (await compile(b.build())).run({ x: Float32Array.from({ length: n }, (_, i) => i) }))['y']!;

@@ -23,7 +23,7 @@ export async function runOp(
 ): Promise<Tensor> {
   const b = new GraphBuilder('op_test');
   const names = inputs.map((v, i) => b.input(`x${i}`, { dtype: v.dtype, shape: v.shape }));
-  b.output('y', b.emit(op, names, attrs));
+  b.output('y', b.emitDynamic(op, names, attrs));
   const exe = await compile(b.build(), { backend: 'reference', ...(shapes ? { shapes } : {}) });
   const feed: Record<string, Float32Array | Int32Array | Uint8Array> = {};
   inputs.forEach((v, i) => (feed[`x${i}`] = typedData(v)));
@@ -60,7 +60,7 @@ export async function expectKilnAsync(p: Promise<unknown>, code: ErrorCode, mess
 export function emitOp(op: string, inputs: readonly Pick<TypedValue, 'dtype' | 'shape'>[], attrs: Record<string, unknown> = {}): string {
   const b = new GraphBuilder('rule_test');
   const names = inputs.map((v, i) => b.input(`x${i}`, { dtype: v.dtype, shape: v.shape }));
-  return b.emit(op, names, attrs);
+  return b.emitDynamic(op, names, attrs);
 }
 
 export const NAN = Number.NaN;

@@ -1,6 +1,7 @@
 // Loss, penalty and dropout composites against hand-computed values, on the reference backend.
 
 import { describe, expect, it } from 'vitest';
+import { attrsOf } from '../../src/ir/graph.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import type { ErrorCode } from '../../src/ir/errors.js';
 import { decompose } from '../../src/passes/decompose.js';
@@ -186,7 +187,7 @@ describe('dropout', () => {
     expect(g.nodes.map((n) => n.op)).toEqual(['random_uniform', 'constant', 'ge', 'cast', 'constant', 'mul', 'mul']);
     expect(g.nodes[0]!.inputs).toEqual(['step']);
     expect(g.nodes[0]!.attrs).toMatchObject({ shape: ['B', 4], seed: 5 });
-    expect(g.nodes[4]!.attrs['value']).toEqual([1 / 0.8]);
+    expect(attrsOf(g.nodes[4]!)['value']).toEqual([1 / 0.8]);
   });
 
   it('keeps each element as 0 or x / (1 - rate)', async () => {

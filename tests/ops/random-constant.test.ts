@@ -37,7 +37,7 @@ const keyedSeed = (seed: bigint, key: bigint): bigint => lowbias32((seed & MASK)
 async function draw(op: string, attrs: Record<string, unknown>, key?: number, shapes?: Record<string, number>): Promise<Tensor> {
   const b = new GraphBuilder('draw');
   const keys = key === undefined ? [] : [b.input('key', { dtype: 'i32', shape: [] })];
-  b.output('y', b.emit(op, keys, attrs));
+  b.output('y', b.emitDynamic(op, keys, attrs));
   const exe = await compile(b.build(), shapes ? { shapes } : {});
   return (await exe.run(key === undefined ? {} : { key }))['y']!;
 }

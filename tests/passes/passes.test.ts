@@ -86,7 +86,7 @@ describe('decompose', () => {
       accuracy: [x, labels],
       binary_accuracy: [x, x],
     };
-    for (const op of composites) b.output(op, b.emit(op, operands[op] ?? [x], attrs[op] ?? {}));
+    for (const op of composites) b.output(op, b.emitDynamic(op, operands[op] ?? [x], attrs[op] ?? {}));
     const g = decompose(b.build());
     verify(g);
     expect(g.nodes.filter((n) => OPS.get(n.op)!.kind !== 'primitive')).toEqual([]);

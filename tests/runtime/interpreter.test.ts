@@ -105,7 +105,7 @@ async function expectSameAsOp(op: string, operands: [KernelDType, number[]][], f
   operands.forEach(([d, values], i) => (feed[`x${i}`] = typed(d, values)));
   const ref = await reference((b) => {
     const names = operands.map(([d], i) => b.input(`x${i}`, { dtype: d, shape: [n] }));
-    b.output('y', b.emit(op, names, attrs));
+    b.output('y', b.emitDynamic(op, names, attrs));
   }, feed);
   const p = pointwise(
     operands.map(([d]) => d),
@@ -282,7 +282,7 @@ describe('index expressions express movement without copies', () => {
   async function expectMovement(op: string, attrs: Record<string, unknown>, inShape: number[], outShape: number[], index: IndexExpr | ((x: ValueExpr) => ValueExpr)): Promise<void> {
     const n = inShape.reduce((a, b) => a * b, 1);
     const feed = { x: x24.slice(0, n) };
-    const ref = await reference((b) => b.output('y', b.emit(op, [b.input('x', { dtype: 'f32', shape: inShape })], attrs)), feed);
+    const ref = await reference((b) => b.output('y', b.emitDynamic(op, [b.input('x', { dtype: 'f32', shape: inShape })], attrs)), feed);
     expect(ref['y']!.shape).toEqual(outShape);
     const value = typeof index === 'function' ? index(cst(0)) : ld('x', index);
     const p = program([buf('x', 'f32', inShape, 'input'), buf('y', 'f32', outShape, 'output')], [kernel('k', outShape, [['y', value]])]);

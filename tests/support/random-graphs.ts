@@ -103,7 +103,7 @@ class Generator {
   }
 
   private emit(op: string, inputs: readonly Value[], attrs: Record<string, unknown>, range: { mag: number; lo?: number }): Value {
-    const name = this.b.emit(op, inputs.map((v) => v.name), attrs);
+    const name = this.b.emitDynamic(op, inputs.map((v) => v.name), attrs);
     for (const v of inputs) this.read.add(v.name);
     const t = this.b.typeOf(name);
     if (!isConcrete(t.shape)) throw new Error(`random graph: ${op} made a symbolic shape`);

@@ -3,8 +3,9 @@
 import type { Builder, Sym } from '../builder.js';
 import { KilnError } from '../../ir/errors.js';
 import type { SourceSpan } from '../../ir/errors.js';
-import type { AttrKind, AttrSchema, AttrValue, OpDef } from '../../ir/op.js';
-import { OPS } from '../../ir/ops/index.js';
+import { schemaOf } from '../../ir/op.js';
+import type { AttrKind, AttrSchema, AttrValue, OpAttrs, OpDef, OpName, PlainOpName } from '../../ir/op.js';
+import { OPS, OP_DEFS } from '../../ir/ops/index.js';
 import { formatType, isDType } from '../../ir/types.js';
 import type { DType, Dim } from '../../ir/types.js';
 import { adam, adamw, sgd } from '../../train/optimizers.js';
@@ -32,7 +33,8 @@ export function opNames(): string[] {
   return [...CONVENIENCES, ...OPS.keys()];
 }
 
-export function isOpName(name: string): boolean {
+/** Whether a call may name `name`: a convenience (sum, max, mean) or an op of the registry. */
+export function isCallName(name: string): boolean {
   return CONVENIENCES.includes(name) || OPS.has(name);
 }
 
@@ -45,7 +47,7 @@ function resolve(callee: string, operands: number): { def: OpDef; allAxes: boole
 }
 
 // Attributes the builder fills in when they are left out.
-const FILLED: Readonly<Record<string, readonly string[]>> = { transpose: ['perm'], slice: ['stride'] };
+const FILLED: { readonly [N in OpName]?: readonly (keyof OpAttrs<N>)[] } = { transpose: ['perm'], slice: ['stride'] };
 
 /** Lowers a call of an op or a convenience (the callee is known to be one). */
 export function lowerOpCall(ctx: CallContext, call: CallExpr): Val | undefined {
@@ -60,7 +62,8 @@ export function lowerOpCall(ctx: CallContext, call: CallExpr): Val | undefined {
   const vals = operands as Val[];
   const x = vals[0];
   if (found.allAxes && attrs['axes'] === undefined && x?.kind === 'tensor') attrs['axes'] = x.sym.shape.map((_, i) => i);
-  const missing = Object.entries(def.attrs).filter(([k, s]) => s.default === undefined && attrs[k] === undefined && !FILLED[def.name]?.includes(k));
+  const filled: readonly string[] = FILLED[def.name] ?? [];
+  const missing = Object.entries(schemaOf(def)).filter(([k, s]) => s.default === undefined && attrs[k] === undefined && !filled.includes(k));
   for (const [k, s] of missing) ctx.report(`${label}: missing attribute '${k}' (${KIND_WORDS[s.kind]})`, call.span);
   if (missing.length > 0) return undefined;
   const syms = tensors(ctx, label, def, vals);
@@ -70,8 +73,8 @@ export function lowerOpCall(ctx: CallContext, call: CallExpr): Val | undefined {
 }
 
 /** Applies an op to evaluated operands without attributes: the operators `+`, `@`, unary `-`. */
-export function applyOp(ctx: CallContext, op: string, operands: readonly Val[], span: Span): Val | undefined {
-  const def = OPS.get(op)!;
+export function applyOp(ctx: CallContext, op: PlainOpName, operands: readonly Val[], span: Span): Val | undefined {
+  const def = OP_DEFS[op];
   const syms = tensors(ctx, op, def, operands);
   if (!syms) return undefined;
   const sym = ctx.guard(span, () => ctx.b.op(op, syms, {}));

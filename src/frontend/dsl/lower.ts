@@ -7,10 +7,11 @@ import { KilnError } from '../../ir/errors.js';
 import type { SourceSpan } from '../../ir/errors.js';
 import type { Graph, Initializer } from '../../ir/graph.js';
 import { INITIALIZERS } from '../../ir/init.js';
+import type { PlainOpName } from '../../ir/op.js';
 import { formatType, isDType } from '../../ir/types.js';
 import type { DType, Dim } from '../../ir/types.js';
 import type { BinaryOp, CallExpr, DefDecl, DimExpr, Expr, ImportDecl, InitExpr, ModelDecl, Program, Span, Stmt, TrainDecl, TypeExpr } from './ast.js';
-import { applyOp, attributes, isOpName, lowerOpCall, lowerTrain, opNames } from './calls.js';
+import { applyOp, attributes, isCallName, lowerOpCall, lowerTrain, opNames } from './calls.js';
 import type { CallContext, TrainConfig } from './calls.js';
 import type { Diagnostic } from './diagnostics.js';
 import { Scope, alreadyDefined, boundNames, checkDef, describeExpr, place, plural, suggest, unknownAmong, unknownName, where } from './scope.js';
@@ -66,7 +67,7 @@ interface DefEntry {
   calls: { entry: DefEntry; span: Span }[];
 }
 
-const OPERATORS: Readonly<Record<BinaryOp, string>> = {
+const OPERATORS: Readonly<Record<BinaryOp, PlainOpName>> = {
   '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '@': 'matmul', '**': 'pow',
   '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge',
 };
@@ -182,7 +183,7 @@ class Lowering {
       const before = this.count;
       const { calls } = checkDef(entry.decl, {
         defOf: (name) => entry.unit.defs.get(name)?.decl,
-        isOp: isOpName,
+        isOp: isCallName,
         report: (m, s) => this.report(m, s),
         unknownCallee: (name, s, isValue) => this.unknownCallee(entry.unit, name, s, isValue, (m, at) => this.report(m, at)),
       });
@@ -313,7 +314,7 @@ class Frame implements CallContext {
     }
   }
 
-  private isCallable = (name: string): boolean => this.unit.defs.has(name) || isOpName(name);
+  private isCallable = (name: string): boolean => this.unit.defs.has(name) || isCallName(name);
 
   /** True when `name` is new here; otherwise reports the redefinition. */
   private declare(name: string, span: Span): boolean {
@@ -491,7 +492,7 @@ class Frame implements CallContext {
   private callExpr(e: CallExpr, binding: string | undefined): Val | undefined {
     const entry = this.unit.defs.get(e.callee);
     if (entry) return this.callDef(entry, e, binding);
-    if (isOpName(e.callee)) return lowerOpCall(this, e);
+    if (isCallName(e.callee)) return lowerOpCall(this, e);
     for (const a of e.args) this.expr(a, undefined); // their own errors still count
     this.l.unknownCallee(this.unit, e.callee, e.calleeSpan, (n) => this.scope.get(n) !== undefined, (m, s) => this.report(m, s));
     return undefined;

@@ -1,7 +1,7 @@
 // Composite ops: each is its decomposition into other ops, and nothing else. Backends never
 // see them; the reference backend runs their decompositions.
 
-import { attr, composite } from '../op.js';
+import { composite } from '../op.js';
 import type { Emitter } from '../op.js';
 import { formatType, normalizeAxes, normalizeAxis } from '../types.js';
 import type { DType } from '../types.js';
@@ -16,7 +16,6 @@ export const identity = composite({
   name: 'identity',
   doc: 'x unchanged',
   operands: ['x'],
-  attrs: {},
   decompose: (_e, [x]) => x!,
 });
 
@@ -24,7 +23,6 @@ export const square = composite({
   name: 'square',
   doc: 'x * x',
   operands: ['x'],
-  attrs: {},
   decompose: (e, [x]) => e.emit('mul', [x!, x!]),
 });
 
@@ -32,7 +30,6 @@ export const mean = composite({
   name: 'mean',
   doc: 'arithmetic mean over `axes`',
   operands: ['x'],
-  attrs: { axes: attr.ints(), keepdims: attr.bool(false) },
   decompose(e, [x], { axes, keepdims }) {
     const t = e.typeOf(x!);
     if (t.dtype !== 'f32') fail('dtype', `mean: operand 'x' must be f32, got ${formatType(t)}`);
@@ -58,7 +55,6 @@ export const softmax = composite({
   name: 'softmax',
   doc: 'exp(x) / sum(exp(x)) along `axis`, computed on x - max(x) so it cannot overflow',
   operands: ['x'],
-  attrs: { axis: attr.int(-1) },
   decompose(e, [x], { axis }) {
     const a = normalizeAxis(axis, e.typeOf(x!).shape.length, 'softmax');
     const ex = e.emit('exp', [shiftByMax(e, x!, a)]);
@@ -70,7 +66,6 @@ export const log_softmax = composite({
   name: 'log_softmax',
   doc: 'x - log(sum(exp(x))) along `axis`, computed on x - max(x) so it cannot overflow',
   operands: ['x'],
-  attrs: { axis: attr.int(-1) },
   decompose(e, [x], { axis }) {
     const a = normalizeAxis(axis, e.typeOf(x!).shape.length, 'log_softmax');
     const shifted = shiftByMax(e, x!, a);
@@ -83,7 +78,6 @@ export const clip = composite({
   name: 'clip',
   doc: 'x limited to [min, max]',
   operands: ['x'],
-  attrs: { min: attr.float(), max: attr.float() },
   decompose(e, [x], { min, max }) {
     if (min > max) fail('attr', `clip: min ${min} is greater than max ${max}`);
     const dtype = e.typeOf(x!).dtype;
@@ -95,6 +89,5 @@ export const dense = composite({
   name: 'dense',
   doc: 'a fully connected layer without activation: x @ w + b',
   operands: ['x', 'w', 'b'],
-  attrs: {},
   decompose: (e, [x, w, b]) => e.emit('add', [e.emit('matmul', [x!, w!]), b!]),
 });

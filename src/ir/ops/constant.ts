@@ -2,16 +2,17 @@
 // element of a concrete shape.
 
 import { fail } from '../errors.js';
-import { attr, primitive } from '../op.js';
+import { primitive } from '../op.js';
 import { formatShape, isConcrete, numel } from '../types.js';
 import { checkValuesFit } from './elementwise.js';
 
 export const constant = primitive({
   name: 'constant',
+  // A splat is a literal in the expressions that read it; other constants are buffers.
+  cost: 0,
   doc: 'a tensor of `shape` holding `value`: one value (splat) or one per element, row-major',
   category: 'constant',
   operands: [],
-  attrs: { dtype: attr.dtype('f32'), shape: attr.shape([]), value: attr.floats() },
   infer(_inputs, { dtype, shape, value }) {
     checkValuesFit('constant', dtype, value);
     if (value.length !== 1 && !(isConcrete(shape) && value.length === numel(shape))) {

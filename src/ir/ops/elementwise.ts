@@ -2,8 +2,10 @@
 // `where` and `cast`. Each op is one entry: its dtype rule and its scalar function.
 
 import { fail } from '../errors.js';
-import { attr, primitive } from '../op.js';
-import type { PrimitiveDef } from '../op.js';
+import { primitive } from '../op.js';
+import type { PrimitiveDef, PrimitiveName } from '../op.js';
+import { BINARY_FNS, UNARY_FNS } from '../../../runtime/kernel-fns.js';
+import type { BinaryFn, KernelFnDef, UnaryFn } from '../../../runtime/kernel-fns.js';
 import { numel } from '../types.js';
 import type { DType, Tensor } from '../types.js';
 import { Grad } from './grad.js';
@@ -14,13 +16,13 @@ import { ANY, FLOAT, NUMERIC, broadcastIndexer, broadcastOrFail, requireDType, r
 /** The cotangent of x from x, the result y and the result's cotangent g. */
 type UnaryVjp = (d: Grad, x: string, y: string, g: string) => string;
 
-function unary(name: string, doc: string, dtypes: readonly DType[], f: (x: number) => number, vjp: UnaryVjp | 'none'): PrimitiveDef<{}> {
-  return primitive({
+function unary<N extends PrimitiveName & UnaryFn>(name: N, doc: string, dtypes: readonly DType[], f: (x: number) => number, vjp: UnaryVjp | 'none'): PrimitiveDef<N> {
+  return primitive<N>({
     name,
+    cost: UNARY_FNS[name].cost,
     doc,
     category: 'elementwise',
     operands: ['x'],
-    attrs: {},
     infer([x]) {
       requireDType(name, 'x', x!, dtypes);
       return { dtype: x!.dtype, shape: [...x!.shape] };
@@ -87,20 +89,22 @@ function broadcastApply(
 /** Cotangents of a and b at the broadcast result shape; `binary` sums them back to each operand. */
 type BinaryVjp = (d: Grad, a: string, b: string, y: string, g: string) => [string, string];
 
-function binary(
-  name: string,
+function binary<N extends PrimitiveName & BinaryFn>(
+  name: N,
   doc: string,
   dtypes: readonly DType[],
   f: (a: number, b: number) => number,
   options: { result?: DType; fi?: (a: number, b: number) => number; vjp?: BinaryVjp } = {},
-): PrimitiveDef<{}> {
+): PrimitiveDef<N> {
   const rule = options.vjp;
-  return primitive({
+  const fn: KernelFnDef = BINARY_FNS[name];
+  return primitive<N>({
     name,
+    cost: fn.cost,
+    ...(fn.commutative ? { commutative: true } : {}),
     doc,
     category: 'elementwise',
     operands: ['a', 'b'],
-    attrs: {},
     infer([a, b]) {
       requireDType(name, 'a', a!, dtypes);
       requireDType(name, 'b', b!, dtypes);
@@ -164,7 +168,6 @@ export const where = primitive({
   doc: 'a where cond is true, else b (all three broadcast)',
   category: 'elementwise',
   operands: ['cond', 'a', 'b'],
-  attrs: {},
   infer([cond, a, b]) {
     requireDType('where', 'cond', cond!, ['bool']);
     const dtype = requireSameDType('where', [a!, b!]);
@@ -194,7 +197,6 @@ export const cast = primitive({
   doc: 'converts to dtype `to` (f32 to i32 truncates and saturates; to bool is x != 0)',
   category: 'elementwise',
   operands: ['x'],
-  attrs: { to: attr.dtype() },
   infer([x], { to }) {
     return { dtype: to, shape: [...x!.shape] };
   },

@@ -1,6 +1,11 @@
 // Helpers for VJP rules: a terse way to emit the IR of a gradient, and undoing broadcasting.
 
-import type { Emitter } from '../op.js';
+import type { Emitter, PrimitiveName } from '../op.js';
+import type { BinaryFn, UnaryFn } from '../../../runtime/kernel-fns.js';
+
+/** The elementwise ops of one and of two operands (those with a kernel function). */
+type UnaryOpName = PrimitiveName & UnaryFn;
+type BinaryOpName = PrimitiveName & BinaryFn;
 import type { Dim, DType, Shape } from '../types.js';
 
 /** Emits ops into a graph under construction with one short call each. */
@@ -17,10 +22,10 @@ export class Grad {
     const t = this.e.typeOf(v);
     return this.e.emit('constant', [], { dtype: t.dtype, shape: [...t.shape], value: [0] });
   }
-  un(op: string, x: string, attrs?: Record<string, unknown>): string {
-    return this.e.emit(op, [x], attrs);
+  un(op: UnaryOpName, x: string): string {
+    return this.e.emit(op, [x]);
   }
-  bin(op: string, a: string, b: string): string {
+  bin(op: BinaryOpName, a: string, b: string): string {
     return this.e.emit(op, [a, b]);
   }
   add(a: string, b: string): string {

@@ -1,7 +1,7 @@
 // Indexing primitives: gather (numpy `take` along an axis) and one_hot.
 
 import { fail } from '../errors.js';
-import { attr, primitive } from '../op.js';
+import { primitive } from '../op.js';
 import { normalizeAxis, numel } from '../types.js';
 import { Grad } from './grad.js';
 import { ANY, requireDType } from './util.js';
@@ -11,7 +11,6 @@ export const gather = primitive({
   doc: 'takes slices of x along `axis` at i32 `indices`: shape x[:axis] + indices + x[axis+1:]',
   category: 'index',
   operands: ['x', 'indices'],
-  attrs: { axis: attr.int(0) },
   infer([x, indices], { axis }) {
     requireDType('gather', 'x', x!, ANY);
     requireDType('gather', 'indices', indices!, ['i32']);
@@ -64,7 +63,6 @@ export const one_hot = primitive({
   doc: 'a new last axis of size `depth`: 1 at the index, 0 elsewhere (all 0 for an index out of range)',
   category: 'index',
   operands: ['indices'],
-  attrs: { depth: attr.int(), dtype: attr.dtype('f32') },
   infer([indices], { depth, dtype }) {
     requireDType('one_hot', 'indices', indices!, ['i32']);
     if (depth < 0) fail('attr', `one_hot: depth must be non-negative, got ${depth}`);

@@ -8,10 +8,10 @@ import { NUMERIC, broadcastIndexer, requireDType, requireSameDType } from './uti
 
 export const matmul = primitive({
   name: 'matmul',
+  fusion: 'fold',
   doc: 'batched matrix product a @ b over the last two axes; leading axes broadcast',
   category: 'matmul',
   operands: ['a', 'b'],
-  attrs: {},
   infer([a, b]) {
     requireDType('matmul', 'a', a!, NUMERIC);
     requireDType('matmul', 'b', b!, NUMERIC);

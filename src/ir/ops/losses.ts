@@ -2,8 +2,8 @@
 // elementwise ops, log_softmax and reductions, so autodiff and backends see only primitives.
 
 import { fail } from '../errors.js';
-import { attr, composite } from '../op.js';
-import type { AttrSchema, AttrsOf, CompositeDef, Emitter } from '../op.js';
+import { composite } from '../op.js';
+import type { CompositeDef, CompositeName, Emitter, OpAttrs } from '../op.js';
 import { formatType, sameShape } from '../types.js';
 import type { TensorType } from '../types.js';
 import { scalar } from './composites.js';
@@ -25,18 +25,16 @@ function sumAll(e: Emitter, v: string): string {
  * A loss over two f32 operands that broadcast like `sub`: the mean over the broadcast shape of
  * `perElement(a, b)`. Checked here so messages name the loss, not an op inside it.
  */
-function pointwiseLoss<S extends AttrSchema>(
-  name: string,
+function pointwiseLoss<N extends CompositeName>(
+  name: N,
   doc: string,
   operands: readonly [string, string],
-  attrs: S,
-  perElement: (e: Emitter, a: string, b: string, attrs: AttrsOf<S>) => string,
-): CompositeDef<S> {
+  perElement: (e: Emitter, a: string, b: string, attrs: OpAttrs<N>) => string,
+): CompositeDef<N> {
   return composite({
     name,
     doc,
     operands,
-    attrs,
     decompose(e, [a, b], at) {
       const types = [e.typeOf(a!), e.typeOf(b!)];
       operands.forEach((operand, i) => requireDType(name, operand, types[i]!, FLOAT));
@@ -46,11 +44,11 @@ function pointwiseLoss<S extends AttrSchema>(
   });
 }
 
-export const mae = pointwiseLoss('mae', 'mean absolute error: mean(|pred - target|) over all elements, f32[]', ['pred', 'target'], {}, (e, p, t) =>
+export const mae = pointwiseLoss('mae', 'mean absolute error: mean(|pred - target|) over all elements, f32[]', ['pred', 'target'], (e, p, t) =>
   e.emit('abs', [e.emit('sub', [p, t])]),
 );
 
-export const mse = pointwiseLoss('mse', 'mean squared error: mean((pred - target)^2) over all elements, f32[]', ['pred', 'target'], {}, (e, p, t) =>
+export const mse = pointwiseLoss('mse', 'mean squared error: mean((pred - target)^2) over all elements, f32[]', ['pred', 'target'], (e, p, t) =>
   e.emit('square', [e.emit('sub', [p, t])]),
 );
 
@@ -58,7 +56,6 @@ export const binary_cross_entropy = pointwiseLoss(
   'binary_cross_entropy',
   'mean(-(t log p + (1 - t) log(1 - p))) on probabilities, p clipped to [eps, 1 - eps], f32[]',
   ['prob', 'target'],
-  { eps: attr.float(1e-7) },
   (e, p, t, { eps }) => {
     if (!(eps >= 0 && eps <= 0.5)) fail('attr', `binary_cross_entropy: eps must be in [0, 0.5], got ${eps}`);
     // log(1 - clip(p)) is computed as log(clip(1 - p)): the same number, but 1 - eps rounds to
@@ -76,7 +73,6 @@ export const sigmoid_cross_entropy = pointwiseLoss(
   'sigmoid_cross_entropy',
   'binary cross-entropy on logits, mean(max(z, 0) - z t + log(1 + exp(-|z|))), finite for any z, f32[]',
   ['logits', 'target'],
-  {},
   (e, z, t) => {
     const half = scalar(e, 0.5);
     const absZ = e.emit('abs', [z]);
@@ -101,7 +97,6 @@ export const softmax_cross_entropy = composite({
   name: 'softmax_cross_entropy',
   doc: 'mean over examples of -log_softmax(logits)[label] for i32 labels; examples with a label outside [0, C) are ignored, f32[]',
   operands: ['logits', 'labels'],
-  attrs: {},
   decompose(e, [logits, labels]) {
     const op = 'softmax_cross_entropy';
     const tl = e.typeOf(logits!);
@@ -130,7 +125,6 @@ export const softmax_cross_entropy_onehot = composite({
   name: 'softmax_cross_entropy_onehot',
   doc: 'mean over examples of -sum(target * log_softmax(logits)) along the last axis, for one-hot or soft f32 targets, f32[]',
   operands: ['logits', 'target'],
-  attrs: {},
   decompose(e, [logits, target]) {
     const op = 'softmax_cross_entropy_onehot';
     const tl = e.typeOf(logits!);
@@ -150,12 +144,11 @@ export const softmax_cross_entropy_onehot = composite({
 });
 
 /** A penalty on one f32 weight tensor: the sum of `perElement(w)` over all elements, f32[]. */
-function penalty(name: string, doc: string, perElement: string): CompositeDef<{}> {
+function penalty<N extends CompositeName>(name: N, doc: string, perElement: 'abs' | 'square'): CompositeDef<N> {
   return composite({
     name,
     doc,
     operands: ['w'],
-    attrs: {},
     decompose(e, [w]) {
       requireDType(name, 'w', e.typeOf(w!), FLOAT);
       return sumAll(e, e.emit(perElement, [w!]));

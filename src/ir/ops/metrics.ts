@@ -2,7 +2,7 @@
 // training and evaluation report them.
 
 import { fail } from '../errors.js';
-import { attr, composite } from '../op.js';
+import { composite } from '../op.js';
 import type { Emitter } from '../op.js';
 import { formatType, sameShape } from '../types.js';
 import { scalar } from './composites.js';
@@ -18,7 +18,6 @@ export const accuracy = composite({
   name: 'accuracy',
   doc: 'fraction of examples whose largest logit (last axis) is at the i32 label',
   operands: ['logits', 'labels'],
-  attrs: {},
   decompose(e, [logits, labels]) {
     const lt = e.typeOf(logits!);
     const yt = e.typeOf(labels!);
@@ -35,7 +34,6 @@ export const binary_accuracy = composite({
   name: 'binary_accuracy',
   doc: 'fraction of scores on the same side of `threshold` as targets are of 0.5 (threshold 0 for logits)',
   operands: ['score', 'target'],
-  attrs: { threshold: attr.float(0.5) },
   decompose(e, [score, target], { threshold }) {
     const st = e.typeOf(score!);
     const tt = e.typeOf(target!);

@@ -2,7 +2,7 @@
 // them into index arithmetic; the reference implementations copy.
 
 import { fail } from '../errors.js';
-import { attr, primitive } from '../op.js';
+import { primitive } from '../op.js';
 import { broadcastShapes, formatShape, formatType, isConcrete, normalizeAxis, numel, sameShape, sameSize, stridesOf } from '../types.js';
 import type { Dim, Shape } from '../types.js';
 import { checkValuesFit } from './elementwise.js';
@@ -11,10 +11,11 @@ import { broadcastIndexer, ravel, requireSameDType, unravel } from './util.js';
 
 export const reshape = primitive({
   name: 'reshape',
+  fusion: 'view',
+  cost: 0,
   doc: 'the same elements in row-major order under a new shape',
   category: 'movement',
   operands: ['x'],
-  attrs: { shape: attr.shape() },
   infer([x], { shape }) {
     if (!sameSize(x!.shape, shape)) {
       fail('shape', `reshape: cannot reshape ${formatType(x!)} to ${formatShape(shape)} (element counts differ)`);
@@ -29,10 +30,11 @@ export const reshape = primitive({
 
 export const broadcast_to = primitive({
   name: 'broadcast_to',
+  fusion: 'view',
+  cost: 0,
   doc: 'repeats x along new leading dims and size-1 dims to reach `shape` (numpy rules)',
   category: 'movement',
   operands: ['x'],
-  attrs: { shape: attr.shape() },
   infer([x], { shape }) {
     const b = broadcastShapes([x!.shape, shape]);
     if (!b || !sameShape(b, shape) || x!.shape.length > shape.length) {
@@ -56,10 +58,11 @@ function checkPerm(perm: readonly number[], rank: number): void {
 
 export const transpose = primitive({
   name: 'transpose',
+  fusion: 'view',
+  cost: 0,
   doc: 'permutes axes: result axis i is input axis perm[i]',
   category: 'movement',
   operands: ['x'],
-  attrs: { perm: attr.ints() },
   infer([x], { perm }) {
     checkPerm(perm, x!.shape.length);
     return { dtype: x!.dtype, shape: perm.map((p) => x!.shape[p]!) };
@@ -90,10 +93,11 @@ export function sliceRange(begin: number, end: number, stride: number, dim: numb
 
 export const slice = primitive({
   name: 'slice',
+  fusion: 'view',
+  cost: 0,
   doc: 'x[begin:end:stride] on every axis, Python semantics (negative bounds, clamping; stride > 0)',
   category: 'movement',
   operands: ['x'],
-  attrs: { begin: attr.ints(), end: attr.ints(), stride: attr.ints() },
   infer([x], { begin, end, stride }) {
     const rank = x!.shape.length;
     if (begin.length !== rank || end.length !== rank || stride.length !== rank) {
@@ -156,10 +160,10 @@ export const slice = primitive({
 
 export const pad = primitive({
   name: 'pad',
+  cost: 0,
   doc: 'adds `before[i]` and `after[i]` elements of `value` around axis i',
   category: 'movement',
   operands: ['x'],
-  attrs: { before: attr.ints(), after: attr.ints(), value: attr.float(0) },
   infer([x], { before, after, value }) {
     const rank = x!.shape.length;
     if (before.length !== rank || after.length !== rank) {
@@ -197,11 +201,11 @@ export const pad = primitive({
 
 export const concat = primitive({
   name: 'concat',
+  cost: 0,
   doc: 'joins operands along `axis`; other dims must match',
   category: 'movement',
   operands: ['x'],
   variadic: { min: 1 },
-  attrs: { axis: attr.int(0) },
   infer(xs, { axis }) {
     const first = xs[0]!;
     const dtype = requireSameDType('concat', xs);

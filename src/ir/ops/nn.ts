@@ -3,7 +3,7 @@
 // identity) unless set, so a model runs for inference as written; training turns it on.
 
 import { fail } from '../errors.js';
-import { attr, composite } from '../op.js';
+import { composite } from '../op.js';
 import { formatType } from '../types.js';
 import { scalar } from './composites.js';
 import { FLOAT, requireDType } from './util.js';
@@ -13,7 +13,6 @@ export const dropout = composite({
   doc: 'inverted dropout: in training, zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate); else x',
   operands: ['x', 'key'],
   variadic: { min: 1, max: 2 },
-  attrs: { rate: attr.float(), seed: attr.int(0), training: attr.bool(false) },
   decompose(e, [x, key], { rate, seed, training }) {
     if (!(rate >= 0 && rate < 1)) fail('attr', `dropout: rate must be in [0, 1), got ${rate}`);
     const t = e.typeOf(x!);

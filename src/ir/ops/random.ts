@@ -1,7 +1,7 @@
 // Seeded random primitives. The stream is the `seed` attribute, combined with the optional i32
 // scalar operand `key` so that one compiled program can draw fresh numbers at every step.
 
-import { attr, primitive } from '../op.js';
+import { primitive } from '../op.js';
 import type { ConcreteType, EvalContext } from '../op.js';
 import { mix32, standardNormal, uniform01 } from '../random.js';
 import { formatType, numel } from '../types.js';
@@ -36,13 +36,16 @@ function fill(out: ConcreteType, ctx: EvalContext, f: (i: number) => number): Te
   return { dtype: 'f32', shape: out.shape, data };
 }
 
+/** A counter-based draw: two integer hashes and a conversion, about sixteen adds. */
+const RANDOM_COST = 16;
+
 export const random_uniform = primitive({
   name: 'random_uniform',
+  cost: RANDOM_COST,
   doc: 'f32 uniform in [low, high) of `shape`, a pure function of seed (and key)',
   category: 'random',
   operands: ['key'],
   variadic: { min: 0, max: 1 },
-  attrs: { shape: attr.shape(), low: attr.float(0), high: attr.float(1), seed: attr.int(0) },
   infer(keys, { shape, low, high }) {
     if (!(low <= high)) fail('attr', `random_uniform: low ${low} must not exceed high ${high}`);
     return inferRandom('random_uniform', keys, shape);
@@ -60,11 +63,11 @@ export const random_uniform = primitive({
 
 export const random_normal = primitive({
   name: 'random_normal',
+  cost: RANDOM_COST,
   doc: 'f32 normal with `mean` and `std` of `shape`, a pure function of seed (and key)',
   category: 'random',
   operands: ['key'],
   variadic: { min: 0, max: 1 },
-  attrs: { shape: attr.shape(), mean: attr.float(0), std: attr.float(1), seed: attr.int(0) },
   infer: (keys, { shape }) => inferRandom('random_normal', keys, shape),
   evaluate(keys, { mean, std, seed }, out, ctx) {
     const s = streamOf(seed, keys);

@@ -1,7 +1,7 @@
 // Reductions over a list of axes (negative axes count from the end) with keepdims, and argmax.
 
 import { fail } from '../errors.js';
-import { attr, primitive } from '../op.js';
+import { primitive } from '../op.js';
 import type { ConcreteType, EvalContext } from '../op.js';
 import { formatType, normalizeAxes, normalizeAxis, numel, stridesOf } from '../types.js';
 import type { Dim, Tensor, TensorType } from '../types.js';
@@ -44,7 +44,6 @@ function reduceInto(
   return { dtype: out.dtype, shape: out.shape, data };
 }
 
-const reduceAttrs = { axes: attr.ints(), keepdims: attr.bool(false) };
 
 function inferReduce(op: string, x: TensorType, axes: number[], keepdims: boolean): TensorType {
   requireDType(op, 'x', x, NUMERIC);
@@ -53,10 +52,10 @@ function inferReduce(op: string, x: TensorType, axes: number[], keepdims: boolea
 
 export const reduce_sum = primitive({
   name: 'reduce_sum',
+  fusion: 'fold',
   doc: 'sum over `axes` (0 over an empty axis)',
   category: 'reduce',
   operands: ['x'],
-  attrs: reduceAttrs,
   infer: ([x], { axes, keepdims }) => inferReduce('reduce_sum', x!, axes, keepdims),
   evaluate([x], { axes }, out, ctx) {
     const add = x!.dtype === 'i32' ? (a: number, v: number) => (a + v) | 0 : (a: number, v: number) => a + v;
@@ -73,10 +72,10 @@ export const reduce_sum = primitive({
 
 export const reduce_max = primitive({
   name: 'reduce_max',
+  fusion: 'fold',
   doc: 'maximum over `axes` (-inf over an empty f32 axis, the smallest i32 for i32; nan propagates)',
   category: 'reduce',
   operands: ['x'],
-  attrs: reduceAttrs,
   infer: ([x], { axes, keepdims }) => inferReduce('reduce_max', x!, axes, keepdims),
   evaluate([x], { axes }, out, ctx) {
     const init = x!.dtype === 'i32' ? -2147483648 : -Infinity;
@@ -89,7 +88,7 @@ export const reduce_max = primitive({
     const shape = d.shape(x!);
     const norm = normalizeAxes(axes, shape.length, 'reduce_max');
     const keep = Grad.keepAxes(shape, norm);
-    const hit = d.un('cast', d.bin('eq', x!, d.reshape(output, keep)), { to: 'f32' });
+    const hit = d.e.emit('cast', [d.bin('eq', x!, d.reshape(output, keep))], { to: 'f32' });
     const ties = e.emit('reduce_sum', [hit], { axes: norm, keepdims: true });
     return [d.mul(hit, d.div(d.reshape(g, keep), ties))];
   },
@@ -97,10 +96,10 @@ export const reduce_max = primitive({
 
 export const argmax = primitive({
   name: 'argmax',
+  fusion: 'fold',
   doc: 'index of the largest element along `axis` (first on ties; a nan counts as largest), i32',
   category: 'reduce',
   operands: ['x'],
-  attrs: { axis: attr.int(-1), keepdims: attr.bool(false) },
   infer([x], { axis, keepdims }) {
     requireDType('argmax', 'x', x!, NUMERIC);
     const a = normalizeAxis(axis, x!.shape.length, 'argmax');
