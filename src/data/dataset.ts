@@ -193,7 +193,9 @@ export function shuffle(ds: Dataset, seed: number): Dataset {
  * add up to `size` exactly; e.g. 11 by [8,1,1] → [9,1,1], 7 by [8,1,1] → [5,1,1], 7 by [1,1] → [4,3].
  */
 export function splitSizes(size: number, ratios: readonly number[]): number[] {
-  if (!Array.isArray(ratios) || ratios.length === 0) fail('usage', 'split: ratios must be a non-empty list of positive numbers');
+  // Checked through an `unknown` alias: plain-JS callers may pass anything, and narrowing `ratios` itself by Array.isArray would make it any[].
+  const given: unknown = ratios;
+  if (!Array.isArray(given) || ratios.length === 0) fail('usage', 'split: ratios must be a non-empty list of positive numbers');
   const badAt = ratios.findIndex((r) => typeof r !== 'number' || !Number.isFinite(r) || r <= 0);
   if (badAt >= 0) fail('usage', `split: ratio ${String(ratios[badAt])} (at position ${badAt}) is not a positive number; ratios are [${ratios.join(', ')}]`);
   const total = ratios.reduce((a, b) => a + b, 0);

@@ -38,7 +38,10 @@ describe('loadMnist, all samples', () => {
     expect([ds.columns.x!.dtype, ds.columns.x!.shape, ds.columns.y!.dtype, ds.columns.y!.shape]).toEqual(['f32', [784], 'i32', []]);
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of ds.columns.x!.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+    for (const v of ds.columns.x!.data) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
     expect([lo, hi]).toEqual([0, 1]);
   });
 

@@ -594,7 +594,7 @@ export async function compareOnReference(
   const got = await run(actual);
   const differ = (what: string, a: Tensor | undefined, e: Tensor): string | undefined => {
     if (!a) return `${what} is missing`;
-    if (a.dtype !== e.dtype || a.shape.join() !== e.shape.join()) return `${what} is ${a.dtype}[${a.shape}], expected ${e.dtype}[${e.shape}]`;
+    if (a.dtype !== e.dtype || a.shape.join() !== e.shape.join()) return `${what} is ${a.dtype}[${a.shape.join()}], expected ${e.dtype}[${e.shape.join()}]`;
     for (let i = 0; i < e.data.length; i++) {
       const ok = e.dtype === 'f32' ? closeEnough(a.data[i]!, e.data[i]!) : a.data[i] === e.data[i];
       if (!ok) return `${what}[${i}] is ${a.data[i]}, expected ${e.data[i]}`;
