@@ -14,7 +14,6 @@ export interface Entry {
   make(): Promise<Runner> | Runner;
 }
 
-
 // ---- data ---------------------------------------------------------------------------------
 
 /** A seeded uniform generator in [lo, hi) (mulberry32), so every library sees the same numbers. */
@@ -28,7 +27,11 @@ export function uniform(n: number, lo: number, hi: number, seed: number): Float3
   });
 }
 
-export const LAYERS: readonly (readonly [number, number])[] = [[784, 256], [256, 256], [256, 10]];
+export const LAYERS: readonly (readonly [number, number])[] = [
+  [784, 256],
+  [256, 256],
+  [256, 10],
+];
 export const CLASSES = 10;
 export const LR = 0.01;
 
@@ -60,7 +63,6 @@ export function mlpFlops(batch: number, training: boolean): number {
 export const EW_SIZE = 2 ** 20;
 export const EW_A = 1.5;
 export const EW_B = -0.25;
-
 
 /** A library that cannot express a workload throws this; the table shows n/a and the reason. */
 export class NotAvailable extends Error {}

@@ -133,7 +133,12 @@ function f32(shape: number[], data: Float32Array): TensorLike {
 }
 
 function kilnParams(layers: readonly Layer[]): Record<string, TensorLike> {
-  return Object.fromEntries(layers.flatMap((l, i) => [[`w${i + 1}`, f32([l.n, l.m], l.w)], [`b${i + 1}`, f32([l.m], l.b)]]));
+  return Object.fromEntries(
+    layers.flatMap((l, i) => [
+      [`w${i + 1}`, f32([l.n, l.m], l.w)],
+      [`b${i + 1}`, f32([l.m], l.b)],
+    ]),
+  );
 }
 
 /** The MLP with the mean softmax cross-entropy over integer labels as output, or the logits. */
@@ -247,7 +252,6 @@ async function warmKiln(): Promise<number> {
 
 // ---- workloads ----------------------------------------------------------------------------
 
-
 interface Workload {
   id: string;
   title: string;
@@ -271,12 +275,14 @@ function workloads(id: string, threads: number): Workload[] {
         entries: [kilnMatmul(n), ...more((t) => kilnMatmul(n, t)), tfMatmul(n), jaxMatmul(n)],
       }));
     case 'W2':
-      return [{
-        id,
-        title: `MLP 784-256-256-10 training step (ReLU, softmax cross-entropy, SGD lr ${LR}), batch 128, ${mflop(mlpFlops(128, true))} in matmuls per run`,
-        rate: gflops(mlpFlops(128, true), 'GFLOPS (matmuls)'),
-        entries: [kilnTrainStep(128), ...more((t) => kilnTrainStep(128, t)), kilnTrainerStep(128), tfTrainStep(128), jaxTrainStep(128)],
-      }];
+      return [
+        {
+          id,
+          title: `MLP 784-256-256-10 training step (ReLU, softmax cross-entropy, SGD lr ${LR}), batch 128, ${mflop(mlpFlops(128, true))} in matmuls per run`,
+          rate: gflops(mlpFlops(128, true), 'GFLOPS (matmuls)'),
+          entries: [kilnTrainStep(128), ...more((t) => kilnTrainStep(128, t)), kilnTrainerStep(128), tfTrainStep(128), jaxTrainStep(128)],
+        },
+      ];
     case 'W3':
       return [1, 128].map((batch) => ({
         id,
@@ -285,12 +291,14 @@ function workloads(id: string, threads: number): Workload[] {
         entries: [kilnInference(batch), ...more((t) => kilnInference(batch, t)), tfInference(batch), jaxInference(batch)],
       }));
     case 'W4':
-      return [{
-        id,
-        title: `elementwise relu(x·a + b)·sigmoid(x) on 2^20 f32, scalars a = ${EW_A}, b = ${EW_B}`,
-        rate: { per: EW_SIZE, unit: 'Melem/s', scale: 1e6, digits: 0 },
-        entries: [kilnElementwise(), ...more((t) => kilnElementwise(t)), tfElementwise(), jaxElementwise()],
-      }];
+      return [
+        {
+          id,
+          title: `elementwise relu(x·a + b)·sigmoid(x) on 2^20 f32, scalars a = ${EW_A}, b = ${EW_B}`,
+          rate: { per: EW_SIZE, unit: 'Melem/s', scale: 1e6, digits: 0 },
+          entries: [kilnElementwise(), ...more((t) => kilnElementwise(t)), tfElementwise(), jaxElementwise()],
+        },
+      ];
     default:
       throw new Error(`unknown workload ${id}`);
   }
@@ -386,8 +394,12 @@ async function main(): Promise<void> {
   console.log(`  kiln: ${await kilnHeader(options.threads)}`);
   console.log(`  ${TFJS}: @tensorflow/tfjs ${versionOf('@tensorflow/tfjs')}, tfjs-backend-wasm ${versionOf('@tensorflow/tfjs-backend-wasm')}: ${await initTfjs()}`);
   console.log(`  ${JAX}: @jax-js/jax ${versionOf('@jax-js/jax')}, ${await initJaxWasm()}`);
-  console.log(`  median of ≥ ${budget.minRuns} runs and ≥ ${budget.minMs} ms (or ≥ ${budget.fewestRuns} runs once ${budget.capMs} ms are spent) after ${budget.warmup} warm-up runs; libraries take turns`);
-  console.log("  inputs stay where each library computes (kiln: in its Wasm memory, through inputBuffer; tfjs and jax-js: on their device); every run reads its outputs back (kiln: run's copies; the others: dataSync / data())");
+  console.log(
+    `  median of ≥ ${budget.minRuns} runs and ≥ ${budget.minMs} ms (or ≥ ${budget.fewestRuns} runs once ${budget.capMs} ms are spent) after ${budget.warmup} warm-up runs; libraries take turns`,
+  );
+  console.log(
+    "  inputs stay where each library computes (kiln: in its Wasm memory, through inputBuffer; tfjs and jax-js: on their device); every run reads its outputs back (kiln: run's copies; the others: dataSync / data())",
+  );
   console.log("  setup: kiln compile(), the others' tensors and variables; 1st run includes jax-js's jit compilation");
   for (const id of options.workloads) {
     for (const w of workloads(id, options.threads)) report(w, await measure(w.entries, budget));

@@ -6,7 +6,18 @@ import { parseProgram } from '../src/frontend/dsl/parser.js';
 
 /** A model of `lines` lines: a def, then a chain of lets mixing operators, calls and the def. */
 export function bigModel(lines: number): string {
-  const out = ['# A long chain of layers, to time the front end.', 'def block(x, n) {', '  param w: f32[n, n]', '  param b: f32[n]', '  return tanh(x @ w + b)', '}', '', 'model big {', '  input x: f32[B, 16]', '  let h0 = x'];
+  const out = [
+    '# A long chain of layers, to time the front end.',
+    'def block(x, n) {',
+    '  param w: f32[n, n]',
+    '  param b: f32[n]',
+    '  return tanh(x @ w + b)',
+    '}',
+    '',
+    'model big {',
+    '  input x: f32[B, 16]',
+    '  let h0 = x',
+  ];
   let k = 0;
   while (out.length < lines - 2) {
     k++;

@@ -8,7 +8,11 @@ import { compile, graph } from '../src/index.js';
 const mlp = graph('mlp', (g) => {
   const x = g.input('x', 'f32', ['B', 784]);
   let h = x;
-  for (const [i, [n, m]] of [[784, 256], [256, 256], [256, 10]].entries()) {
+  for (const [i, [n, m]] of [
+    [784, 256],
+    [256, 256],
+    [256, 10],
+  ].entries()) {
     h = h.matmul(g.param(`w${i}`, 'f32', [n!, m!])).add(g.param(`b${i}`, 'f32', [m!]));
     if (i < 2) h = h.relu();
   }

@@ -7,7 +7,11 @@ import { uniform01 } from '../src/ir/random.js';
 import { gaussianNoise } from './toy-data.js';
 
 /** The weights the data is made from: 3 features, 2 targets. */
-export const W_TRUE = [[2, -1], [0.5, 3], [-1.5, 0.25]];
+export const W_TRUE = [
+  [2, -1],
+  [0.5, 3],
+  [-1.5, 0.25],
+];
 export const B_TRUE = [0.5, -2];
 const FEATURES = W_TRUE.length;
 const TARGETS = B_TRUE.length;

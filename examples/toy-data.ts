@@ -24,7 +24,7 @@ export function separablePoints(n: number, options: { seed?: number; margin?: nu
   const norm = Math.hypot(line.w[0], line.w[1]);
   const x = new Float32Array(2 * n);
   const side = new Float32Array(n);
-  for (let i = 0, draw = 0; i < n; ) {
+  for (let i = 0, draw = 0; i < n;) {
     const a = 2 * uniform01(seed, draw++) - 1;
     const c = 2 * uniform01(seed, draw++) - 1;
     const distance = (line.w[0] * a + line.w[1] * c + line.b) / norm;

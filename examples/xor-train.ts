@@ -78,7 +78,9 @@ export async function train(options: XorOptions = {}): Promise<{ mlp: XorRun; li
 async function main(): Promise<void> {
   const { mlp, linear } = await train();
   const show = (name: string, r: XorRun) =>
-    console.log(`${name}: loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(0)}%, P(1) for 00 01 10 11 = ${r.probs.map((p) => p.toFixed(3)).join(' ')} (${r.seconds.toFixed(2)} s)`);
+    console.log(
+      `${name}: loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.accuracy).toFixed(0)}%, P(1) for 00 01 10 11 = ${r.probs.map((p) => p.toFixed(3)).join(' ')} (${r.seconds.toFixed(2)} s)`,
+    );
   show('2-8-1 tanh  ', mlp);
   show('single layer', linear);
 }

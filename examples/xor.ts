@@ -18,12 +18,20 @@ export function xorGraph(): kiln.Graph {
 
 /** Weights that solve XOR: hidden units count the ones (h1 = a + b, h2 = relu(a + b - 1)). */
 export const XOR_WEIGHTS = {
-  w1: [[1, 1], [1, 1]],
+  w1: [
+    [1, 1],
+    [1, 1],
+  ],
   b1: [0, -1],
   w2: [[1], [-2]],
 };
 
-export const XOR_POINTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
+export const XOR_POINTS = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+];
 
 async function main(): Promise<void> {
   const g = xorGraph();

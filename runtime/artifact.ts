@@ -78,7 +78,12 @@ export function encodeNumbers(value: unknown): unknown {
     return Object.is(value, -0) ? '-0' : value;
   }
   if (Array.isArray(value)) return value.map(encodeNumbers);
-  if (isObject(value)) return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, encodeNumbers(v)]));
+  if (isObject(value))
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, encodeNumbers(v)]),
+    );
   return value;
 }
 
@@ -86,7 +91,9 @@ export function encodeNumbers(value: unknown): unknown {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (isObject(value)) {
-    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+    const keys = Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

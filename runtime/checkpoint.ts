@@ -85,8 +85,7 @@ function checkParam(source: string, name: string, t: unknown): Tensor {
   if (!Array.isArray(t.shape) || !t.shape.every(isCount)) fail(source, `${what} has a bad shape ${JSON.stringify(t.shape)}`);
   const shape = t.shape as number[];
   const data = t.data;
-  const typeOk =
-    dtype === 'f32' ? data instanceof Float32Array || data instanceof Float64Array : dtype === 'i32' ? data instanceof Int32Array : data instanceof Uint8Array;
+  const typeOk = dtype === 'f32' ? data instanceof Float32Array || data instanceof Float64Array : dtype === 'i32' ? data instanceof Int32Array : data instanceof Uint8Array;
   if (!typeOk) fail(source, `${what} (${dtype}) must hold its data in a ${ARRAY_TYPES[dtype]}, got ${describeValue(data)}`);
   const values = data as Tensor['data'];
   if (values.length !== numelOf(shape)) fail(source, `${what} holds ${values.length} values, but ${describe({ dtype, shape })} has ${numelOf(shape)}`);
@@ -343,11 +342,7 @@ export async function loadCheckpoint(path: string): Promise<{ meta: CheckpointMe
  * Checks loaded parameters against the ones a model expects, listing every missing, unexpected
  * and mismatched parameter in one error, so a caller can refuse before replacing any weights.
  */
-export function checkCompatible(
-  expected: Record<string, { dtype: RuntimeDType; shape: readonly number[] }>,
-  loaded: Record<string, Tensor>,
-  source: string,
-): void {
+export function checkCompatible(expected: Record<string, { dtype: RuntimeDType; shape: readonly number[] }>, loaded: Record<string, Tensor>, source: string): void {
   const problems: string[] = [];
   const names = [...new Set([...Object.keys(expected), ...Object.keys(loaded)])].sort();
   for (const name of names) {

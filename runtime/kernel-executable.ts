@@ -56,13 +56,20 @@ export class KernelExecutable extends ProgramExecutable {
     // Temps at the planner's offsets in one arena: bool as 0/1 in 4 bytes, like i32.
     const arena = new ArrayBuffer(p.arenaBytes);
     for (const b of p.buffers) if (b.role === 'temp') this.buffers.set(b.name, viewOf(arena, b.offset!, b, 4));
-    for (const [name, view] of region(p.buffers.filter((b) => b.role !== 'temp' && b.role !== 'param'), 4)) this.buffers.set(name, view);
+    for (const [name, view] of region(
+      p.buffers.filter((b) => b.role !== 'temp' && b.role !== 'param'),
+      4,
+    ))
+      this.buffers.set(name, view);
     for (const b of p.buffers) if (b.role === 'const') this.buffers.get(b.name)!.set(b.data!);
 
     // Parameters: shared storage from the store, else a first value in this program's own region.
     const given = this.checkValues(options.params ?? {}, 'parameter');
     const fresh = this.paramSpecs.filter((s) => !this.store.has(s.name));
-    const own = region(fresh.map((s) => p.buffers.find((b) => b.name === this.paramBuffer.get(s.name))!), 1);
+    const own = region(
+      fresh.map((s) => p.buffers.find((b) => b.name === this.paramBuffer.get(s.name))!),
+      1,
+    );
     for (const s of fresh) {
       const buffer = this.paramBuffer.get(s.name)!;
       const view = own.get(buffer)!;

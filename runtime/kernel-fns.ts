@@ -27,8 +27,18 @@ const NUMERIC = ['f32', 'i32'] as const;
 const ANY = ['f32', 'i32', 'bool'] as const;
 
 // Generic in the dtype list and the result kind, so that UnaryFnOn, BinaryFnOn and CompareFn see each entry's own.
-const arith = <const D extends readonly KernelDType[]>(dtypes: D, cost = 1, commutative = false): KernelFnDef & { dtypes: D; result: 'operand' } => ({ dtypes, result: 'operand', cost, ...(commutative ? { commutative } : {}) });
-const compare = <const D extends readonly KernelDType[]>(dtypes: D, commutative = false): KernelFnDef & { dtypes: D; result: 'bool' } => ({ dtypes, result: 'bool', cost: 1, ...(commutative ? { commutative } : {}) });
+const arith = <const D extends readonly KernelDType[]>(dtypes: D, cost = 1, commutative = false): KernelFnDef & { dtypes: D; result: 'operand' } => ({
+  dtypes,
+  result: 'operand',
+  cost,
+  ...(commutative ? { commutative } : {}),
+});
+const compare = <const D extends readonly KernelDType[]>(dtypes: D, commutative = false): KernelFnDef & { dtypes: D; result: 'bool' } => ({
+  dtypes,
+  result: 'bool',
+  cost: 1,
+  ...(commutative ? { commutative } : {}),
+});
 
 export const UNARY_FNS = {
   neg: arith(NUMERIC),

@@ -183,10 +183,12 @@ export abstract class ProgramExecutable {
   protected applyUpdates(): void {
     const params = new Set(this.paramBuffer.values());
     // An update from the parameter's own buffer was written in place by its kernel.
-    const staged = this.program.updates.filter((u) => u.buffer !== this.paramBuffer.get(u.param)).map((u) => {
-      const src = this.buffers.get(u.buffer)!;
-      return [this.paramView(u.param), params.has(u.buffer) ? src.slice() : src] as const;
-    });
+    const staged = this.program.updates
+      .filter((u) => u.buffer !== this.paramBuffer.get(u.param))
+      .map((u) => {
+        const src = this.buffers.get(u.buffer)!;
+        return [this.paramView(u.param), params.has(u.buffer) ? src.slice() : src] as const;
+      });
     for (const [dst, src] of staged) if (dst !== src) dst.set(src);
   }
 

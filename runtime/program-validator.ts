@@ -187,7 +187,13 @@ function parseBuffer(r: Record<string, unknown>, i: number, err: (m: string) => 
 }
 
 /** `inPlace`: parameter buffers whose update names themselves, which one kernel writes (reading them only at its point). */
-function parseKernel(r: Record<string, unknown>, i: number, buffers: ReadonlyMap<string, BufferSpec>, inPlace: ReadonlySet<string>, err: (m: string) => never): { kernel: Kernel; reads: Set<string> } {
+function parseKernel(
+  r: Record<string, unknown>,
+  i: number,
+  buffers: ReadonlyMap<string, BufferSpec>,
+  inPlace: ReadonlySet<string>,
+  err: (m: string) => never,
+): { kernel: Kernel; reads: Set<string> } {
   if (typeof r.name !== 'string' || r.name === '') err(`kernel #${i} has no name`);
   const name = `kernel '${r.name}'`;
   if (r.pattern !== 'elementwise' && r.pattern !== 'reduce' && r.pattern !== 'matmul') err(`${name} has unknown pattern ${show(r.pattern)}`);
@@ -210,7 +216,8 @@ function parseKernel(r: Record<string, unknown>, i: number, buffers: ReadonlyMap
   const stores = namedList(r.stores, `${name} stores`, err, (s, j): KernelStore => {
     const b = typeof s.buffer === 'string' ? buffers.get(s.buffer) : undefined;
     if (!b) err(`${name} store ${j} writes unknown buffer ${show(s.buffer)}`);
-    if (b.role !== 'temp' && b.role !== 'output' && !inPlace.has(b.name)) err(`${name} store ${j} writes ${b.role} buffer '${b.name}' (kernels write temps and outputs; parameters change through updates)`);
+    if (b.role !== 'temp' && b.role !== 'output' && !inPlace.has(b.name))
+      err(`${name} store ${j} writes ${b.role} buffer '${b.name}' (kernels write temps and outputs; parameters change through updates)`);
     if (numelOf(b.shape) !== numelOf(shape)) err(`${name} store ${j}: buffer '${b.name}' [${b.shape.join(', ')}] does not hold the kernel's shape [${shape.join(', ')}]`);
     const value = checker.value(s.value, `${name} store ${j}`);
     if (value.dtype !== b.dtype) err(`${name} store ${j}: a ${value.dtype} value into ${b.dtype} buffer '${b.name}'`);
@@ -271,8 +278,16 @@ function unique<T extends { name: string }>(list: T[], what: string, err: Err): 
 /** Inputs, outputs and params, each naming a buffer of its role; every input and param buffer is named exactly once. */
 function parseInterface(raw: Record<string, unknown>, buffers: ReadonlyMap<string, BufferSpec>, err: Err): Pick<KernelProgram, 'inputs' | 'outputs' | 'params'> {
   const role = roleChecker(buffers, err);
-  const inputs = unique(namedList(raw.inputs, 'inputs', err, (r) => ({ name: r.name as string, buffer: role(`input '${String(r.name)}'`, r.buffer, ['input']) })), 'input', err);
-  const outputs = unique(namedList(raw.outputs, 'outputs', err, (r) => ({ name: r.name as string, buffer: role(`output '${String(r.name)}'`, r.buffer, ROLES) })), 'output', err);
+  const inputs = unique(
+    namedList(raw.inputs, 'inputs', err, (r) => ({ name: r.name as string, buffer: role(`input '${String(r.name)}'`, r.buffer, ['input']) })),
+    'input',
+    err,
+  );
+  const outputs = unique(
+    namedList(raw.outputs, 'outputs', err, (r) => ({ name: r.name as string, buffer: role(`output '${String(r.name)}'`, r.buffer, ROLES) })),
+    'output',
+    err,
+  );
   const params = unique(
     namedList(raw.params, 'params', err, (r) => {
       const buffer = role(`param '${String(r.name)}'`, r.buffer, ['param']);
@@ -405,7 +420,9 @@ function checkAliasing(p: KernelProgram, err: (m: string) => never): void {
       const k = p.kernels[born.first];
       const inPlace = dying.last === born.first && dying.start === born.start && k !== undefined && readsOnlyAtPoint(k, dying.b.name);
       if (!inPlace) {
-        err(`temps '${x.b.name}' [${x.start}, ${x.end}) and '${y.b.name}' [${y.start}, ${y.end}) share arena bytes while both live (kernels ${x.first}..${x.last} and ${y.first}..${y.last})`);
+        err(
+          `temps '${x.b.name}' [${x.start}, ${x.end}) and '${y.b.name}' [${y.start}, ${y.end}) share arena bytes while both live (kernels ${x.first}..${x.last} and ${y.first}..${y.last})`,
+        );
       }
     }
   }

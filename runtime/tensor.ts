@@ -101,9 +101,7 @@ export function toTensor(value: TensorLike, spec: IOSpec, what: string, allowF64
     shape = flat.shape;
     data = spec.dtype === 'f32' ? new Float32Array(flat.values) : spec.dtype === 'i32' ? new Int32Array(flat.values) : new Uint8Array(flat.values);
     // Typed arrays would wrap or truncate values that do not fit; refuse them instead.
-    const misfit = flat.values.find((x) =>
-      spec.dtype === 'i32' ? !Number.isInteger(x) || x < -2147483648 || x > 2147483647 : spec.dtype === 'bool' ? x !== 0 && x !== 1 : false,
-    );
+    const misfit = flat.values.find((x) => (spec.dtype === 'i32' ? !Number.isInteger(x) || x < -2147483648 || x > 2147483647 : spec.dtype === 'bool' ? x !== 0 && x !== 1 : false));
     if (misfit !== undefined) throw new KilnRuntimeError('input', `${what}: value ${misfit} does not fit ${want}`);
     // A flat list may stand for any shape with the same element count.
     if (shape.length === 1 && spec.shape.length !== 1 && shape[0] === n) shape = [...spec.shape];

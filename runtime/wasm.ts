@@ -29,7 +29,6 @@ declare const WebAssembly: {
   Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => { buffer: SharedArrayBuffer };
 };
 
-
 /** The memory layout shared by the code generator (which bakes the offsets in) and the runtime (which views them). */
 export function wasmLayout(p: KernelProgram): WasmLayout {
   const offsets = new Map<string, number>();
@@ -127,7 +126,8 @@ export class WasmExecutable extends ProgramExecutable {
       mem = exports.memory.buffer;
     }
     const layout = wasmLayout(p);
-    if (mem.byteLength < layout.bytes) throw new KilnRuntimeError('artifact', `wasm module memory (${mem.byteLength} bytes) is smaller than program '${p.name}' needs (${layout.bytes})`);
+    if (mem.byteLength < layout.bytes)
+      throw new KilnRuntimeError('artifact', `wasm module memory (${mem.byteLength} bytes) is smaller than program '${p.name}' needs (${layout.bytes})`);
     for (const b of p.buffers) {
       const offset = layout.offsets.get(b.name)!;
       const n = numelOf(b.shape);

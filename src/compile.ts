@@ -65,7 +65,11 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
   const backend = backendOf(options.backend ?? 'reference');
   verify(g); // graphs may come from anywhere: JSON, hand-built objects
   checkBackendOptions(backend, options);
-  const backendOptions = { ...(options.paramStore ? { paramStore: options.paramStore } : {}), ...(options.precision ? { precision: options.precision } : {}), threads: options.threads ?? 1 };
+  const backendOptions = {
+    ...(options.paramStore ? { paramStore: options.paramStore } : {}),
+    ...(options.precision ? { precision: options.precision } : {}),
+    threads: options.threads ?? 1,
+  };
   const ctx: StageContext = { shapes: options.shapes ?? {}, ...(options.training !== undefined ? { mode: options.training } : {}) };
   const stageOptions = options.verify !== undefined ? { verify: options.verify } : {};
   // The oracle runs the graph as written, composites spelled out, nothing optimized.

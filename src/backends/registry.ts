@@ -61,7 +61,7 @@ export const BACKEND_LIST = [
   } satisfies GraphBackend<'reference'>,
   {
     name: 'js',
-    description: 'the kernel program, run by the runtime\'s JavaScript kernel interpreter',
+    description: "the kernel program, run by the runtime's JavaScript kernel interpreter",
     input: 'kernels',
     threads: false,
     precisions: ['f32'],

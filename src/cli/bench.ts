@@ -55,7 +55,10 @@ function secondsFlag(text: string): number {
 
 /** `wasm,js` as distinct known backends, in the order given (the first is the baseline). */
 export function parseBackends(text: string): BackendName[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (names.length === 0) fail('usage', `--backends: expected a comma-separated list of backends (available: ${BACKENDS.join(', ')})`);
   for (const [i, name] of names.entries()) {
     if (!(BACKENDS as readonly string[]).includes(name)) fail('usage', `--backends: unknown backend '${name}' (available: ${BACKENDS.join(', ')})`);
@@ -67,7 +70,10 @@ export function parseBackends(text: string): BackendName[] {
 /** `B=128,T=16` (the flag may repeat) as symbol sizes. */
 function parseBindings(specs: readonly string[]): Record<string, number> {
   const sizes: Record<string, number> = {};
-  for (const part of specs.join(',').split(',').filter((p) => p.trim() !== '')) {
+  for (const part of specs
+    .join(',')
+    .split(',')
+    .filter((p) => p.trim() !== '')) {
     const m = /^\s*([A-Za-z_]\w*)\s*=\s*(\d+)\s*$/.exec(part);
     if (!m) fail('usage', `--shapes: expected NAME=SIZE such as B=32, got '${part}'`);
     sizes[m[1]!] = Number(m[2]);
@@ -82,12 +88,19 @@ function parseBindings(specs: readonly string[]): Record<string, number> {
 function checkShapes(g: Graph, shapes: Readonly<Record<string, number>>): void {
   const symbols = graphSymbols(g);
   for (const name of Object.keys(shapes)) {
-    if (!symbols.has(name)) fail('usage', `--shapes: '${name}' is not a dimension of model ${g.name} (${symbols.size ? `its symbols are ${[...symbols.keys()].join(', ')}` : 'it has no symbolic dims'})`);
+    if (!symbols.has(name))
+      fail(
+        'usage',
+        `--shapes: '${name}' is not a dimension of model ${g.name} (${symbols.size ? `its symbols are ${[...symbols.keys()].join(', ')}` : 'it has no symbolic dims'})`,
+      );
   }
   const unbound = [...symbols].filter(([s]) => !(s in shapes));
   if (unbound.length > 0) {
     const [symbol, where] = unbound[0]!;
-    fail('usage', `model ${g.name} has unbound symbolic dims (${unbound.map(([s]) => s).join(', ')}; '${symbol}' first in ${where}); give their sizes with --shapes ${unbound.map(([s]) => `${s}=<size>`).join(',')}`);
+    fail(
+      'usage',
+      `model ${g.name} has unbound symbolic dims (${unbound.map(([s]) => s).join(', ')}; '${symbol}' first in ${where}); give their sizes with --shapes ${unbound.map(([s]) => `${s}=<size>`).join(',')}`,
+    );
   }
 }
 
@@ -221,7 +234,11 @@ const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+$)/g, ','
 /** Columns padded to their widest cell; text left-aligned, numbers right-aligned. */
 function alignedTable(header: string[], rows: string[][], leftColumns: number): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]): string => cells.map((s, c) => (c < leftColumns ? s.padEnd(widths[c]!) : s.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((s, c) => (c < leftColumns ? s.padEnd(widths[c]!) : s.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -240,11 +257,7 @@ export function formatReport(rows: readonly BenchRow[], context: string): string
   ]);
   const modes = [...new Set(rows.map((r) => r.mode))];
   const flopsOf = (m: Mode): number => rows.find((r) => r.mode === m)!.flops;
-  const lines = [
-    context,
-    alignedTable(header, cells, 2),
-    `FLOPs per run: ${modes.map((m) => `${m} ${grouped(flopsOf(m))}`).join(', ')} (${FLOP_RULE})`,
-  ];
+  const lines = [context, alignedTable(header, cells, 2), `FLOPs per run: ${modes.map((m) => `${m} ${grouped(flopsOf(m))}`).join(', ')} (${FLOP_RULE})`];
   const backends = [...new Set(rows.map((r) => r.backend))];
   const base = backends[0]!;
   if (backends.includes('wasm')) lines.push('the first wasm compile ms includes loading binaryen (once per process)');
@@ -285,9 +298,16 @@ export async function benchCommand(modelPath: string, flags: BenchFlags, io: Ben
     trainFlops ??= countFlops(trainer.trainGraph, shapes);
     rows.push({ backend, mode: 'train', compileMs: trainCompileMs, flops: trainFlops, timing: await measure(() => trainer.step(trainBatch), runs, warmup, capMs) });
   }
-  const bound = Object.entries(shapes).map(([k, v]) => `${k}=${v}`).join(', ');
+  const bound = Object.entries(shapes)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
   const cap = Number.isFinite(capMs) ? `, at most ${capMs / 1000} s per measurement` : '';
-  io.out(formatReport(rows, `${model.name}${bound ? ` (${bound})` : ''}: ${cap ? 'up to ' : ''}${runs} timed runs after ${warmup} warm-up${cap}${flags.train ? '; train = one Adam step' : ''}${threads > 1 && backends.includes('wasm') ? `; wasm on ${threads} threads` : ''}`));
+  io.out(
+    formatReport(
+      rows,
+      `${model.name}${bound ? ` (${bound})` : ''}: ${cap ? 'up to ' : ''}${runs} timed runs after ${warmup} warm-up${cap}${flags.train ? '; train = one Adam step' : ''}${threads > 1 && backends.includes('wasm') ? `; wasm on ${threads} threads` : ''}`,
+    ),
+  );
   return rows;
 }
 
@@ -298,7 +318,12 @@ export function registerBench(program: Command, io: BenchIO): Command {
     .description('time compilation, inference and training steps of a model on several backends')
     .argument('<model>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .option('--backends <list>', `comma-separated backends to time, the first is the baseline: ${describeBackends()}`, 'wasm,reference')
-    .option('--shapes <bindings>', 'sizes of every symbolic dim, e.g. B=128 (required when the model has any; repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--shapes <bindings>',
+      'sizes of every symbolic dim, e.g. B=128 (required when the model has any; repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--runs <n>', 'timed repetitions per measurement', '20')
     .option('--warmup <n>', 'untimed repetitions before them', '3')
     .option('--train', "also time one Adam training step (the model needs a scalar output 'loss')")

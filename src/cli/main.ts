@@ -109,7 +109,13 @@ function registerCompile(program: Command, out: (s: string) => void): void {
     .option('--threads <n>', 'wasm: a module for n worker threads over shared memory (default 1; the runtime then needs worker threads)')
     .action(async (file: string, opts: { out: string; target: string; shapes: string[]; weights?: string; threads?: string }) => {
       const backend = artifactBackends().find((b) => b.name === opts.target);
-      if (!backend) throw new KilnError('usage', `--target: unknown target '${opts.target}' (available: ${artifactBackends().map((b) => b.name).join(', ')})`);
+      if (!backend)
+        throw new KilnError(
+          'usage',
+          `--target: unknown target '${opts.target}' (available: ${artifactBackends()
+            .map((b) => b.name)
+            .join(', ')})`,
+        );
       const threads = threadsFlag(opts.threads);
       if (threads > 1 && !backend.threads) throw new KilnError('usage', `--threads: only ${threadedList('--target', true)} runs on several threads`);
       const g = loadGraphFile(file);

@@ -172,7 +172,10 @@ function chartLayout(series: readonly Series[], options: ChartOptions, width: nu
 
   const leftTicks = axisTicks(leftSeries, options.left ?? {});
   const rightTicks = axisTicks(rightSeries, options.right ?? {});
-  const scaleY = (t: Ticks) => (v: number): number => plot.bottom - ((v - t.lo) / (t.hi - t.lo)) * plotH;
+  const scaleY =
+    (t: Ticks) =>
+    (v: number): number =>
+      plot.bottom - ((v - t.lo) / (t.hi - t.lo)) * plotH;
   return { plot, plotW, plotH, xs, xTicks, xTickValues, sx, hasRight, leftTicks, rightTicks, syLeft: scaleY(leftTicks), syRight: scaleY(rightTicks) };
 }
 

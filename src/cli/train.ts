@@ -149,8 +149,7 @@ export function loadDataset(spec: string, o: DataOptions): Dataset {
 const describeColumn = (c: Column): string => `${c.dtype}[${c.shape.join(', ')}]`;
 
 /** Whether an example shape fits a model's dims (a symbolic dim fits any size). */
-const fits = (dims: readonly Dim[], have: readonly number[]): boolean =>
-  dims.length === have.length && dims.every((d, i) => typeof d === 'string' || d === have[i]);
+const fits = (dims: readonly Dim[], have: readonly number[]): boolean => dims.length === have.length && dims.every((d, i) => typeof d === 'string' || d === have[i]);
 
 /** Whether two concrete shapes differ only by size-1 dims, like [1] and [] (the same values in the same order). */
 const sameUpToUnitDims = (a: readonly Dim[], b: readonly number[]): boolean => {
@@ -172,7 +171,9 @@ export function fitColumns(model: Graph, ds: Dataset, datasetName: string): Data
   const inputs = dataInputs(model);
   const listing = (): string =>
     `model inputs: ${inputs.map((i) => `${i.name} ${formatType(i.type)}`).join(', ')}; ` +
-    `dataset columns: ${Object.entries(ds.columns).map(([n, c]) => `${n} ${describeColumn(c)}`).join(', ')}`;
+    `dataset columns: ${Object.entries(ds.columns)
+      .map(([n, c]) => `${n} ${describeColumn(c)}`)
+      .join(', ')}`;
   const mismatch = (why: string): never => fail('usage', `model ${model.name} does not fit dataset ${datasetName}: ${why} (${listing()})`);
 
   const columns: Record<string, Column> = { ...ds.columns };
@@ -180,7 +181,8 @@ export function fitColumns(model: Graph, ds: Dataset, datasetName: string): Data
   for (const input of inputs) {
     const shape = input.type.shape;
     const batchDim = shape[0];
-    if (typeof batchDim !== 'string') mismatch(`the model's ${input.name} is ${formatType(input.type)}, but inputs fed from a dataset need a symbolic batch dim first, e.g. ${input.type.dtype}[B, ...]`);
+    if (typeof batchDim !== 'string')
+      mismatch(`the model's ${input.name} is ${formatType(input.type)}, but inputs fed from a dataset need a symbolic batch dim first, e.g. ${input.type.dtype}[B, ...]`);
     const col = ds.columns[input.name];
     if (!col) mismatch(`the model's input ${input.name} is not a column of the dataset`);
     const want = shape.slice(1);
@@ -206,7 +208,11 @@ export function fitColumns(model: Graph, ds: Dataset, datasetName: string): Data
 function splitDataset(ds: Dataset, ratios: [number, number, number], seed: number): { train: Dataset; validation?: Dataset; test?: Dataset } {
   const names = ['train', 'validation', 'test'] as const;
   const kept = names.filter((_, k) => ratios[k]! > 0);
-  const parts = split(ds, kept.map((n) => ratios[names.indexOf(n)]!), { seed });
+  const parts = split(
+    ds,
+    kept.map((n) => ratios[names.indexOf(n)]!),
+    { seed },
+  );
   const sets: Partial<Record<(typeof names)[number], Dataset>> = {};
   kept.forEach((n, k) => {
     if (parts[k]!.size === 0) fail('usage', `--split ${ratios.join(':')} leaves the ${n} set empty (the dataset has ${ds.size} examples)`);

@@ -73,7 +73,9 @@ function tokenize(text: string, delimiter: string, file: string | undefined): Ro
       }
       if (pos < text.length && text[pos] !== delimiter && !isBreak(text[pos])) {
         fail('data', `unexpected '${text[pos]}' after a closing quote (expected '${delimiter}' or the end of the line)`, {
-          file, line, col: pos - lineStart + 1,
+          file,
+          line,
+          col: pos - lineStart + 1,
         });
       }
       cell.text = value;
@@ -136,7 +138,9 @@ export function parseCSV(text: string, options: CSVOptions = {}): Dataset {
     labelAt = names.indexOf(label);
     if (labelAt < 0) {
       fail('data', `unknown label column ${quoted(label)} (the header has ${names.map(quoted).join(', ')})`, {
-        file, line: first.cells[0]!.line, col: first.cells[0]!.col,
+        file,
+        line: first.cells[0]!.line,
+        col: first.cells[0]!.col,
       });
     }
   } else if (typeof label === 'number') {

@@ -45,9 +45,8 @@ function allocate(dtype: ColumnDType, length: number): ColumnData {
 
 /** Converts a number[] to the requested storage, refusing values a typed array would wrap or round. */
 function fromNumbers(name: string, values: number[], dtype: ColumnDType): ColumnData {
-  const bad = values.findIndex((x) =>
-    typeof x !== 'number' ||
-    (dtype === 'i32' ? !Number.isInteger(x) || x < -2147483648 || x > 2147483647 : dtype === 'bool' ? x !== 0 && x !== 1 : false),
+  const bad = values.findIndex(
+    (x) => typeof x !== 'number' || (dtype === 'i32' ? !Number.isInteger(x) || x < -2147483648 || x > 2147483647 : dtype === 'bool' ? x !== 0 && x !== 1 : false),
   );
   if (bad >= 0) fail('data', `column '${name}': value ${String(values[bad])} at index ${bad} does not fit ${dtype}`);
   const out = allocate(dtype, values.length);

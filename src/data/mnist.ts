@@ -100,7 +100,9 @@ export function loadMnist(options: MnistOptions = {}): Dataset {
     quota === undefined
       ? Int32Array.from({ length: n }, (_, i) => i)
       : // An independent stream per digit; a prefix of one permutation, so subsets nest.
-        permutation(n, randomBits(seed, d) | 0).slice(0, quota[d]).sort(),
+        permutation(n, randomBits(seed, d) | 0)
+          .slice(0, quota[d])
+          .sort(),
   );
 
   const size = chosen.reduce((a, c) => a + c.length, 0);

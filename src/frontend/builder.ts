@@ -338,23 +338,37 @@ export class Builder {
     return this.guarded(op, vs, span, () => this.gb.emit(op, vs, attrs, span));
   }
 
-  mae(pred: Sym, target: Sym): Sym { return this.pair('mae', ['pred', 'target'], pred, target); }
-  mse(pred: Sym, target: Sym): Sym { return this.pair('mse', ['pred', 'target'], pred, target); }
+  mae(pred: Sym, target: Sym): Sym {
+    return this.pair('mae', ['pred', 'target'], pred, target);
+  }
+  mse(pred: Sym, target: Sym): Sym {
+    return this.pair('mse', ['pred', 'target'], pred, target);
+  }
   binaryCrossEntropy(prob: Sym, target: Sym, eps = 1e-7): Sym {
     return this.pair('binary_cross_entropy', ['prob', 'target'], prob, target, { eps });
   }
-  sigmoidCrossEntropy(logits: Sym, target: Sym): Sym { return this.pair('sigmoid_cross_entropy', ['logits', 'target'], logits, target); }
+  sigmoidCrossEntropy(logits: Sym, target: Sym): Sym {
+    return this.pair('sigmoid_cross_entropy', ['logits', 'target'], logits, target);
+  }
   /** Cross-entropy of logits [..., C] against i32 class labels [...]. */
-  softmaxCrossEntropy(logits: Sym, labels: Sym): Sym { return this.pair('softmax_cross_entropy', ['logits', 'labels'], logits, labels); }
+  softmaxCrossEntropy(logits: Sym, labels: Sym): Sym {
+    return this.pair('softmax_cross_entropy', ['logits', 'labels'], logits, labels);
+  }
   softmaxCrossEntropyOneHot(logits: Sym, target: Sym): Sym {
     return this.pair('softmax_cross_entropy_onehot', ['logits', 'target'], logits, target);
   }
-  accuracy(logits: Sym, labels: Sym): Sym { return this.pair('accuracy', ['logits', 'labels'], logits, labels); }
+  accuracy(logits: Sym, labels: Sym): Sym {
+    return this.pair('accuracy', ['logits', 'labels'], logits, labels);
+  }
   binaryAccuracy(score: Sym, target: Sym, threshold = 0.5): Sym {
     return this.pair('binary_accuracy', ['score', 'target'], score, target, { threshold });
   }
-  l1Penalty(w: Sym): Sym { return this.unary('l1_penalty', w); }
-  l2Penalty(w: Sym): Sym { return this.unary('l2_penalty', w); }
+  l1Penalty(w: Sym): Sym {
+    return this.unary('l1_penalty', w);
+  }
+  l2Penalty(w: Sym): Sym {
+    return this.unary('l2_penalty', w);
+  }
 
   /**
    * Inverted dropout at `rate`. Its mask is keyed by the graph input `step` (an i32 scalar,
@@ -448,7 +462,12 @@ export class Builder {
       return this.handle(make());
     } catch (e) {
       if (!(e instanceof KilnError)) throw e;
-      throw explain(e, op, inputs.map((v) => this.gb.typeOf(v)), span);
+      throw explain(
+        e,
+        op,
+        inputs.map((v) => this.gb.typeOf(v)),
+        span,
+      );
     }
   }
 

@@ -143,4 +143,3 @@ function describeKind(kind: AttrKind): string {
   };
   return words[kind];
 }
-

@@ -244,8 +244,7 @@ export function graphFromJSON(data: unknown): Graph {
   object(top, '', ['format', 'version', 'graph']);
   // `updates` arrived after version 1 was first written; a file without it has none.
   const go = object(top.graph, 'graph', ['name', 'inputs', 'params', 'nodes', 'outputs'], ['updates']);
-  const items = <T>(key: string, read: (v: unknown, path: string) => T): T[] =>
-    list(go[key], `graph.${key}`).map((x, i) => read(x, `graph.${key}[${i}]`));
+  const items = <T>(key: string, read: (v: unknown, path: string) => T): T[] => list(go[key], `graph.${key}`).map((x, i) => read(x, `graph.${key}[${i}]`));
   const g: Graph = {
     name: string(go.name, 'graph.name'),
     inputs: items('inputs', readInput),

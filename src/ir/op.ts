@@ -18,15 +18,7 @@ export type { AttrArgs, CompositeName, OpAttrs, OpName, PlainOpName, PrimitiveNa
 
 // ---- op definitions ---------------------------------------------------------------------
 
-export type OpCategory =
-  | 'constant'
-  | 'elementwise'
-  | 'reduce'
-  | 'movement'
-  | 'matmul'
-  | 'index'
-  | 'random'
-  | 'composite';
+export type OpCategory = 'constant' | 'elementwise' | 'reduce' | 'movement' | 'matmul' | 'index' | 'random' | 'composite';
 
 /** A tensor type whose shape is concrete, as the reference implementations see them. */
 export interface ConcreteType {

@@ -73,7 +73,14 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
     table = { file: WEIGHTS_FILE, tensors: entries };
   }
   // A 'js' manifest has no code field at all, so its bytes (and hash) are as before 'wasm' existed.
-  const unsigned = { format: ARTIFACT_FORMAT, version: ARTIFACT_VERSION, target: options.target, program: encodeNumbers(p), weights: table, ...(code ? { code: { file: MODULE_FILE, byteLength: code.length } } : {}) } as const;
+  const unsigned = {
+    format: ARTIFACT_FORMAT,
+    version: ARTIFACT_VERSION,
+    target: options.target,
+    program: encodeNumbers(p),
+    weights: table,
+    ...(code ? { code: { file: MODULE_FILE, byteLength: code.length } } : {}),
+  } as const;
   return { manifest: { ...unsigned, hash: artifactHash(unsigned, bytes, code) }, weights: bytes, code };
 }
 
@@ -109,7 +116,8 @@ export async function writeArtifact(dir: string, program: KernelProgram, options
   const parent = dirname(target);
   const existing = await entriesOf(target);
   const foreign = existing?.filter((f) => f !== MANIFEST_FILE && f !== WEIGHTS_FILE && f !== MODULE_FILE);
-  if (foreign && foreign.length > 0) fail(dir, `refusing to replace a directory that holds more than an artifact (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''})`);
+  if (foreign && foreign.length > 0)
+    fail(dir, `refusing to replace a directory that holds more than an artifact (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''})`);
   const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;
   const temp = join(parent, `.${basename(target)}.${tag}.tmp`);
   const old = join(parent, `.${basename(target)}.${tag}.old`);
@@ -135,4 +143,3 @@ export async function writeArtifact(dir: string, program: KernelProgram, options
   if (unsynced) fail(dir, `artifact written, but its folder could not be synced (${fsReason(unsynced)})`);
   return manifest;
 }
-

@@ -7,17 +7,7 @@ import { getOp } from '../ir/ops/index.js';
 import { sliceRange } from '../ir/ops/movement.js';
 import { isConcrete, normalizeAxes, normalizeAxis, numel, sameShape } from '../ir/types.js';
 import type { DType } from '../ir/types.js';
-import type {
-  BufferRole,
-  BufferSpec,
-  IndexExpr,
-  Kernel,
-  KernelDType,
-  KernelProgram,
-  KernelStore,
-  Reduction,
-  ValueExpr,
-} from '../../runtime/kernel-ir.js';
+import type { BufferRole, BufferSpec, IndexExpr, Kernel, KernelDType, KernelProgram, KernelStore, Reduction, ValueExpr } from '../../runtime/kernel-ir.js';
 import { isBinaryFn, isCompareFn, isUnaryFn } from '../../runtime/kernel-fns.js';
 import type { BinaryFn, UnaryFn } from '../../runtime/kernel-fns.js';
 import { chooseMaterialized, groupUnits, isFold } from './fusion.js';
@@ -112,7 +102,11 @@ class ExprBuilder {
   }
 
   private at(v: string, idx: IndexExpr[], s: Scope): ValueExpr {
-    return this.value(v, idx.map((e) => simplifyIndex(e, s.sizes)), s);
+    return this.value(
+      v,
+      idx.map((e) => simplifyIndex(e, s.sizes)),
+      s,
+    );
   }
 
   /** The expression of the op that defines v, its operands reached through the scope. */
@@ -207,7 +201,12 @@ class ExprBuilder {
       offset += size;
     }
     if (parts.length === 0) return this.at(n.inputs[0]!, idx, s); // an empty result: never evaluated
-    const part = (p: { x: string; offset: number }) => () => this.at(p.x, idx.map((e, i) => (i === axis ? iadd(e, iconst(-p.offset)) : e)), s);
+    const part = (p: { x: string; offset: number }) => () =>
+      this.at(
+        p.x,
+        idx.map((e, i) => (i === axis ? iadd(e, iconst(-p.offset)) : e)),
+        s,
+      );
     let e = part(parts[parts.length - 1]!);
     for (let k = parts.length - 2; k >= 0; k--) {
       const [here, later, bound] = [part(parts[k]!), e, parts[k + 1]!.offset];
@@ -380,8 +379,16 @@ class Lowering {
    */
   buffers(groups: readonly Group[], units: readonly Unit[]): BufferSpec[] {
     this.groupOf = new Map(groups.flatMap((grp) => grp.members.map((m) => [m, grp] as const)));
-    const readOutside = new Set(units.filter((u) => this.groupOf.has(u.value)).flatMap((u) => [...u.reads.keys()].filter((d) => this.groupOf.get(d) !== this.groupOf.get(u.value))));
-    const given = (name: string, role: BufferRole, data?: number[]): BufferSpec => ({ name, dtype: this.types.get(name)!.dtype, shape: this.shape(name), role, ...(data ? { data } : {}) });
+    const readOutside = new Set(
+      units.filter((u) => this.groupOf.has(u.value)).flatMap((u) => [...u.reads.keys()].filter((d) => this.groupOf.get(d) !== this.groupOf.get(u.value))),
+    );
+    const given = (name: string, role: BufferRole, data?: number[]): BufferSpec => ({
+      name,
+      dtype: this.types.get(name)!.dtype,
+      shape: this.shape(name),
+      role,
+      ...(data ? { data } : {}),
+    });
     const buffers = [
       ...this.g.inputs.map((i) => given(i.name, 'input')),
       ...this.g.params.map((p) => given(p.name, 'param')),

@@ -50,7 +50,12 @@ class Printer {
       case 'const':
         return num(e.value);
       case 'add': {
-        const b = e.b.k === 'const' && e.b.value < 0 ? ` - ${num(-e.b.value)}` : e.b.k === 'mul' && e.b.by < 0 ? ` - ${this.index({ k: 'mul', a: e.b.a, by: -e.b.by }, 3)}` : ` + ${this.index(e.b, 3)}`;
+        const b =
+          e.b.k === 'const' && e.b.value < 0
+            ? ` - ${num(-e.b.value)}`
+            : e.b.k === 'mul' && e.b.by < 0
+              ? ` - ${this.index({ k: 'mul', a: e.b.a, by: -e.b.by }, 3)}`
+              : ` + ${this.index(e.b, 3)}`;
         return wrap(`${this.index(e.a, 2)}${b}`, 2);
       }
       case 'mul':

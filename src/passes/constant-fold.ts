@@ -92,7 +92,13 @@ function foldSplats(def: AnyPrimitiveDef, n: Node, operands: readonly Constant[]
   const scalar = (c: Node, v: number): Tensor => tensorOf(c.type.dtype, [], [v]);
   switch (def.category) {
     case 'elementwise':
-      return evaluate(def, operands.map((c, i) => scalar(c, splats[i]!)), n.attrs, dtype, [])?.data[0];
+      return evaluate(
+        def,
+        operands.map((c, i) => scalar(c, splats[i]!)),
+        n.attrs,
+        dtype,
+        [],
+      )?.data[0];
     case 'movement': {
       const s = splats[0]!;
       if (n.op === 'concat') return splats.every((v) => Object.is(v, s)) ? s : undefined;

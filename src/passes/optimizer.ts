@@ -46,7 +46,10 @@ export function appendOptimizer(g: Graph, o: Optimizer, params: readonly string[
     const t = types.get(p);
     if (!t) fail('usage', `optimizer: '${p}' is not a parameter of graph ${g.name}`);
     if (t.dtype !== 'f32') fail('usage', `optimizer: parameter '${p}' is ${formatType(t)}; only f32 parameters are trained`);
-    state.set(p, stateNames(o, p).map((s) => declareState(s, t.shape)));
+    state.set(
+      p,
+      stateNames(o, p).map((s) => declareState(s, t.shape)),
+    );
   }
   const step = o.kind === 'sgd' ? undefined : declareState(STEP_PARAM, []);
   for (const n of g.nodes) b.emitDynamic(n.op, n.inputs, n.attrs, n.span, n.name);

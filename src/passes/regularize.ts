@@ -23,7 +23,10 @@ export interface Regularization {
 export function regularize(g: Graph, reg: Regularization, loss = 'loss'): Graph {
   const l1 = reg.l1 ?? 0;
   const l2 = reg.l2 ?? 0;
-  for (const [name, v] of [['l1', l1], ['l2', l2]] as const) {
+  for (const [name, v] of [
+    ['l1', l1],
+    ['l2', l2],
+  ] as const) {
     if (!Number.isFinite(v) || v < 0) fail('usage', `regularization: ${name} must be a non-negative number, got ${v}`);
   }
   if (l1 === 0 && l2 === 0) return g;
@@ -42,7 +45,10 @@ export function regularize(g: Graph, reg: Regularization, loss = 'loss'): Graph 
   for (const p of g.params) b.param(p.name, p.type, p.init, p.span);
   for (const n of g.nodes) b.emitDynamic(n.op, n.inputs, n.attrs, n.span, n.name);
   let total = out.value;
-  for (const [op, strength] of [['l1_penalty', l1], ['l2_penalty', l2]] as const) {
+  for (const [op, strength] of [
+    ['l1_penalty', l1],
+    ['l2_penalty', l2],
+  ] as const) {
     if (strength === 0) continue;
     for (const p of params) {
       const term = b.emit('mul', [b.emit('constant', [], { value: [strength] }), b.emit(op, [p])]);

@@ -45,11 +45,7 @@ import { splatValue } from './constant-fold.js';
  * a constant whose elements all equal a number, any such splat constant (bound), or an op
  * applied to operands matching sub-patterns (bound too when named).
  */
-export type Pattern =
-  | { kind: 'value'; name: string }
-  | { kind: 'literal'; value: number }
-  | { kind: 'splat'; name: string }
-  | OpPattern;
+export type Pattern = { kind: 'value'; name: string } | { kind: 'literal'; value: number } | { kind: 'splat'; name: string } | OpPattern;
 
 export interface OpPattern<N extends OpName = OpName> {
   kind: 'op';
@@ -61,7 +57,8 @@ export interface OpPattern<N extends OpName = OpName> {
 const val = (name: string): Pattern => ({ kind: 'value', name });
 const lit = (value: number): Pattern => ({ kind: 'literal', value });
 const splat = (name: string): Pattern => ({ kind: 'splat', name });
-const op = <N extends OpName>(name: N, args: readonly Pattern[], bind?: string): OpPattern<N> => (bind ? { kind: 'op', op: name, args, name: bind } : { kind: 'op', op: name, args });
+const op = <N extends OpName>(name: N, args: readonly Pattern[], bind?: string): OpPattern<N> =>
+  bind ? { kind: 'op', op: name, args, name: bind } : { kind: 'op', op: name, args };
 
 /** Value names bound by a match, by pattern name. */
 export type Bindings = Readonly<Record<string, string>>;
@@ -92,7 +89,6 @@ export interface Rule<N extends OpName = OpName> {
 }
 
 const rule = <N extends OpName>(name: string, pattern: OpPattern<N>, rewrite: Rule<N>['rewrite']): Rule => ({ name, pattern, rewrite });
-
 
 // ---- the rules --------------------------------------------------------------------------
 
@@ -162,9 +158,7 @@ export const RULES: readonly Rule[] = [
   // broadcast_to(x, shape(x)) = x
   rule('broadcast-same', op('broadcast_to', [val('x')]), ({ x }, r) => (sameShape(r.type(x!).shape, r.node.type.shape) ? x : undefined)),
   // broadcast_to(broadcast_to(x, s), t) = broadcast_to(x, t): numpy broadcasting composes.
-  rule('broadcast-broadcast', op('broadcast_to', [op('broadcast_to', [val('x')])]), ({ x }, r) =>
-    r.emit('broadcast_to', [x!], { shape: [...r.node.type.shape] }),
-  ),
+  rule('broadcast-broadcast', op('broadcast_to', [op('broadcast_to', [val('x')])]), ({ x }, r) => r.emit('broadcast_to', [x!], { shape: [...r.node.type.shape] })),
   // broadcast_to(reshape(x, [1, ..., 1, ...shape(x)]), t) = broadcast_to(x, t): broadcasting
   // prepends the size-1 axes itself (autodiff's reshape-then-broadcast of a scalar).
   rule('broadcast-reshape', op('broadcast_to', [op('reshape', [val('x')], 'inner')]), ({ x, inner }, r) => {
@@ -198,9 +192,7 @@ export const RULES: readonly Rule[] = [
     return whole ? x : undefined;
   }),
   // pad(x) by nothing on every side = x
-  rule('pad-none', op('pad', [val('x')]), ({ x }, r) =>
-    [...r.node.attrs.before, ...r.node.attrs.after].every((p) => p === 0) ? x : undefined,
-  ),
+  rule('pad-none', op('pad', [val('x')]), ({ x }, r) => ([...r.node.attrs.before, ...r.node.attrs.after].every((p) => p === 0) ? x : undefined)),
   // concat(x) of one operand = x
   rule('concat-one', op('concat', [val('x')]), ({ x }) => x),
 ];

@@ -121,7 +121,10 @@ export class Trainer {
     if (!g) {
       g = restrictToInputs(this.evalGraph, new Set(given));
       if (g.outputs.length === 0) {
-        fail('usage', `predict: no output of ${this.evalGraph.name} can be computed from the columns given (${Object.keys(batch).join(', ') || 'none'}); its inputs are ${this.evalGraph.inputs.map((i) => i.name).join(', ')}`);
+        fail(
+          'usage',
+          `predict: no output of ${this.evalGraph.name} can be computed from the columns given (${Object.keys(batch).join(', ') || 'none'}); its inputs are ${this.evalGraph.inputs.map((i) => i.name).join(', ')}`,
+        );
       }
       this.predictGraphs.set(key, g);
     }
@@ -203,7 +206,13 @@ export class Trainer {
     const key = `${kind}:${JSON.stringify(shapes)}`;
     let exe = this.programs.get(key);
     if (!exe) {
-      exe = await compile(g, { backend: this.options.backend ?? 'reference', shapes, paramStore: this.store, precision: this.options.precision ?? 'f32', ...(this.options.threads ? { threads: this.options.threads } : {}) });
+      exe = await compile(g, {
+        backend: this.options.backend ?? 'reference',
+        shapes,
+        paramStore: this.store,
+        precision: this.options.precision ?? 'f32',
+        ...(this.options.threads ? { threads: this.options.threads } : {}),
+      });
       this.programs.set(key, exe);
     }
     return exe;

@@ -46,9 +46,7 @@ const one = (label: string, build: GradCase['build'], inputs: GradCase['inputs']
   options ? { label, build, inputs, options } : { label, build, inputs },
 ];
 
-const unaryCases = Object.fromEntries(
-  Object.entries(UNARY_GENS).map(([op, gen]) => [op, one('[2,3]', (b) => b.emitDynamic(op, ['x']), { x: { shape: [2, 3], gen } })]),
-);
+const unaryCases = Object.fromEntries(Object.entries(UNARY_GENS).map(([op, gen]) => [op, one('[2,3]', (b) => b.emitDynamic(op, ['x']), { x: { shape: [2, 3], gen } })]));
 const binaryCases = Object.fromEntries(
   Object.entries(BINARY_GENS).map(([op, [ga, gb]]) => [
     op,
@@ -103,6 +101,16 @@ export const GRAD_CASES: CaseTable = {
   l2_penalty: one('[2,3]', (b) => b.emit('l2_penalty', ['w']), { w: { shape: [2, 3] } }),
   dropout: one('training at a fixed seed', (b) => b.emit('dropout', ['x'], { rate: 0.5, seed: 7, training: true }), { x: { shape: [4, 4] } }),
   // Piecewise constant: the gradient is 0, and so are the differences at distinct values.
-  accuracy: one('distinct logits', (b) => b.emit('accuracy', ['z', 'y']), { z: { shape: [3, 4], gen: distinct(0.3) }, y: { shape: [3], dtype: 'i32', values: [0, 3, 1] } }, { allowZero: true }),
-  binary_accuracy: one('scores off the threshold', (b) => b.emit('binary_accuracy', ['s', 't']), { s: { shape: [2, 3], gen: distinct(0.3, 0.05) }, t: { shape: [2, 3], gen: uniform(0, 1) } }, { allowZero: true }),
+  accuracy: one(
+    'distinct logits',
+    (b) => b.emit('accuracy', ['z', 'y']),
+    { z: { shape: [3, 4], gen: distinct(0.3) }, y: { shape: [3], dtype: 'i32', values: [0, 3, 1] } },
+    { allowZero: true },
+  ),
+  binary_accuracy: one(
+    'scores off the threshold',
+    (b) => b.emit('binary_accuracy', ['s', 't']),
+    { s: { shape: [2, 3], gen: distinct(0.3, 0.05) }, t: { shape: [2, 3], gen: uniform(0, 1) } },
+    { allowZero: true },
+  ),
 };

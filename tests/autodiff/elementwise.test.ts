@@ -79,15 +79,12 @@ describe('where and cast', () => {
     ['cond a row, a and b broadcast against each other', [3], [2, 1], [1, 3]],
   ] as const)('where: %s', async (_label, sc, sa, sb) => {
     const n = sc.reduce((p, d) => p * d, 1);
-    const values = Array.from({ length: n }, (_, i) => (i * 5 + 1) % 3 === 0 ? 1 : 0);
+    const values = Array.from({ length: n }, (_, i) => ((i * 5 + 1) % 3 === 0 ? 1 : 0));
     await gradCheck((b) => b.emit('where', ['c', 'a', 'b']), { c: cond([...sc], values), a: { shape: [...sa] }, b: { shape: [...sb] } });
   });
 
   it('where: a gets exactly the cotangent where cond holds, b the rest', async () => {
-    const r = await gradCheck(
-      (b) => b.emit('reduce_sum', [b.emit('where', ['c', 'a', 'b'])], { axes: [0] }),
-      { c: cond([4], [1, 0, 0, 1]), a: { shape: [4] }, b: { shape: [4] } },
-    );
+    const r = await gradCheck((b) => b.emit('reduce_sum', [b.emit('where', ['c', 'a', 'b'])], { axes: [0] }), { c: cond([4], [1, 0, 0, 1]), a: { shape: [4] }, b: { shape: [4] } });
     expect(plain(r.analytic['a']!)).toEqual([1, 0, 0, 1]);
     expect(plain(r.analytic['b']!)).toEqual([0, 1, 1, 0]);
   });

@@ -112,11 +112,7 @@ export interface GradCheckResult extends Analytic {
  * Builds the graph (inputs declared by name, `build` adds the rest and returns y), makes the
  * scalar loss from y, applies grad() and runs it in double precision.
  */
-export async function analyticGrad(
-  build: (b: GraphBuilder) => string,
-  inputs: Readonly<Record<string, InputSpec>>,
-  options: GradCheckOptions = {},
-): Promise<Analytic> {
+export async function analyticGrad(build: (b: GraphBuilder) => string, inputs: Readonly<Record<string, InputSpec>>, options: GradCheckOptions = {}): Promise<Analytic> {
   const seed = options.seed ?? 1;
   const sizes = (shape: readonly Dim[]): number[] =>
     shape.map((d) => {
@@ -149,12 +145,12 @@ export async function analyticGrad(
   b.output('loss', loss);
   const forward = b.build();
 
-  const wrt =
-    options.wrt ??
-    [
-      ...Object.entries(inputs).filter(([, s]) => (s.dtype ?? 'f32') === 'f32' && s.diff !== false).map(([name]) => name),
-      ...forward.params.filter((p) => p.type.dtype === 'f32').map((p) => p.name),
-    ];
+  const wrt = options.wrt ?? [
+    ...Object.entries(inputs)
+      .filter(([, s]) => (s.dtype ?? 'f32') === 'f32' && s.diff !== false)
+      .map(([name]) => name),
+    ...forward.params.filter((p) => p.type.dtype === 'f32').map((p) => p.name),
+  ];
   const backward = grad(forward, { loss: 'loss', wrt });
   const compileOptions = { backend: 'reference', precision: 'f64', ...(options.shapes ? { shapes: options.shapes } : {}) } as const;
   const forwardExe = await compile(forward, compileOptions);
@@ -180,11 +176,7 @@ export async function analyticGrad(
  * analyticGrad, then a comparison of every gradient element with central differences of the
  * forward program.
  */
-export async function gradCheck(
-  build: (b: GraphBuilder) => string,
-  inputs: Readonly<Record<string, InputSpec>>,
-  options: GradCheckOptions = {},
-): Promise<GradCheckResult> {
+export async function gradCheck(build: (b: GraphBuilder) => string, inputs: Readonly<Record<string, InputSpec>>, options: GradCheckOptions = {}): Promise<GradCheckResult> {
   const r = await analyticGrad(build, inputs, options);
   const { wrt, analytic, forwardExe, feed, params } = r;
   const numeric: Record<string, Float64Array> = {};
@@ -213,12 +205,7 @@ export async function gradCheck(
 }
 
 /** d loss / d w by (L(w + h) - L(w - h)) / 2h, one element at a time, h = 1e-6 max(1, |w|). */
-async function centralDifferences(
-  exe: Executable,
-  feed: Readonly<Feed>,
-  params: Readonly<Record<string, Float64Array>>,
-  w: string,
-): Promise<Float64Array> {
+async function centralDifferences(exe: Executable, feed: Readonly<Feed>, params: Readonly<Record<string, Float64Array>>, w: string): Promise<Float64Array> {
   const isParam = Object.hasOwn(params, w);
   const base = isParam ? params[w]! : feed[w];
   if (!(base instanceof Float64Array)) throw new Error(`gradCheck: differences need ${w} to be an f32 input or parameter`);

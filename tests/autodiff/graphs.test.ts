@@ -15,10 +15,7 @@ const f32 = (...shape: number[]) => ({ dtype: 'f32' as const, shape });
 
 describe('a value used several times', () => {
   it('y = x*x + sin(x)*x: the cotangents of every use add up', async () => {
-    const r = await gradCheck(
-      (b) => b.emit('add', [b.emit('mul', ['x', 'x']), b.emit('mul', [b.emit('sin', ['x']), 'x'])]),
-      { x: { shape: [2, 3], gen: uniform(-2, 2) } },
-    );
+    const r = await gradCheck((b) => b.emit('add', [b.emit('mul', ['x', 'x']), b.emit('mul', [b.emit('sin', ['x']), 'x'])]), { x: { shape: [2, 3], gen: uniform(-2, 2) } });
     // Closed form: dy/dx = 2x + x cos x + sin x, weighted by R.
     const x = r.feed['x']!;
     const w = r.feed[WEIGHTS]!;
@@ -111,7 +108,11 @@ describe('symbolic dims: grad() on shapes with a batch symbol B, bound to 3 at c
     ['slice of the feature axis', (b: GraphBuilder) => b.emit('slice', ['x'], { begin: [0, 1], end: [SLICE_END, 4], stride: [1, 2] }), { x: { shape: ['B', 4] } }],
     ['pad of the feature axis', (b: GraphBuilder) => b.emit('pad', ['x'], { before: [0, 1], after: [0, 2] }), { x: { shape: ['B', 4] } }],
     ['broadcast_to [B, 4]', (b: GraphBuilder) => b.emit('broadcast_to', ['v'], { shape: ['B', 4] }), { x: { shape: ['B', 4], diff: false }, v: { shape: [4] } }],
-    ['gather along the feature axis', (b: GraphBuilder) => b.emit('gather', ['x', 'i'], { axis: 1 }), { x: { shape: ['B', 4] }, i: { shape: [3], dtype: 'i32' as const, values: [3, 0, 3] } }],
+    [
+      'gather along the feature axis',
+      (b: GraphBuilder) => b.emit('gather', ['x', 'i'], { axis: 1 }),
+      { x: { shape: ['B', 4] }, i: { shape: [3], dtype: 'i32' as const, values: [3, 0, 3] } },
+    ],
   ] as const)('%s', async (_label, build, inputs) => {
     await gradCheck(build, inputs, B);
   });
@@ -300,7 +301,15 @@ describe('usage errors', () => {
   const scalar = graph((b) => b.emit('reduce_sum', ['x'], { axes: [0, 1] }));
 
   it('a non-scalar loss', () => {
-    expectKiln(() => grad(graph((b) => b.emit('exp', ['x'])), { wrt: ['x'] }), 'usage', "grad: the loss 'loss' must be a scalar f32, got f32[2, 3]");
+    expectKiln(
+      () =>
+        grad(
+          graph((b) => b.emit('exp', ['x'])),
+          { wrt: ['x'] },
+        ),
+      'usage',
+      "grad: the loss 'loss' must be a scalar f32, got f32[2, 3]",
+    );
   });
 
   it('an integer loss', () => {

@@ -77,23 +77,23 @@ export function describeAgreement(backend: BackendName, randomGraphs: number): v
       }
     }, 120_000);
 
-    test.each([['mnist mlp', () => mnistMlpGraph([32, 16])], ['sin', () => sinGraph(16)]] as const)(
-      '%s: three Adam training steps give the same losses and weights',
-      async (_name, build) => {
-        const g = build();
-        const run = async (b: BackendName) => {
-          const trainer = await compileTraining(g, { backend: b, optimizer: adam({ lr: 0.01 }), seed: 4 });
-          const batch = inputsFor(g, { B: 8 }, 11);
-          const losses: number[] = [];
-          for (let s = 0; s < 3; s++) losses.push((await trainer.step(batch)).loss!);
-          return { losses, state: trainer.state() };
-        };
-        const [want, got] = await Promise.all([run('reference'), run(backend)]);
-        want.losses.forEach((l, i) => expect(closeEnough(got.losses[i]!, l), `loss ${i}: ${got.losses[i]} vs ${l}`).toBe(true));
-        // Adam divides each gradient by its own running magnitude, so a gradient that differs in its
-        // last bits (a matmul tile sums in f32) moves a weight by lr × that relative difference: 1e-4.
-        for (const [name, t] of Object.entries(want.state)) expectClose(name, got.state[name]!, t, ADAM_STEPS_TOLERANCE);
-      },
-    );
+    test.each([
+      ['mnist mlp', () => mnistMlpGraph([32, 16])],
+      ['sin', () => sinGraph(16)],
+    ] as const)('%s: three Adam training steps give the same losses and weights', async (_name, build) => {
+      const g = build();
+      const run = async (b: BackendName) => {
+        const trainer = await compileTraining(g, { backend: b, optimizer: adam({ lr: 0.01 }), seed: 4 });
+        const batch = inputsFor(g, { B: 8 }, 11);
+        const losses: number[] = [];
+        for (let s = 0; s < 3; s++) losses.push((await trainer.step(batch)).loss!);
+        return { losses, state: trainer.state() };
+      };
+      const [want, got] = await Promise.all([run('reference'), run(backend)]);
+      want.losses.forEach((l, i) => expect(closeEnough(got.losses[i]!, l), `loss ${i}: ${got.losses[i]} vs ${l}`).toBe(true));
+      // Adam divides each gradient by its own running magnitude, so a gradient that differs in its
+      // last bits (a matmul tile sums in f32) moves a weight by lr × that relative difference: 1e-4.
+      for (const [name, t] of Object.entries(want.state)) expectClose(name, got.state[name]!, t, ADAM_STEPS_TOLERANCE);
+    });
   });
 }

@@ -60,7 +60,10 @@ describe('an asynchronous executor', () => {
     expect(exe.readBack).toEqual([['s']]);
     await exe.run({ x: [1, 2, 3, 4] }, { outputs: ['y', 'c'] });
     await exe.run({ x: [1, 2, 3, 4] });
-    expect(exe.readBack.slice(1)).toEqual([['y', 'c'], ['y', 's', 'c']]);
+    expect(exe.readBack.slice(1)).toEqual([
+      ['y', 'c'],
+      ['y', 's', 'c'],
+    ]);
     await expect(exe.run({ x: [1, 2, 3, 4] }, { outputs: ['z'] })).rejects.toThrow("unknown output 'z' (the program's outputs are y, s, c)");
   });
 

@@ -21,9 +21,6 @@ import { adam } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import { closeEnough } from '../conformance/tolerance.js';
 
-
-
-
 describeAgreement('js', 200);
 
 describe("backend 'js': its own checks", () => {
@@ -37,8 +34,6 @@ describe("backend 'js': its own checks", () => {
     const ref = await compile(g);
     await expect(ref.run({ x, i: [3, 0] })).rejects.toThrow('gather: index 3 is out of range for axis 1 of size 3');
   });
-
-
 });
 
 describe('the schedule of the mnist MLP training step (784-256-256-10, softmax cross-entropy, Adam, B=128)', () => {
@@ -72,9 +67,21 @@ describe('ahead of time: kiln compile, then a process that loads only runtime/',
   test.runIf(existsSync('dist/runtime/index.js'))('the artifact gives the outputs of JIT compile', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiln-aot-'));
     const out = join(dir, 'xor-artifact');
-    const r = await main(['compile', 'examples/xor.kiln', '--shapes', 'B=4', '-o', out], () => {}, (s) => expect.fail(s));
+    const r = await main(
+      ['compile', 'examples/xor.kiln', '--shapes', 'B=4', '-o', out],
+      () => {},
+      (s) => expect.fail(s),
+    );
     expect(r).toBe(0);
-    const inputs = { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[0], [1], [1], [0]] };
+    const inputs = {
+      x: [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ],
+      y: [[0], [1], [1], [0]],
+    };
     writeFileSync(join(dir, 'inputs.json'), JSON.stringify(inputs));
     // A fresh process with the runtime alone: no compiler module is loaded.
     const script = join(dir, 'run.mjs');

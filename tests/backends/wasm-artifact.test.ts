@@ -38,11 +38,23 @@ test.runIf(existsSync(RUNTIME))('a wasm artifact runs in a process that loads on
   try {
     const out = join(dir, 'xor-wasm');
     let printed = '';
-    const r = await main(['compile', 'examples/xor.kiln', '--target', 'wasm', '--shapes', 'B=4', '-o', out], (s) => (printed += s), (s) => expect.fail(s));
+    const r = await main(
+      ['compile', 'examples/xor.kiln', '--target', 'wasm', '--shapes', 'B=4', '-o', out],
+      (s) => (printed += s),
+      (s) => expect.fail(s),
+    );
     expect(r).toBe(0);
     expect(printed).toMatch(new RegExp(`^wrote .+ \\(target wasm\\): \\d+ kernels, .*, module ${readFileSync(join(out, 'module.wasm')).length} bytes\\n$`));
 
-    const inputs = { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[0], [1], [1], [0]] };
+    const inputs = {
+      x: [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ],
+      y: [[0], [1], [1], [0]],
+    };
     const log = join(dir, 'resolved.log');
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url, { data: { log: ${JSON.stringify(log)} } });\n`);
@@ -85,7 +97,13 @@ test('--threads 2: the artifact carries a threaded module, and the runtime runs 
     const out = join(dir, 'mnist-threads');
     let printed = '';
     const args = ['compile', 'examples/mnist-mlp.kiln', '--target', 'wasm', '--shapes', 'B=64', '-o', out];
-    expect(await main([...args, '--threads', '2'], (s) => (printed += s), (s) => expect.fail(s))).toBe(0);
+    expect(
+      await main(
+        [...args, '--threads', '2'],
+        (s) => (printed += s),
+        (s) => expect.fail(s),
+      ),
+    ).toBe(0);
     expect(printed).toMatch(/ bytes for 2 threads\n$/);
     const exe = (await loadExecutable(out)) as WasmExecutable;
     expect(exe.threads).toBe(2);
@@ -96,7 +114,13 @@ test('--threads 2: the artifact carries a threaded module, and the runtime runs 
     for (const [name, t] of Object.entries(want)) expect(Array.from(got[name]!.data), name).toEqual(Array.from(t.data));
     await exe.dispose();
     let error = '';
-    expect(await main([...args, '--target', 'js', '--threads', '2'], () => undefined, (s) => (error += s))).not.toBe(0);
+    expect(
+      await main(
+        [...args, '--target', 'js', '--threads', '2'],
+        () => undefined,
+        (s) => (error += s),
+      ),
+    ).not.toBe(0);
     expect(error).toContain('--threads: only --target wasm runs on several threads');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -117,10 +141,24 @@ test.runIf(existsSync(RUNTIME))('the runtime runs an artifact held in memory wit
   const dir = mkdtempSync(join(tmpdir(), 'kiln-wasm-nonode-'));
   try {
     const out = join(dir, 'xor-wasm');
-    expect(await main(['compile', 'examples/xor.kiln', '--target', 'wasm', '--shapes', 'B=4', '-o', out], () => undefined, (s) => expect.fail(s))).toBe(0);
+    expect(
+      await main(
+        ['compile', 'examples/xor.kiln', '--target', 'wasm', '--shapes', 'B=4', '-o', out],
+        () => undefined,
+        (s) => expect.fail(s),
+      ),
+    ).toBe(0);
     writeFileSync(join(dir, 'hooks.mjs'), NO_NODE_HOOKS);
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
-    const inputs = { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[0], [1], [1], [0]] };
+    const inputs = {
+      x: [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ],
+      y: [[0], [1], [1], [0]],
+    };
     const script = join(dir, 'run.mjs');
     writeFileSync(
       script,

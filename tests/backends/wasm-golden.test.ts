@@ -25,7 +25,17 @@ interface Case {
 
 const CASES: Case[] = [
   // Three points: the scalar path, exp as the module's own function.
-  { name: 'elementwise-exp', build: (b) => b.output('y', b.op('exp', [b.input('x', 'f32', [3])]).mul(2).add(1)) },
+  {
+    name: 'elementwise-exp',
+    build: (b) =>
+      b.output(
+        'y',
+        b
+          .op('exp', [b.input('x', 'f32', [3])])
+          .mul(2)
+          .add(1),
+      ),
+  },
   // Rows of five: a vector body of four points and a scalar rest.
   {
     name: 'elementwise-simd',
@@ -36,7 +46,17 @@ const CASES: Case[] = [
   },
   { name: 'reduce-last-axis', build: (b) => b.output('s', b.op('reduce_sum', [b.input('x', 'f32', [2, 9])], { axes: [1] })) },
   { name: 'reduce-across-points', build: (b) => b.output('m', b.op('reduce_max', [b.input('x', 'f32', [3, 4])], { axes: [0] })) },
-  { name: 'matmul-bias-relu', build: (b) => b.output('y', b.matmul(b.input('a', 'f32', [1, 2]), b.input('w', 'f32', [2, 5])).add(b.input('c', 'f32', [5])).relu()) },
+  {
+    name: 'matmul-bias-relu',
+    build: (b) =>
+      b.output(
+        'y',
+        b
+          .matmul(b.input('a', 'f32', [1, 2]), b.input('w', 'f32', [2, 5]))
+          .add(b.input('c', 'f32', [5]))
+          .relu(),
+      ),
+  },
   { name: 'gather', build: (b) => b.output('y', b.gather(b.input('x', 'f32', [3, 2]), b.input('i', 'i32', [2]), 0)) },
   { name: 'threads', build: (b) => b.output('y', b.input('x', 'f32', [6]).mul(3)), options: { threads: 2, minSplitWork: 1 } },
 ];

@@ -52,7 +52,11 @@ describe('wasm tiled matmul', () => {
 
   test.each(SHAPES)('[%i,%i]@[%i]-wide with bias and relu', async (m, k, n) => {
     await expectLikeReference(
-      (b) => b.matmul(b.input('a', 'f32', [m, k]), b.input('b', 'f32', [k, n])).add(b.input('c', 'f32', [n])).relu(),
+      (b) =>
+        b
+          .matmul(b.input('a', 'f32', [m, k]), b.input('b', 'f32', [k, n]))
+          .add(b.input('c', 'f32', [n]))
+          .relu(),
       { a: [m, k], b: [k, n], c: [n] },
       m * 11 + k,
     );
@@ -69,7 +73,11 @@ describe('wasm tiled matmul', () => {
     await expectLikeReference((b) => b.matmul(b.input('a', 'f32', [19, 12]).transpose(), b.input('b', 'f32', [19, 24])), { a: [19, 12], b: [19, 24] }, 5);
     await expectLikeReference((b) => b.matmul(b.input('a', 'f32', [12, 19]), b.input('b', 'f32', [24, 19]).transpose()), { a: [12, 19], b: [24, 19] }, 6);
     await expectLikeReference(
-      (b) => b.matmul(b.input('a', 'f32', [2, 19, 8]).transpose([0, 2, 1]), b.input('b', 'f32', [2, 19, 17])).add(b.input('c', 'f32', [17])).relu(),
+      (b) =>
+        b
+          .matmul(b.input('a', 'f32', [2, 19, 8]).transpose([0, 2, 1]), b.input('b', 'f32', [2, 19, 17]))
+          .add(b.input('c', 'f32', [17]))
+          .relu(),
       { a: [2, 19, 8], b: [2, 19, 17], c: [17] },
       7,
     );
@@ -78,14 +86,25 @@ describe('wasm tiled matmul', () => {
   test('a 128×128 matmul module uses f32x4 tiles; sums over 1000 products fold into f64; epilogues are vectors', async () => {
     const wat = async (build: (b: Builder) => Sym): Promise<string> => {
       let text = '';
-      await generateWasm(kernelProgram(graph('g', (b) => b.output('y', build(b))), {}), { text: (t) => (text = t) });
+      await generateWasm(
+        kernelProgram(
+          graph('g', (b) => b.output('y', build(b))),
+          {},
+        ),
+        { text: (t) => (text = t) },
+      );
       return text;
     };
     const mm = await wat((b) => b.matmul(b.input('a', 'f32', [128, 128]), b.input('b', 'f32', [128, 128])));
     expect(mm).toContain('f32x4.mul');
     expect(mm).toContain('v128.load32_splat');
     expect(mm).not.toContain('f64x2'); // 128 products per sum: no fold
-    const long = await wat((b) => b.matmul(b.input('a', 'f32', [8, 1000]), b.input('b', 'f32', [1000, 8])).add(b.input('c', 'f32', [8])).relu());
+    const long = await wat((b) =>
+      b
+        .matmul(b.input('a', 'f32', [8, 1000]), b.input('b', 'f32', [1000, 8]))
+        .add(b.input('c', 'f32', [8]))
+        .relu(),
+    );
     expect(long).toContain('f64x2.promote_low_f32x4');
     // The bias and relu epilogue runs on four columns at a time, from the f64 totals rounded to f32x4.
     expect(long).toContain('f32x4.demote_f64x2_zero');

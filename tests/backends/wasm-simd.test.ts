@@ -22,13 +22,18 @@ const numel = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 async function expectBitEqual(name: string, build: (b: Builder) => void, inputs: Record<string, { shape: number[]; dtype?: 'f32' | 'i32'; data?: Int32Array }>): Promise<string> {
   const g = graph(name, build);
   const feed = Object.fromEntries(
-    Object.entries(inputs).map(([k, { shape, dtype, data }], j) => [k, data ?? (dtype === 'i32' ? Int32Array.from(values(numel(shape), j + 1), (v) => (Number.isFinite(v) ? Math.trunc(v * 1e3) : 7)) : values(numel(shape), j + 1))]),
+    Object.entries(inputs).map(([k, { shape, dtype, data }], j) => [
+      k,
+      data ?? (dtype === 'i32' ? Int32Array.from(values(numel(shape), j + 1), (v) => (Number.isFinite(v) ? Math.trunc(v * 1e3) : 7)) : values(numel(shape), j + 1)),
+    ]),
   );
   const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
   const [want, got] = [await js.run(feed), await wasm.run(feed)];
   for (const [out, t] of Object.entries(want)) {
     const [a, b] = [new Uint32Array(new Float32Array(Array.from(got[out]!.data, Number)).buffer), new Uint32Array(new Float32Array(Array.from(t.data, Number)).buffer)];
-    for (let i = 0; i < b.length; i++) if (a[i] !== b[i] && !(Number.isNaN(Number(got[out]!.data[i])) && Number.isNaN(Number(t.data[i])))) expect.fail(`${out}[${i}] is ${got[out]!.data[i]}, expected ${t.data[i]}`);
+    for (let i = 0; i < b.length; i++)
+      if (a[i] !== b[i] && !(Number.isNaN(Number(got[out]!.data[i])) && Number.isNaN(Number(t.data[i]))))
+        expect.fail(`${out}[${i}] is ${got[out]!.data[i]}, expected ${t.data[i]}`);
   }
   let wat = '';
   await generateWasm(kernelProgram(g, {}), { text: (t) => (wat = t) });
@@ -43,7 +48,14 @@ describe('wasm SIMD elementwise kernels', () => {
         const [x, y] = [b.input('x', 'f32', shape), b.input('y', 'f32', shape)];
         b.output('sum', x.add(y).mul(x).sub(y.div(x)));
         b.output('minmax', b.op('max', [x, y]).add(b.op('min', [x, y.neg()])));
-        b.output('act', x.relu().add(b.op('sign', [y])).add(b.op('step', [x])).add(b.op('sqrt', [b.op('abs', [y])])));
+        b.output(
+          'act',
+          x
+            .relu()
+            .add(b.op('sign', [y]))
+            .add(b.op('step', [x]))
+            .add(b.op('sqrt', [b.op('abs', [y])])),
+        );
       },
       { x: { shape }, y: { shape } },
     );
@@ -94,13 +106,21 @@ describe('wasm SIMD elementwise kernels', () => {
       b.output('imax', b.op('reduce_max', [i], { axes: [1] }));
     });
     const ints = Int32Array.from({ length: 63 }, (_, k) => ((k * 2654435761) | 0) >> 3);
-    const feed = { x: values(91, 1), s: Float32Array.from({ length: 91 }, (_, k) => Math.sin(k * 0.7) * 10), y: Float32Array.from({ length: 45 }, (_, k) => Math.sin(k)), z: Float32Array.from({ length: 9 }, (_, k) => k - 4), w: Float32Array.from({ length: 60 }, (_, k) => Math.cos(k) * 3), i: ints };
+    const feed = {
+      x: values(91, 1),
+      s: Float32Array.from({ length: 91 }, (_, k) => Math.sin(k * 0.7) * 10),
+      y: Float32Array.from({ length: 45 }, (_, k) => Math.sin(k)),
+      z: Float32Array.from({ length: 9 }, (_, k) => k - 4),
+      w: Float32Array.from({ length: 60 }, (_, k) => Math.cos(k) * 3),
+      i: ints,
+    };
     const [js, wasm] = await Promise.all([compile(g, { backend: 'js' }), compile(g, { backend: 'wasm' })]);
     const [want, got] = [await js.run(feed), await wasm.run(feed)];
     for (const name of ['max', 'isum', 'imax']) expect(Array.from(got[name]!.data), name).toEqual(Array.from(want[name]!.data));
     // softmax also carries exp's polynomial (within 1 ulp of Math.exp) into a sum and a division.
     const bound: Record<string, number> = { sum: 1, all: 1, soft: 4 };
-    for (const name of ['sum', 'all', 'soft']) want[name]!.data.forEach((v, k) => expect(ulps(Number(got[name]!.data[k]), Number(v)), `${name}[${k}]`).toBeLessThanOrEqual(bound[name]!));
+    for (const name of ['sum', 'all', 'soft'])
+      want[name]!.data.forEach((v, k) => expect(ulps(Number(got[name]!.data[k]), Number(v)), `${name}[${k}]`).toBeLessThanOrEqual(bound[name]!));
     let wat = '';
     await generateWasm(kernelProgram(g, {}), { text: (t) => (wat = t) });
     expect(wat).toContain('f64x2.promote_low_f32x4');
@@ -125,7 +145,13 @@ describe('wasm SIMD elementwise kernels', () => {
       (b) => {
         const [i, j] = [b.input('i', 'i32', [2, 10]), b.input('j', 'i32', [2, 10])];
         b.output('k', i.mul(j).add(i).sub(j).neg());
-        b.output('m', b.op('max', [i, j]).add(b.op('relu', [j])).add(b.op('abs', [i])));
+        b.output(
+          'm',
+          b
+            .op('max', [i, j])
+            .add(b.op('relu', [j]))
+            .add(b.op('abs', [i])),
+        );
         b.output('f', b.op('cast', [i], { to: 'f32' }).mul(b.constant(0.25)));
       },
       { i: { shape: [2, 10], dtype: 'i32' }, j: { shape: [2, 10], dtype: 'i32' } },
@@ -139,7 +165,19 @@ describe('wasm SIMD elementwise kernels', () => {
         const x = b.input('x', 'f32', [37, 9]);
         b.output('sum0', b.op('reduce_sum', [x], { axes: [0] }));
         b.output('max0', b.op('reduce_max', [x], { axes: [0] })); // nan columns stay nan; ±0 keep the scalar order's sign
-        b.output('mid', b.op('reduce_sum', [b.input('y', 'f32', [3, 5, 8]).mul(b.input('z', 'f32', [8])).relu()], { axes: [1] }));
+        b.output(
+          'mid',
+          b.op(
+            'reduce_sum',
+            [
+              b
+                .input('y', 'f32', [3, 5, 8])
+                .mul(b.input('z', 'f32', [8]))
+                .relu(),
+            ],
+            { axes: [1] },
+          ),
+        );
         const i = b.input('i', 'i32', [6, 7]);
         b.output('isum', b.op('reduce_sum', [i], { axes: [0] }));
         b.output('imax', b.op('reduce_max', [i], { axes: [0] }));

@@ -58,7 +58,10 @@ describe('wasm on several threads', () => {
     const { Worker: NodeWorker } = await import('node:worker_threads');
     const sources = new Map<string, string>();
     class SourceBlob extends Blob {
-      constructor(readonly parts: string[], options?: { type?: string }) {
+      constructor(
+        readonly parts: string[],
+        options?: { type?: string },
+      ) {
         super(parts, options);
       }
     }
@@ -67,7 +70,8 @@ describe('wasm on several threads', () => {
       onerror: ((e: unknown) => void) | null = null;
       private readonly w: InstanceType<typeof NodeWorker>;
       constructor(url: string) {
-        const prelude = "const { parentPort } = require('node:worker_threads'); globalThis.self = globalThis; self.postMessage = (m) => parentPort.postMessage(m); parentPort.on('message', (data) => self.onmessage({ data }));\n";
+        const prelude =
+          "const { parentPort } = require('node:worker_threads'); globalThis.self = globalThis; self.postMessage = (m) => parentPort.postMessage(m); parentPort.on('message', (data) => self.onmessage({ data }));\n";
         this.w = new NodeWorker(prelude + sources.get(url)!, { eval: true });
         this.w.on('message', (m) => this.onmessage?.({ data: m }));
         this.w.on('error', (e) => this.onerror?.(e));
@@ -137,7 +141,18 @@ describe('wasm on several threads', () => {
 
   test('a threaded module imports one shared memory, describes itself, and meets at barriers', async () => {
     let wat = '';
-    const program = kernelProgram(graph('g', (b) => b.output('y', b.input('a', 'f32', [64, 64]).matmul(b.input('b', 'f32', [64, 64])).relu())), {});
+    const program = kernelProgram(
+      graph('g', (b) =>
+        b.output(
+          'y',
+          b
+            .input('a', 'f32', [64, 64])
+            .matmul(b.input('b', 'f32', [64, 64]))
+            .relu(),
+        ),
+      ),
+      {},
+    );
     const bytes = await generateWasm(program, { threads: 2, text: (t) => (wat = t) });
     expect(wat).toMatch(/\(import "env" "memory" \(memory \$memory \d+ \d+ shared\)\)/);
     expect(wat).toContain('i32.atomic.rmw.add');

@@ -211,7 +211,10 @@ describe('wasm transcendentals', () => {
 
   test.each(TRANSCENDENTALS)('%s: special values', (fn) => {
     const cases = SPECIAL[fn];
-    const got = apply(fn, Float32Array.from(cases, ([x]) => x));
+    const got = apply(
+      fn,
+      Float32Array.from(cases, ([x]) => x),
+    );
     cases.forEach(([x, want, near], i) => {
       if (near) expect(ulps(got[i]!, Math.fround(want)), `${fn}(${x})`).toBeLessThanOrEqual(MAX_ULP[fn]);
       else expect(got[i], `${fn}(${x})`).toBe(Math.fround(want));
@@ -220,7 +223,13 @@ describe('wasm transcendentals', () => {
 
   test('tanh is odd, bit for bit', () => {
     const pos = WHOLE_RANGE.filter((x) => x > 0);
-    const [a, b] = [apply('tanh', pos), apply('tanh', pos.map((x) => -x))];
+    const [a, b] = [
+      apply('tanh', pos),
+      apply(
+        'tanh',
+        pos.map((x) => -x),
+      ),
+    ];
     const i = a.findIndex((y, i) => !Object.is(-y, b[i]));
     expect(i, `tanh(±${pos[i]})`).toBe(-1);
   });

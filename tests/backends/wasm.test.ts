@@ -17,8 +17,6 @@ import { ModuleBuilder, type Expr } from '../../src/backends/wasm/binaryen.js';
 import { randomGraph, randomInputs } from '../support/random-graphs.js';
 import { ulps } from '../support/ulps.js';
 
-
-
 // The conformance table runs on 'wasm' in tests/conformance (its backend list).
 describeAgreement('wasm', 100);
 
@@ -44,10 +42,16 @@ describe("backend 'wasm': its own checks", () => {
     expect(Array.from((await wasm.run({ x, i: [1, 1] })).y!.data)).toEqual([1, 1, 4, 4]); // still usable after the error
   });
 
-
-
   test.each(['wasm', 'js'] as const)('%s: an input written into inputBuffer() and passed back runs without a copy, with the same result', async (backend) => {
-    const g = graph('scale', (b) => b.output('y', b.input('x', 'f32', [6]).mul(2).add(b.input('z', 'f32', [6]))));
+    const g = graph('scale', (b) =>
+      b.output(
+        'y',
+        b
+          .input('x', 'f32', [6])
+          .mul(2)
+          .add(b.input('z', 'f32', [6])),
+      ),
+    );
     const exe = await compile(g, { backend });
     const x = exe.inputBuffer!('x');
     x.set([1, 2, 3, 4, 5, -6]);
@@ -66,11 +70,18 @@ describe("backend 'wasm': its own checks", () => {
     const exe = await compile(g, { backend, threads });
     const feeds = [1, -3, 5].map((v) => new Float32Array(40000).fill(v));
     const outs = await Promise.all(feeds.map((x) => exe.run({ x })));
-    expect(outs.map((o) => [o.y!.data[0], o.y!.data[39999]])).toEqual([[2, 2], [0, 0], [10, 10]]);
+    expect(outs.map((o) => [o.y!.data[0], o.y!.data[39999]])).toEqual([
+      [2, 2],
+      [0, 0],
+      [10, 10],
+    ]);
   });
 
   test('a module that imports exp, tanh and sigmoid from the host (as earlier versions compiled them) still loads and runs', async () => {
-    const program = kernelProgram(graph('old', (b) => b.output('y', b.input('x', 'f32', [3]).exp())), {});
+    const program = kernelProgram(
+      graph('old', (b) => b.output('y', b.input('x', 'f32', [3]).exp())),
+      {},
+    );
     const layout = wasmLayout(program);
     const [x, y] = [program.inputs[0]!.buffer, program.outputs[0]!.buffer].map((name) => layout.offsets.get(name)!);
     const m = await ModuleBuilder.create();
@@ -157,18 +168,24 @@ describe('the module and its runtime', () => {
   });
 
   test("no static import reaches 'binaryen' except the wrapper, which loads it dynamically", () => {
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : []));
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : []));
     for (const file of [...files('src'), ...files('runtime')]) {
       const text = readFileSync(file, 'utf8');
       const statics = [...text.matchAll(/^import\s+(?!type\b)[^;]*from\s+'binaryen'/gm)];
-      expect(statics.map((m) => m[0]), file).toEqual([]);
+      expect(
+        statics.map((m) => m[0]),
+        file,
+      ).toEqual([]);
       if (file !== join('src', 'backends', 'wasm', 'binaryen.ts')) expect(text, file).not.toMatch(/['"]binaryen['"]/);
     }
   });
 
   test.runIf(existsSync('dist/src/backends/wasm/binaryen.js'))('a fresh process imports kiln and compiles for js without loading binaryen', () => {
     // A resolve hook refuses 'binaryen': js must still work, and wasm must hit the refusal (the hook is live).
-    const hook = 'data:text/javascript,' + encodeURIComponent('export async function resolve(s, c, next) { if (s === "binaryen") throw new Error("binaryen was loaded"); return next(s, c); }');
+    const hook =
+      'data:text/javascript,' +
+      encodeURIComponent('export async function resolve(s, c, next) { if (s === "binaryen") throw new Error("binaryen was loaded"); return next(s, c); }');
     const script = [
       `import { register } from 'node:module';`,
       `register(${JSON.stringify(hook)});`,

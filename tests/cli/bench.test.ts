@@ -45,9 +45,7 @@ describe('kiln bench', () => {
     expect(lines[0]).toBe('xor_mlp (B=4): 2 timed runs after 0 warm-up; train = one Adam step');
     expect(lines[1]!.split(/\s{2,}/)).toEqual(['backend', 'mode', 'compile ms', 'median ms', 'min–max ms', 'runs/s', 'GFLOPS', 'runs']);
     const rows = lines.slice(2, 8).map((l) => l.split(/\s+/));
-    expect(rows.map((r) => `${r[0]} ${r[1]}`)).toEqual([
-      'wasm inference', 'wasm train', 'js inference', 'js train', 'reference inference', 'reference train',
-    ]);
+    expect(rows.map((r) => `${r[0]} ${r[1]}`)).toEqual(['wasm inference', 'wasm train', 'js inference', 'js train', 'reference inference', 'reference train']);
     for (const r of rows) {
       expect(r).toHaveLength(8);
       expect(r[4]).toMatch(/^\d+\.\d+–\d+\.\d+$/);
@@ -66,7 +64,10 @@ describe('kiln bench', () => {
 
   test('inference only by default, on the default backends wasm and reference', async () => {
     const out = await bench(['examples/xor.kiln', '--shapes', 'B=4', ...fast]);
-    const rows = out.split('\n').filter((l) => /^(wasm|js|reference)\s+(inference|train)\s/.test(l)).map((l) => l.split(/\s+/).slice(0, 2).join(' '));
+    const rows = out
+      .split('\n')
+      .filter((l) => /^(wasm|js|reference)\s+(inference|train)\s/.test(l))
+      .map((l) => l.split(/\s+/).slice(0, 2).join(' '));
     expect(rows).toEqual(['wasm inference', 'reference inference']);
     expect(out).toContain(`FLOPs per run: inference ${XOR_FLOPS} (`);
     expect(out).toMatch(/^reference vs wasm: inference \d+\.\d\d× the median time$/m);

@@ -12,7 +12,11 @@ import { graphToJSON, parseGraph, printGraph, verify } from '../../src/index.js'
 async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  const code = await main(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+  );
   return { code, out, err };
 }
 

@@ -12,7 +12,11 @@ import { runPipeline } from '../../src/passes/pipeline.js';
 async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  const code = await main(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+  );
   return { code, out, err };
 }
 
@@ -103,21 +107,34 @@ dce-2                30       0
   test('with --after, the table stops at that pass', async () => {
     const { code, out } = await kiln('inspect', 'examples/xor.kir', '--shapes', 'B=4', '--stats', '--after', 'cse');
     expect(code).toBe(0);
-    expect(out.trim().split('\n').map((line) => line.split(/\s+/)[0])).toEqual(['pass', '(input)', 'decompose', 'specialize', 'constant-fold', 'simplify', 'cse']);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(['pass', '(input)', 'decompose', 'specialize', 'constant-fold', 'simplify', 'cse']);
   });
 });
 
 describe('inspect --after fusion and memory; run and train on the js backend', () => {
   test('--after fusion prints the kernels, --after memory adds arena offsets and figures', async () => {
     let out = '';
-    const code = await main(['inspect', 'examples/xor.kiln', '--shapes', 'B=4', '--after', 'fusion'], (s) => (out += s), (s) => expect.fail(s));
+    const code = await main(
+      ['inspect', 'examples/xor.kiln', '--shapes', 'B=4', '--after', 'fusion'],
+      (s) => (out += s),
+      (s) => expect.fail(s),
+    );
     expect(code).toBe(0);
     expect(out).toMatch(/^program xor_mlp: \d+ kernels?, \d+ temp buffers?\n/);
     expect(out).toContain('matmul at [4, 8], sum over [2]: x[2*i0 + r0] * w1[i1 + 8*r0]');
     expect(out).toContain('= tanh(acc + b1[i1])');
     expect(out).not.toMatch(/@\d+/);
     let planned = '';
-    await main(['inspect', 'examples/xor.kiln', '--shapes', 'B=4', '--after', 'memory'], (s) => (planned += s), (s) => expect.fail(s));
+    await main(
+      ['inspect', 'examples/xor.kiln', '--shapes', 'B=4', '--after', 'memory'],
+      (s) => (planned += s),
+      (s) => expect.fail(s),
+    );
     expect(planned).toMatch(/temp \S+: f32\[4, 8\] @\d+/);
     expect(planned).toMatch(/^# arena \d+ bytes; liveness lower bound \d+; all temps \d+$/m);
   });
@@ -126,14 +143,24 @@ describe('inspect --after fusion and memory; run and train on the js backend', (
     const outputs: string[] = [];
     for (const backend of ['reference', 'js']) {
       let out = '';
-      const code = await main(['run', 'examples/xor.kir', '--shapes', 'B=4', '--inputs', 'examples/xor-inputs.json', '--backend', backend], (s) => (out += s), (s) => expect.fail(s));
+      const code = await main(
+        ['run', 'examples/xor.kir', '--shapes', 'B=4', '--inputs', 'examples/xor-inputs.json', '--backend', backend],
+        (s) => (out += s),
+        (s) => expect.fail(s),
+      );
       expect(code).toBe(0);
       outputs.push(out);
     }
     expect(outputs[1]).toBe(outputs[0]);
     expect(outputs[0]!.trim()).toBe('y = f32[4, 1] [0, 1, 1, 0]');
     let err = '';
-    expect(await main(['run', 'examples/xor.kir', '--inputs', 'examples/xor-inputs.json', '--backend', 'gpu'], () => {}, (s) => (err += s))).toBe(1);
+    expect(
+      await main(
+        ['run', 'examples/xor.kir', '--inputs', 'examples/xor-inputs.json', '--backend', 'gpu'],
+        () => {},
+        (s) => (err += s),
+      ),
+    ).toBe(1);
     expect(err).toBe("kiln: --backend: unknown backend 'gpu' (available: reference, js, wasm)\n");
   });
 });

@@ -14,7 +14,11 @@ import { loadGraphFile } from '../../src/cli/load.js';
 async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  const code = await main(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+  );
   return { code, out, err };
 }
 
@@ -51,7 +55,11 @@ describe('kiln inspect --train --after STAGE', () => {
   test('--stats with --train counts the training stages too', async () => {
     const { code, out } = await kiln('inspect', MODEL, '--train', '--shapes', 'B=4', '--stats');
     expect(code).toBe(0);
-    const rows = out.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]);
+    const rows = out
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0]);
     expect(rows.slice(0, 5)).toEqual(['(input)', 'regularize', 'training-mode', 'grad', 'optimizer']);
   });
 });

@@ -6,7 +6,10 @@ import { formatTick, lineChartSVG, niceTicks } from '../../src/cli/svg.js';
 /** The `points` of each polyline, as [x, y] pairs. */
 function polylines(svg: string): [number, number][][] {
   return [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) =>
-    m[1]!.split(' ').filter(Boolean).map((p) => p.split(',').map(Number) as [number, number]),
+    m[1]!
+      .split(' ')
+      .filter(Boolean)
+      .map((p) => p.split(',').map(Number) as [number, number]),
   );
 }
 
@@ -36,7 +39,7 @@ describe('niceTicks', () => {
     expect(niceTicks(Number.NaN, 3)).toEqual(niceTicks(0, 1));
   });
 
-  test('formatTick uses the step\'s decimals and never prints -0', () => {
+  test("formatTick uses the step's decimals and never prints -0", () => {
     expect(formatTick(0.30000000000000004, 0.1)).toBe('0.3');
     expect(formatTick(2, 0.5)).toBe('2.0');
     expect(formatTick(-0.00001, 0.1)).toBe('0.0');
@@ -48,7 +51,13 @@ describe('lineChartSVG', () => {
   test('scales x positions 1..n across the plot and the y ticks top to bottom', () => {
     const svg = lineChartSVG([{ name: 'loss', values: [1, 2, 3] }], { width: 720, height: 420 });
     // Plot area: x 70..700 (no right axis), y 20..340 (no title); y ticks 1..3 by 0.5.
-    expect(polylines(svg)).toEqual([[[70, 340], [385, 180], [700, 20]]]);
+    expect(polylines(svg)).toEqual([
+      [
+        [70, 340],
+        [385, 180],
+        [700, 20],
+      ],
+    ]);
     expect(tickLabels(svg, 'axis y-axis left')).toEqual(['1.0', '1.5', '2.0', '2.5', '3.0']);
     expect(tickLabels(svg, 'axis x-axis')).toEqual(['1', '2', '3']);
   });
@@ -70,7 +79,9 @@ describe('lineChartSVG', () => {
       { right: { label: 'accuracy', min: 0, max: 1 } },
     );
     expect(svg).toContain('class="axis y-axis right"');
-    const labels = tickLabels(svg, 'axis y-axis right').filter((l) => l !== 'accuracy').map(Number);
+    const labels = tickLabels(svg, 'axis y-axis right')
+      .filter((l) => l !== 'accuracy')
+      .map(Number);
     expect(Math.max(...labels)).toBe(1);
     // accuracy 1 is at the top of the plot, like the largest loss on the left.
     const [loss, acc] = polylines(svg);
@@ -97,7 +108,10 @@ describe('lineChartSVG', () => {
 
   test('a long legend wraps into rows and the plot makes room for them', () => {
     const names = ['loss', 'val_loss', 'data_loss', 'val_data_loss', 'accuracy', 'val_accuracy'];
-    const many = lineChartSVG(names.map((name) => ({ name, values: [1, 2] })), { width: 400, height: 300 });
+    const many = lineChartSVG(
+      names.map((name) => ({ name, values: [1, 2] })),
+      { width: 400, height: 300 },
+    );
     const rows = new Set([...many.matchAll(/<text x="[\d.]+" y="([\d.]+)" fill="#333">/g)].map((m) => m[1]));
     expect(rows.size).toBeGreaterThan(1);
     const one = lineChartSVG([{ name: 'loss', values: [1, 2] }], { width: 400, height: 300 });

@@ -11,7 +11,12 @@ import type { ProgressStream } from '../../src/cli/progress.js';
 async function kiln(argv: string[], progress?: ProgressStream): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, (s) => (out += s), (s) => (err += s), progress);
+  const code = await main(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+    progress,
+  );
   return { code, out, err };
 }
 
@@ -225,7 +230,7 @@ describe('kiln train', () => {
     expect((await kiln([...base, '--epochs', 'ten'])).err).toBe("kiln: --epochs: expected an integer >= 1, got 'ten'\n");
     expect((await kiln([...base, '--lr', '-1'])).err).toBe("kiln: --lr: expected a positive number, got '-1'\n");
     expect((await kiln([...base, '--optimizer', 'rmsprop'])).err).toBe("kiln: --optimizer: unknown optimizer 'rmsprop' (expected sgd, momentum, adam, adamw)\n");
-    expect((await kiln([...base, '--curve', join(tmp, 'no-dir', 'c.svg')])).err).toContain("--curve: the folder of");
+    expect((await kiln([...base, '--curve', join(tmp, 'no-dir', 'c.svg')])).err).toContain('--curve: the folder of');
     const r2 = await kiln(['train', model]);
     expect(r2.code).toBe(1);
     expect(r2.err).toBe("kiln: train: no dataset; pass --dataset (mnist or csv:PATH) or set dataset in the model's train section\n");

@@ -141,7 +141,14 @@ export const CASES: readonly OpCase[] = [
 
   // ---- movement --------------------------------------------------------------------------
   { name: 'reshape: [2, 3] to [3, 2]', op: 'reshape', inputs: [m23], attrs: { shape: [3, 2] }, expected: f32([3, 2], [1, 2, 3, 4, 5, 6]) },
-  { name: 'reshape: symbolic', op: 'reshape', inputs: [f32(['B', 2], [1, 2, 3, 4, 5, 6])], attrs: { shape: [2, 'B'] }, shapes: { B: 3 }, expected: f32([2, 3], [1, 2, 3, 4, 5, 6]) },
+  {
+    name: 'reshape: symbolic',
+    op: 'reshape',
+    inputs: [f32(['B', 2], [1, 2, 3, 4, 5, 6])],
+    attrs: { shape: [2, 'B'] },
+    shapes: { B: 3 },
+    expected: f32([2, 3], [1, 2, 3, 4, 5, 6]),
+  },
   { name: 'broadcast_to: column', op: 'broadcast_to', inputs: [f32([2, 1], [1, 2])], attrs: { shape: [2, 3] }, expected: f32([2, 3], [1, 1, 1, 2, 2, 2]) },
   { name: 'broadcast_to: new leading dims', op: 'broadcast_to', inputs: [i32([2], [4, 5])], attrs: { shape: [2, 1, 2] }, expected: i32([2, 1, 2], [4, 5, 4, 5]) },
   { name: 'transpose: 2-d', op: 'transpose', inputs: [m23], attrs: { perm: [1, 0] }, expected: f32([3, 2], [1, 4, 2, 5, 3, 6]) },
@@ -155,7 +162,13 @@ export const CASES: readonly OpCase[] = [
   },
   { name: 'slice: x[1:-1:3]', op: 'slice', inputs: [i32([10], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])], attrs: { begin: [1], end: [-1], stride: [3] }, expected: i32([3], [1, 4, 7]) },
   { name: 'slice: empty result', op: 'slice', inputs: [f32([3], [1, 2, 3])], attrs: { begin: [2], end: [1], stride: [1] }, expected: f32([0], []) },
-  { name: 'pad: 2-d with a value', op: 'pad', inputs: [f32([2, 2], [1, 2, 3, 4])], attrs: { before: [1, 0], after: [0, 1], value: -1 }, expected: f32([3, 3], [-1, -1, -1, 1, 2, -1, 3, 4, -1]) },
+  {
+    name: 'pad: 2-d with a value',
+    op: 'pad',
+    inputs: [f32([2, 2], [1, 2, 3, 4])],
+    attrs: { before: [1, 0], after: [0, 1], value: -1 },
+    expected: f32([3, 3], [-1, -1, -1, 1, 2, -1, 3, 4, -1]),
+  },
   { name: 'pad: i32 zeros', op: 'pad', inputs: [i32([2], [5, 6])], attrs: { before: [1], after: [2] }, expected: i32([5], [0, 5, 6, 0, 0]) },
   {
     name: 'concat: three operands on the last axis',
@@ -198,7 +211,10 @@ export const CASES: readonly OpCase[] = [
     op: 'random_uniform',
     inputs: [i32([], [5])],
     attrs: { shape: [4], seed: 7, low: -1, high: 1 },
-    expected: f32([4], [7510006, 9303459, 12389299, 6487555].map((b) => -1 + (2 * b) / 2 ** 24)),
+    expected: f32(
+      [4],
+      [7510006, 9303459, 12389299, 6487555].map((b) => -1 + (2 * b) / 2 ** 24),
+    ),
   },
   { name: 'random_uniform: low = high', op: 'random_uniform', inputs: [], attrs: { shape: ['B'], low: 2, high: 2 }, shapes: { B: 3 }, expected: f32([3], [2, 2, 2]) },
   {
@@ -217,7 +233,13 @@ export const CASES: readonly OpCase[] = [
   { name: 'softmax: [0, 1, 2]', op: 'softmax', inputs: [f32([3], [0, 1, 2])], expected: f32([3], [0.0900305732, 0.2447284711, 0.6652409558]) },
   { name: 'softmax: stable at ±1000', op: 'softmax', inputs: [f32([2, 2], [1000, 1000, -1000, 0])], expected: f32([2, 2], [0.5, 0.5, 0, 1]) },
   { name: 'log_softmax: [0, 1, 2]', op: 'log_softmax', inputs: [f32([3], [0, 1, 2])], expected: f32([3], [-2.4076059645, -1.4076059645, -0.4076059645]) },
-  { name: 'log_softmax: stable at ±1000', op: 'log_softmax', inputs: [f32([2, 2], [1000, 0, -1000, -1000])], attrs: { axis: 1 }, expected: f32([2, 2], [0, -1000, -0.6931471806, -0.6931471806]) },
+  {
+    name: 'log_softmax: stable at ±1000',
+    op: 'log_softmax',
+    inputs: [f32([2, 2], [1000, 0, -1000, -1000])],
+    attrs: { axis: 1 },
+    expected: f32([2, 2], [0, -1000, -0.6931471806, -0.6931471806]),
+  },
   { name: 'identity: i32', op: 'identity', inputs: [i32([2], [3, -4])], expected: i32([2], [3, -4]) },
   { name: 'square: f32', op: 'square', inputs: [f32([3], [-3, 0.5, NAN])], expected: f32([3], [9, 0.25, NAN]) },
   { name: 'clip: f32', op: 'clip', inputs: [f32([5], [-2, 0.5, 3, -INF, NAN])], attrs: { min: 0, max: 1 }, expected: f32([5], [0, 0.5, 1, 0, NAN]) },
@@ -234,11 +256,26 @@ export const CASES: readonly OpCase[] = [
   // -ln(1e-7) for each wrong answer at p = 0 and p = 1
   { name: 'binary_cross_entropy: p clipped to eps', op: 'binary_cross_entropy', inputs: [f32([2], [0, 1]), f32([2], [1, 0])], expected: f32([], [16.118095651]) },
   // ln 2, then 1000 and 0 at the extremes
-  { name: 'sigmoid_cross_entropy: stable at ±1000', op: 'sigmoid_cross_entropy', inputs: [f32([3], [0, -1000, 1000]), f32([3], [1, 1, 1])], expected: f32([], [(0.6931471806 + 1000) / 3]) },
+  {
+    name: 'sigmoid_cross_entropy: stable at ±1000',
+    op: 'sigmoid_cross_entropy',
+    inputs: [f32([3], [0, -1000, 1000]), f32([3], [1, 1, 1])],
+    expected: f32([], [(0.6931471806 + 1000) / 3]),
+  },
   // -log_softmax([0, 1, 2]) at label 2, and 0 for a row whose label wins by 1000
   { name: 'softmax_cross_entropy: i32 labels', op: 'softmax_cross_entropy', inputs: [f32([2, 3], [0, 1, 2, 1000, 0, -1000]), i32([2], [2, 0])], expected: f32([], [0.2038029823]) },
-  { name: 'softmax_cross_entropy: an out-of-range label is ignored', op: 'softmax_cross_entropy', inputs: [f32([2, 3], [0, 1, 2, 0, 1, 2]), i32([2], [0, 3])], expected: f32([], [2.4076059645]) },
-  { name: 'softmax_cross_entropy_onehot: soft targets', op: 'softmax_cross_entropy_onehot', inputs: [f32([1, 3], [0, 1, 2]), f32([1, 3], [0.5, 0, 0.5])], expected: f32([], [1.4076059645]) },
+  {
+    name: 'softmax_cross_entropy: an out-of-range label is ignored',
+    op: 'softmax_cross_entropy',
+    inputs: [f32([2, 3], [0, 1, 2, 0, 1, 2]), i32([2], [0, 3])],
+    expected: f32([], [2.4076059645]),
+  },
+  {
+    name: 'softmax_cross_entropy_onehot: soft targets',
+    op: 'softmax_cross_entropy_onehot',
+    inputs: [f32([1, 3], [0, 1, 2]), f32([1, 3], [0.5, 0, 0.5])],
+    expected: f32([], [1.4076059645]),
+  },
   { name: 'l1_penalty: sum of |w|', op: 'l1_penalty', inputs: [f32([2, 2], [1, -2, 3, -4])], expected: f32([], [10]) },
   { name: 'l2_penalty: sum of w^2', op: 'l2_penalty', inputs: [f32([2, 2], [1, -2, 3, -4])], expected: f32([], [30]) },
 

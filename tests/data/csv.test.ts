@@ -8,13 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadCSV, parseCSV, type CSVOptions } from '../../src/data/index.js';
 import { catchKiln } from '../catch-kiln.js';
 
-const IRIS = [
-  'sepal_len,sepal_wid,petal_len,petal_wid,species',
-  '5.1,3.5,1.4,0.2,0',
-  '7.0,3.2,4.7,1.4,1',
-  '6.3,3.3,6.0,2.5,2',
-  '',
-].join('\n');
+const IRIS = ['sepal_len,sepal_wid,petal_len,petal_wid,species', '5.1,3.5,1.4,0.2,0', '7.0,3.2,4.7,1.4,1', '6.3,3.3,6.0,2.5,2', ''].join('\n');
 
 /** The span and message of the error that parsing `text` throws. */
 function csvError(text: string, options: CSVOptions = {}): { at: string; detail: string; code: string } {
@@ -79,9 +73,7 @@ describe('parseCSV errors', () => {
       detail: "'abc' is not a number (column 'petal_len')",
       code: 'data',
     });
-    expect(catchKiln(() => parseCSV(text, { file: 'iris.csv' })).message).toBe(
-      "iris.csv:4:9: 'abc' is not a number (column 'petal_len')",
-    );
+    expect(catchKiln(() => parseCSV(text, { file: 'iris.csv' })).message).toBe("iris.csv:4:9: 'abc' is not a number (column 'petal_len')");
     // Columns are those of the cell's first character: the opening quote of a quoted cell.
     expect(csvError('a,b\n1,  "x"\n').detail).toBe("'  \"x\"' is not a number (column 'b')");
     expect(csvError('a,b\n1,"x"\n').at).toBe('iris.csv:2:3');

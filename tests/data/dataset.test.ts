@@ -1,18 +1,7 @@
 // Tests of datasets: building from arrays, seeded permutations and shuffles, exact splits, batches.
 
 import { describe, expect, it } from 'vitest';
-import {
-  batchCount,
-  batches,
-  fromArrays,
-  permutation,
-  shuffle,
-  slice,
-  split,
-  splitSizes,
-  take,
-  type Dataset,
-} from '../../src/data/index.js';
+import { batchCount, batches, fromArrays, permutation, shuffle, slice, split, splitSizes, take, type Dataset } from '../../src/data/index.js';
 import { catchKiln } from '../catch-kiln.js';
 
 /** n examples: x[i] = [i, 100 + i] (f32[2]), y[i] = i (i32), m[i] = i % 2 (bool). */
@@ -64,9 +53,7 @@ describe('fromArrays', () => {
   });
 
   it('names the column and the lengths when they disagree', () => {
-    expect(catchKiln(() => fromArrays({ x: { data: [1, 2, 3] }, y: { data: [1, 2] } })).message).toBe(
-      "column 'y' has 2 values, but column 'x' has 3 examples",
-    );
+    expect(catchKiln(() => fromArrays({ x: { data: [1, 2, 3] }, y: { data: [1, 2] } })).message).toBe("column 'y' has 2 values, but column 'x' has 3 examples");
     const e = catchKiln(() => fromArrays({ x: { data: new Float32Array(12), shape: [4] }, y: { data: new Int32Array(5) } }));
     expect(e.code).toBe('data');
     expect(e.message).toBe("column 'y' has 5 values, but column 'x' has 3 examples");
@@ -79,9 +66,7 @@ describe('fromArrays', () => {
   });
 
   it('refuses values and dtypes that do not fit', () => {
-    expect(catchKiln(() => fromArrays({ y: { data: [1, 2.5], dtype: 'i32' } })).message).toBe(
-      "column 'y': value 2.5 at index 1 does not fit i32",
-    );
+    expect(catchKiln(() => fromArrays({ y: { data: [1, 2.5], dtype: 'i32' } })).message).toBe("column 'y': value 2.5 at index 1 does not fit i32");
     expect(catchKiln(() => fromArrays({ y: { data: new Float32Array(2), dtype: 'i32' } })).message).toBe(
       "column 'y': dtype i32 was asked for, but the data is a Float32Array (f32)",
     );
@@ -131,9 +116,7 @@ describe('take, slice, shuffle', () => {
     expect(t.size).toBe(3);
     expect(ids(t)).toEqual([4, 0, 4]);
     expectRowsIntact(t);
-    expect(catchKiln(() => take(ramp(5), [1, 5])).message).toBe(
-      'take: index 5 (at position 1) is out of range for a dataset of 5 examples',
-    );
+    expect(catchKiln(() => take(ramp(5), [1, 5])).message).toBe('take: index 5 (at position 1) is out of range for a dataset of 5 examples');
   });
 
   it('slice follows Array.prototype.slice and copies', () => {
@@ -204,9 +187,7 @@ describe('split', () => {
   });
 
   it('rejects ratios that are not positive numbers', () => {
-    expect(catchKiln(() => split(ramp(4), [1, 0])).message).toBe(
-      'split: ratio 0 (at position 1) is not a positive number; ratios are [1, 0]',
-    );
+    expect(catchKiln(() => split(ramp(4), [1, 0])).message).toBe('split: ratio 0 (at position 1) is not a positive number; ratios are [1, 0]');
     expect(catchKiln(() => split(ramp(4), [1, -2])).code).toBe('usage');
     expect(catchKiln(() => split(ramp(4), [1, NaN])).code).toBe('usage');
     expect(catchKiln(() => split(ramp(4), [])).message).toBe('split: ratios must be a non-empty list of positive numbers');
@@ -217,7 +198,11 @@ describe('batches', () => {
   it("yields [b, ...shape] tensors in order, with a short last batch under 'keep'", () => {
     const ds = ramp(7);
     const out = [...batches(ds, 3)];
-    expect(out.map((b) => b.x!.shape)).toEqual([[3, 2], [3, 2], [1, 2]]);
+    expect(out.map((b) => b.x!.shape)).toEqual([
+      [3, 2],
+      [3, 2],
+      [1, 2],
+    ]);
     expect(out.map((b) => b.y!.shape)).toEqual([[3], [3], [1]]);
     expect(out.map((b) => [...b.y!.data])).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
     expect(out[1]!.x).toEqual({ dtype: 'f32', shape: [3, 2], data: new Float32Array([3, 103, 4, 104, 5, 105]) });
@@ -227,7 +212,10 @@ describe('batches', () => {
 
   it("drops the short last batch under 'drop'", () => {
     const ds = ramp(7);
-    expect([...batches(ds, 3, { remainder: 'drop' })].map((b) => [...b.y!.data])).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect([...batches(ds, 3, { remainder: 'drop' })].map((b) => [...b.y!.data])).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(batchCount(ds, 3, 'drop')).toBe(2);
     expect([...batches(ds, 8, { remainder: 'drop' })]).toEqual([]);
     expect(batchCount(ramp(6), 3, 'drop')).toBe(2);

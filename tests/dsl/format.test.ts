@@ -333,7 +333,10 @@ describe('generateProgram', () => {
 function lowered(source: string): string {
   const program = parse(source);
   const r = lowerProgram(program, { source, file: 'gen.kiln', parse: parseProgram });
-  expect(r.diagnostics.map((d) => `${d.span.line}:${d.span.col}: ${d.message}`), source).toEqual([]);
+  expect(
+    r.diagnostics.map((d) => `${d.span.line}:${d.span.col}: ${d.message}`),
+    source,
+  ).toEqual([]);
   expect(r.graph, source).toBeDefined();
   const train = JSON.stringify(r.train ?? null, (k, v: unknown) => (PLACES.has(k) ? undefined : v));
   return printGraph(r.graph!).replace(/ loc\([^)]*\)/g, '') + train;

@@ -131,7 +131,10 @@ class Generator {
   private pending: string[][] = [];
   private names = 0;
 
-  constructor(seed: number, private readonly options: GenerateOptions) {
+  constructor(
+    seed: number,
+    private readonly options: GenerateOptions,
+  ) {
     this.r = new Rand(seed);
     this.messy = options.messy ?? true;
     this.comments = options.comments ?? true;
@@ -176,11 +179,7 @@ class Generator {
   /** An elementwise def of any shape: a gated copy of its argument. */
   private gateBody(): string[][] {
     const v = atom('v');
-    const body = this.r.pick([
-      bin('*', v, call('sigmoid', [v])),
-      bin('+', bin('*', call('tanh', [v]), atom('0.5')), v),
-      bin('-', v, { k: 'paren', e: bin('**', v, atom(2)) }),
-    ]);
+    const body = this.r.pick([bin('*', v, call('sigmoid', [v])), bin('+', bin('*', call('tanh', [v]), atom('0.5')), v), bin('-', v, { k: 'paren', e: bin('**', v, atom(2)) })]);
     return [['return', ...tokens(body)]];
   }
 
@@ -236,10 +235,34 @@ class Generator {
   private trainBody(): string[][] {
     const lr = atom(this.r.pick(['1e-3', '0.01', '2e-3', '0.1', '5E-4']));
     const optimizer = this.r.pick([
-      call('sgd', [], [['lr', lr], ['momentum', atom('0.9')], ['nesterov', atom(this.r.pick(['true', 'false']))]]),
+      call(
+        'sgd',
+        [],
+        [
+          ['lr', lr],
+          ['momentum', atom('0.9')],
+          ['nesterov', atom(this.r.pick(['true', 'false']))],
+        ],
+      ),
       call('adam', [], [['lr', lr]]),
-      call('adam', [], [['lr', lr], ['beta1', atom('0.9')], ['beta2', atom('0.999')], ['eps', atom('1e-8')]]),
-      call('adamw', [], [['lr', lr], ['weight_decay', atom('0.01')]]),
+      call(
+        'adam',
+        [],
+        [
+          ['lr', lr],
+          ['beta1', atom('0.9')],
+          ['beta2', atom('0.999')],
+          ['eps', atom('1e-8')],
+        ],
+      ),
+      call(
+        'adamw',
+        [],
+        [
+          ['lr', lr],
+          ['weight_decay', atom('0.01')],
+        ],
+      ),
     ]);
     const settings: [string, GExpr][] = [
       ['optimizer', optimizer],
@@ -337,7 +360,15 @@ class Generator {
       () => this.arith(shape, d),
       () => bin('**', this.gen(shape, d), this.r.pick([atom(2), atom('0.5'), atom(3)])),
       () => call(this.r.pick(['max', 'min']), [this.gen(shape, d), this.gen(shape, d)]),
-      () => call('clip', [this.gen(shape, d)], [['min', int(-1)], ['max', atom('1.0')]]),
+      () =>
+        call(
+          'clip',
+          [this.gen(shape, d)],
+          [
+            ['min', int(-1)],
+            ['max', atom('1.0')],
+          ],
+        ),
       () => call('where', [bin(this.r.pick(COMPARE), this.gen(shape, d), this.operand(shape, d)), this.gen(shape, d), this.gen(shape, d)]),
     ];
     if (rank >= 1) choices.push(() => call(this.r.pick(['softmax', 'log_softmax']), [this.gen(shape, d)], this.r.chance(0.5) ? [['axis', int(-1)]] : []));
@@ -385,7 +416,15 @@ class Generator {
       return this.r.chance(0.5) ? call('sum', [this.leaf(this.r.pick(this.values).shape)]) : call('mean', [wide()], [['axes', ints([0, 1])]]);
     }
     if (shape.length === 1) return call(this.r.pick(['sum', 'mean', 'max']), [wide()], [['axis', this.r.pick([atom(1), int(-1)])]]);
-    if (shape[1] === 1) return call(this.r.pick(['sum', 'mean', 'max']), [wide()], [['axis', atom(1)], ['keepdims', atom('true')]]);
+    if (shape[1] === 1)
+      return call(
+        this.r.pick(['sum', 'mean', 'max']),
+        [wide()],
+        [
+          ['axis', atom(1)],
+          ['keepdims', atom('true')],
+        ],
+      );
     if (shape[0] !== B) return call('transpose', [this.leaf([shape[1]!, shape[0]!])], [['perm', ints([1, 0])]]);
     // [B, n]: an existing [B, k] through a new [k, n] parameter.
     const src = this.r.pick(this.values.filter((v) => v.shape.length === 2 && v.shape[0] === B && typeof v.shape[1] === 'number'));

@@ -110,7 +110,10 @@ describe('statements', () => {
 
   test('an output may name an input or a let directly', () => {
     const g = lowered('model m { input x: f32[2]; let h = relu(x); output x; output h }');
-    expect(g.outputs.map((o) => [o.name, o.value])).toEqual([['x', 'x'], ['h', 't0']]);
+    expect(g.outputs.map((o) => [o.name, o.value])).toEqual([
+      ['x', 'x'],
+      ['h', 't0'],
+    ]);
   });
 
   test('numbers bound by let size parameters and fold into one constant', () => {
@@ -241,14 +244,7 @@ model m {
   let h1 = dense_relu(x, 3, 4)
   output y = dense(relu(dense(h1, 4, 4)), 4, 2)
 }`);
-    expect(g.params.map((p) => `${p.name}: ${p.type.shape.join('x')}`)).toEqual([
-      'h1.dense_1.w: 3x4',
-      'h1.dense_1.b: 4',
-      'dense_1.w: 4x4',
-      'dense_1.b: 4',
-      'y.w: 4x2',
-      'y.b: 2',
-    ]);
+    expect(g.params.map((p) => `${p.name}: ${p.type.shape.join('x')}`)).toEqual(['h1.dense_1.w: 3x4', 'h1.dense_1.b: 4', 'dense_1.w: 4x4', 'dense_1.b: 4', 'y.w: 4x2', 'y.b: 2']);
     // The nodes of a def carry the spans of its body.
     expect(summary(g).slice(0, 3)).toEqual(['matmul -> f32[B, 4] @5:10', 'add -> f32[B, 4] @5:10', 'relu -> f32[B, 4] @9:10']);
   });
@@ -293,9 +289,12 @@ model rnn {
     expect(g.params.map((p) => p.name)).toEqual(['w', 'u', 'b']);
     const matmuls = g.nodes.filter((n) => n.op === 'matmul');
     expect(matmuls.map((n) => n.inputs)).toEqual([
-      ['x0', 'w'], ['h0', 'u'],
-      ['x1', 'w'], ['t4', 'u'],
-      ['x2', 'w'], ['t9', 'u'],
+      ['x0', 'w'],
+      ['h0', 'u'],
+      ['x1', 'w'],
+      ['t4', 'u'],
+      ['x2', 'w'],
+      ['t9', 'u'],
     ]);
     expect(outputNode(g, 'h3')).toMatchObject({ op: 'tanh', type: { dtype: 'f32', shape: ['B', 5] }, span: { line: 3, col: 10 } });
   });
@@ -405,7 +404,10 @@ model mlp {
     const fromTs = graph('mlp', (b) => {
       const x = b.input('x', 'f32', ['B', 4]);
       const y = b.input('y', 'i32', ['B']);
-      const h1 = x.matmul(b.param('h1.dense_1.w', 'f32', [4, 8])).add(b.param('h1.dense_1.b', 'f32', [8], init.zeros())).relu();
+      const h1 = x
+        .matmul(b.param('h1.dense_1.w', 'f32', [4, 8]))
+        .add(b.param('h1.dense_1.b', 'f32', [8], init.zeros()))
+        .relu();
       const logits = h1.matmul(b.param('logits.w', 'f32', [8, 3])).add(b.param('logits.b', 'f32', [3], init.zeros()));
       return { probs: logits.softmax(), loss: b.softmaxCrossEntropy(logits, y) };
     });

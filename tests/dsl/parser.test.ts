@@ -120,9 +120,7 @@ describe('declarations', () => {
       ].join('\n'),
     );
     expect(p.decls.map((d) => d.kind)).toEqual(['import', 'model', 'train']);
-    expect((p.decls[1] as ModelDecl).body.map((s) => s.kind)).toEqual([
-      'input', 'input', 'let', 'let', 'param', 'param', 'let', 'output', 'output', 'loss',
-    ]);
+    expect((p.decls[1] as ModelDecl).body.map((s) => s.kind)).toEqual(['input', 'input', 'let', 'let', 'param', 'param', 'let', 'output', 'output', 'loss']);
     expect(p.comments.map((c) => c.text)).toEqual([' An MLP for the mnist digits.']);
   });
 });
@@ -144,11 +142,27 @@ describe('statements', () => {
       ].join('\n'),
     );
     expect(shape(m.body)).toEqual([
-      { kind: 'input', name: 'x', type: { dtype: 'f32', dims: [{ kind: 'name', name: 'B' }, { kind: 'number', value: 4, text: '4' }] } },
+      {
+        kind: 'input',
+        name: 'x',
+        type: {
+          dtype: 'f32',
+          dims: [
+            { kind: 'name', name: 'B' },
+            { kind: 'number', value: 4, text: '4' },
+          ],
+        },
+      },
       {
         kind: 'param',
         name: 'w',
-        type: { dtype: 'f32', dims: [{ kind: 'number', value: 4, text: '4' }, { kind: 'number', value: 2, text: '2' }] },
+        type: {
+          dtype: 'f32',
+          dims: [
+            { kind: 'number', value: 4, text: '4' },
+            { kind: 'number', value: 2, text: '2' },
+          ],
+        },
         init: { name: 'he_normal', kwargs: [{ name: 'seed', value: { kind: 'number', value: 1, text: '1' } }] },
       },
       { kind: 'param', name: 'b', type: { dtype: 'f32', dims: [{ kind: 'number', value: 2, text: '2' }] } },
@@ -174,18 +188,17 @@ describe('statements', () => {
   it('reads types with numeric, symbolic and no dims, in every dtype', () => {
     const m = model('model m { input a: f32[]; input b: i32[B]; input c: bool[2, N, 3]; param s: f32[] = zeros }');
     const types = m.body.map((s) => (s.kind === 'input' || s.kind === 'param' ? s.type : undefined));
-    expect(types.map((t) => `${t!.dtype}[${t!.dims.map((d) => (d.kind === 'number' ? d.text : d.name)).join(',')}]`)).toEqual([
-      'f32[]', 'i32[B]', 'bool[2,N,3]', 'f32[]',
-    ]);
+    expect(types.map((t) => `${t!.dtype}[${t!.dims.map((d) => (d.kind === 'number' ? d.text : d.name)).join(',')}]`)).toEqual(['f32[]', 'i32[B]', 'bool[2,N,3]', 'f32[]']);
   });
 
   it('reads initializers bare, with empty parentheses and with keyword arguments', () => {
-    const m = model(
-      'model m { param a: f32[2] = zeros; param b: f32[2] = ones(); param c: f32[2] = uniform(low=-1, high=1.5, seed=7); param d: f32[2] }',
-    );
+    const m = model('model m { param a: f32[2] = zeros; param b: f32[2] = ones(); param c: f32[2] = uniform(low=-1, high=1.5, seed=7); param d: f32[2] }');
     const inits = m.body.map((s) => (s.kind === 'param' ? s.init : undefined));
     expect(inits.map((i) => i && `${i.name}(${i.kwargs.map((k) => `${k.name}=${sexpr(k.value)}`).join(',')})`)).toEqual([
-      'zeros()', 'ones()', 'uniform(low=(- 1),high=1.5,seed=7)', undefined,
+      'zeros()',
+      'ones()',
+      'uniform(low=(- 1),high=1.5,seed=7)',
+      undefined,
     ]);
   });
 

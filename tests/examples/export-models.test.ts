@@ -27,7 +27,9 @@ describe('examples/models', () => {
   }
 
   test('every .kir file there has a model that produces it', () => {
-    const files = readdirSync(dir).filter((f) => f.endsWith('.kir')).map((f) => f.slice(0, -'.kir'.length));
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.kir'))
+      .map((f) => f.slice(0, -'.kir'.length));
     expect(files.sort()).toEqual(Object.keys(MODELS).sort());
   });
 

@@ -54,7 +54,10 @@ describe('the .kiln examples and their TypeScript twins', () => {
     a.setParams(Object.fromEntries(fromKiln.params.map((p, k) => [p.name, weights[k]!])));
     b.setParams(Object.fromEntries(fromTs.params.map((p, k) => [p.name, weights[k]!])));
     const inputs = Object.fromEntries(
-      a.inputs.map((spec, k) => [spec.name, spec.name === 'y' && name === 'perceptron' ? Float32Array.from(values(7, numel(spec.shape), 'f32'), Math.sign) : values(k + 1, numel(spec.shape), spec.dtype)]),
+      a.inputs.map((spec, k) => [
+        spec.name,
+        spec.name === 'y' && name === 'perceptron' ? Float32Array.from(values(7, numel(spec.shape), 'f32'), Math.sign) : values(k + 1, numel(spec.shape), spec.dtype),
+      ]),
     );
     const [outA, outB] = await Promise.all([a.run(inputs), b.run(inputs)]);
     for (const o of fromTs.outputs) {

@@ -8,7 +8,12 @@ import { mnistMlpGraph, train } from '../../examples/mnist-mlp.js';
 test('the example model is the 784-256-256-10 MLP', () => {
   const g = mnistMlpGraph();
   expect(g.params.map((p) => [p.name, p.type.shape])).toEqual([
-    ['w1', [784, 256]], ['b1', [256]], ['w2', [256, 256]], ['b2', [256]], ['w3', [256, 10]], ['b3', [10]],
+    ['w1', [784, 256]],
+    ['b1', [256]],
+    ['w2', [256, 256]],
+    ['b2', [256]],
+    ['w3', [256, 10]],
+    ['b3', [10]],
   ]);
   expect(g.outputs.map((o) => o.name)).toEqual(['loss', 'accuracy', 'logits']);
 });

@@ -25,10 +25,25 @@ test('losses and metrics are scalars with the values of their ops', async () => 
     const labels = b.input('labels', 'i32', [2]);
     b.output('loss', b.softmaxCrossEntropy(logits, labels));
     b.output('accuracy', b.accuracy(logits, labels));
-    b.output('mse', b.mse(logits, b.constant([[0, 0, 0], [0, 0, 0]])));
+    b.output(
+      'mse',
+      b.mse(
+        logits,
+        b.constant([
+          [0, 0, 0],
+          [0, 0, 0],
+        ]),
+      ),
+    );
   });
   const exe = await compile(g);
-  const out = await exe.run({ logits: [[0, 0, 0], [3, 0, 0]], labels: [0, 1] });
+  const out = await exe.run({
+    logits: [
+      [0, 0, 0],
+      [3, 0, 0],
+    ],
+    labels: [0, 1],
+  });
   // Row 1: log 3; row 2: -log(e^0 / (e^3 + 2)) = log(e^3 + 2); the mean of both.
   expect(out.loss!.data[0]).toBeCloseTo((Math.log(3) + Math.log(Math.exp(3) + 2)) / 2, 5);
   // argmax of row 1 is 0 (first of ties): right; of row 2 is 0, label 1: wrong.

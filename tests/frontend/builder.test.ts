@@ -20,7 +20,6 @@ function lineOf(marker: string): number {
   return hits[0]!;
 }
 
-
 function nodeOf(g: Graph, value: string): Node {
   const n = g.nodes.find((m) => m.name === value);
   if (!n) throw new Error(`no node defines ${value}`);
@@ -276,7 +275,16 @@ describe('shapes', () => {
 
   it('makes constants from nested arrays and rejects ragged ones', () => {
     const g = graph('g', (b) => {
-      b.output('m', b.constant([[1, 2, 3], [4, 5, 6]], 'i32'));
+      b.output(
+        'm',
+        b.constant(
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+          ],
+          'i32',
+        ),
+      );
       b.output('s', b.constant(0.5));
       b.output('k', b.constant([true, false], 'bool'));
     });

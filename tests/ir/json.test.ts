@@ -148,7 +148,11 @@ describe('structural errors name the JSON path', () => {
     ['a missing required attribute', (d) => delete d.graph.nodes[1].attrs.axes, "graph.nodes[1].attrs: reduce_sum: missing attribute 'axes' (ints)"],
     ['attributes that are a list', (d) => (d.graph.nodes[1].attrs = []), 'graph.nodes[1].attrs: expected an object, got a list'],
     ['an unknown initializer', (d) => (d.graph.params[0].init.fn = 'xavier'), /^graph\.params\[0\]\.init\.fn: unknown initializer 'xavier' \(expected one of: zeros/],
-    ['a bad initializer argument', (d) => (d.graph.params[0].init.args.std = 'wide'), `graph.params[0].init.args: initializer normal: attribute 'std' must be a number, got "wide"`],
+    [
+      'a bad initializer argument',
+      (d) => (d.graph.params[0].init.args.std = 'wide'),
+      `graph.params[0].init.args: initializer normal: attribute 'std' must be a number, got "wide"`,
+    ],
     ['a span line that is not a number', (d) => (d.graph.outputs[0].span.line = '9'), 'graph.outputs[0].span.line: expected a number, got "9"'],
     ['a span file that is not a string', (d) => (d.graph.inputs[0].span.file = null), 'graph.inputs[0].span.file: expected a string, got null'],
   ];

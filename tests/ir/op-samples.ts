@@ -74,11 +74,7 @@ export const OP_SAMPLES: Readonly<Record<string, OpSample>> = {
   square: unaryF,
   clip: { operands: [f32('B')], attrs: { min: -1, max: 1 } },
   dense: {
-    operands: [
-      f32('B', 4),
-      { param: f32(4, 2), init: { fn: 'he_normal', args: { seed: 3 } } },
-      { param: f32(2), init: { fn: 'zeros', args: {} } },
-    ],
+    operands: [f32('B', 4), { param: f32(4, 2), init: { fn: 'he_normal', args: { seed: 3 } } }, { param: f32(2), init: { fn: 'zeros', args: {} } }],
   },
   mae: { operands: [f32('B', 3), f32(3)] },
   mse: { operands: [f32('B', 1), f32('B', 1)] },

@@ -24,16 +24,7 @@ describe('updates', () => {
   test('print as `update` lines after the outputs and parse back', () => {
     const text = printGraph(counter());
     expect(text).toBe(
-      [
-        'graph counter {',
-        '  input x: f32[2]',
-        '  param s: f32[2] = zeros()',
-        '  %next = add(%s, %x) : f32[2]',
-        '  output old = %s',
-        '  update s = %next',
-        '}',
-        '',
-      ].join('\n'),
+      ['graph counter {', '  input x: f32[2]', '  param s: f32[2] = zeros()', '  %next = add(%s, %x) : f32[2]', '  output old = %s', '  update s = %next', '}', ''].join('\n'),
     );
     expect(printGraph(parseGraph(text))).toBe(text);
   });

@@ -84,7 +84,10 @@ export async function expectMatchesReference(g: Graph, feed: Feed, shapes: Recor
     expectValidSchedule(p);
     fused ??= p;
     const got = runKernels(p, feed);
-    for (const [kind, names] of [['output', want.outputs], ['update', want.updates]] as const) {
+    for (const [kind, names] of [
+      ['output', want.outputs],
+      ['update', want.updates],
+    ] as const) {
       for (const [name, t] of Object.entries(names)) {
         const have = (kind === 'output' ? got.outputs : got.updates)[name];
         expect(have && difference(have, t), `${g.name} ${fuse ? 'fused' : 'unfused'}: ${kind} ${name}`).toBeUndefined();

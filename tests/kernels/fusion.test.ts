@@ -266,7 +266,11 @@ describe('materialization', () => {
       shapeOf: (v: string) => [...g.nodes, ...g.inputs, ...g.params].find((n) => n.name === v)!.type.shape as number[],
     };
     const why = chooseMaterialized(facts, { fuse: true });
-    const reasons = (r: string) => [...why].filter(([, x]) => x === r).map(([v]) => v).sort();
+    const reasons = (r: string) =>
+      [...why]
+        .filter(([, x]) => x === r)
+        .map(([v]) => v)
+        .sort();
     // relu(x @ w1 + b1) feeds the next matmul and the weight gradient's: stored as an operand.
     expect(reasons('matmul operand')).toEqual(['t2', 't41', 't49', 't5', 't57']);
     // Adam's bias corrections 1 - beta^t are scalars read by every update: stored, not recomputed per weight.
@@ -352,7 +356,10 @@ describe('fused execution matches the reference backend', () => {
   it('training steps of the example models (SGD with momentum, Adam; dropout keyed by the step)', async () => {
     const withDropout = kilnGraph('dropout_mlp', (b) => {
       const x = b.input('x', 'f32', ['B', 6]);
-      const h = x.matmul(b.param('w1', 'f32', [6, 5], init.heNormal())).relu().dropout(0.3);
+      const h = x
+        .matmul(b.param('w1', 'f32', [6, 5], init.heNormal()))
+        .relu()
+        .dropout(0.3);
       const y = h.matmul(b.param('w2', 'f32', [5, 1], init.glorotUniform()));
       b.output('loss', b.op('mse', [y, b.input('t', 'f32', ['B', 1])]));
     });
@@ -381,8 +388,18 @@ describe('fused execution matches the reference backend', () => {
       const x = b.input('x', t('f32', [3, 5]));
       const n = b.input('n', t('i32', [3, 5]));
       const rows = (op: string, v: string) => b.emit('cast', [b.emitDynamic(op, [v], op === 'argmax' ? { axis: 1 } : { axes: [1] })], { to: 'f32' });
-      const folds = [['argmax', x], ['argmax', n], ['reduce_max', x], ['reduce_max', b.emit('neg', [x])], ['reduce_sum', n], ['reduce_sum', b.emit('mul', [n, n])]];
-      b.output('y', folds.map(([op, v]) => rows(op!, v!)).reduce((s, r) => b.emit('add', [s, r])));
+      const folds = [
+        ['argmax', x],
+        ['argmax', n],
+        ['reduce_max', x],
+        ['reduce_max', b.emit('neg', [x])],
+        ['reduce_sum', n],
+        ['reduce_sum', b.emit('mul', [n, n])],
+      ];
+      b.output(
+        'y',
+        folds.map(([op, v]) => rows(op!, v!)).reduce((s, r) => b.emit('add', [s, r])),
+      );
     });
     const p = await expectMatchesReference(g, { x: data(15, 5), n: Int32Array.from(data(15, 6), (v) => Math.round(v * 3)) });
     // The two f32 row maxima stack; argmax of f32 and of i32 do not; the last sum carries y.

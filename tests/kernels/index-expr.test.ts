@@ -203,7 +203,11 @@ describe('movement maps', () => {
         else if (step.op === 'broadcast_to') idx = broadcastMap(idx, from, to);
         else {
           const { begin, end, stride } = step.attrs as { begin: number[]; end: number[]; stride: number[] };
-          idx = sliceMap(idx, from.map((d, i) => sliceRange(begin[i]!, end[i]!, stride[i]!, d).start), stride);
+          idx = sliceMap(
+            idx,
+            from.map((d, i) => sliceRange(begin[i]!, end[i]!, stride[i]!, d).start),
+            stride,
+          );
         }
         idx = idx.map((e) => simplifyIndex(e, out));
       }

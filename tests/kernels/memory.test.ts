@@ -93,8 +93,7 @@ function randomProgram(seed: number): KernelProgram {
     const srcs = avail.filter((a) => a.n >= n);
     const src = pick(srcs.length ? srcs : avail);
     const other = pick(srcs.length ? srcs : avail);
-    const read = (b: { name: string; n: number }, how: number): ValueExpr =>
-      ld(b.name, b.n === n ? (how < 0.6 ? point(b.n) : transposed(b.n)) : iadd(imul(v(0), b.n), v(1)));
+    const read = (b: { name: string; n: number }, how: number): ValueExpr => ld(b.name, b.n === n ? (how < 0.6 ? point(b.n) : transposed(b.n)) : iadd(imul(v(0), b.n), v(1)));
     const out = `t${i}`;
     buffers.push(temp(out, [n, n]));
     const kind = rand();
@@ -103,7 +102,15 @@ function randomProgram(seed: number): KernelProgram {
     } else if (kind < 0.3 && i > 0) {
       const out2 = `u${i}`;
       buffers.push(temp(out2, [n, n]));
-      kernels.push({ name: `k${i}`, pattern: 'elementwise', shape: [n, n], stores: [{ buffer: out, value: tanh(read(src, rand())) }, { buffer: out2, value: add(read(src, rand()), read(other, rand())) }] });
+      kernels.push({
+        name: `k${i}`,
+        pattern: 'elementwise',
+        shape: [n, n],
+        stores: [
+          { buffer: out, value: tanh(read(src, rand())) },
+          { buffer: out2, value: add(read(src, rand()), read(other, rand())) },
+        ],
+      });
       avail.push({ name: out2, n });
     } else {
       kernels.push(kernel(`k${i}`, [n, n], out, add(tanh(read(src, rand())), read(other, rand()))));
@@ -122,7 +129,10 @@ function randomProgram(seed: number): KernelProgram {
 
 /** First write and last use of each temp, computed here independently of the planner. */
 function lifetimes(p: KernelProgram): Map<string, [number, number]> {
-  const reads = (k: Kernel): string[] => JSON.stringify(k).match(/"k":"load","buffer":"[^"]+"/g)?.map((m) => m.split('"')[7]!) ?? [];
+  const reads = (k: Kernel): string[] =>
+    JSON.stringify(k)
+      .match(/"k":"load","buffer":"[^"]+"/g)
+      ?.map((m) => m.split('"')[7]!) ?? [];
   const life = new Map<string, [number, number]>();
   p.kernels.forEach((k, i) => {
     for (const s of k.stores) if (!life.has(s.buffer)) life.set(s.buffer, [i, i]);
@@ -167,7 +177,12 @@ function checkNoOverlap(p: KernelProgram): [string, string][] {
 
 async function sameResults(p: KernelProgram, planned: KernelProgram): Promise<void> {
   const x = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i * 0.7));
-  const feed = { x: x.slice(0, p.buffers.find((b) => b.name === 'x')!.shape.reduce((a, b) => a * b, 1)) };
+  const feed = {
+    x: x.slice(
+      0,
+      p.buffers.find((b) => b.name === 'x')!.shape.reduce((a, b) => a * b, 1),
+    ),
+  };
   const [a, b] = [new KernelExecutable({ program: p }), new KernelExecutable({ program: planned })];
   expect(await b.run(feed)).toEqual(await a.run(feed));
   expect(b.params()).toEqual(a.params());
@@ -256,8 +271,15 @@ describe('planMemory', () => {
 describe('in place only where safe', () => {
   /** x -> s (temp [4, 4]) -> t via `value` (reading s) -> y; returns whether t landed on s. */
   function placedOnS(tShape: number[], value: ValueExpr, reduce?: Kernel['reduce'], laterRead = false): boolean {
-    const buffers = [{ name: 'x', dtype: 'f32', shape: [4, 4], role: 'input' } as BufferSpec, temp('s', [4, 4]), temp('t', tShape), { name: 'y', dtype: 'f32', shape: tShape, role: 'output' } as BufferSpec];
-    const yValue = laterRead ? add(ld('t', tShape.length === 2 ? point(tShape[1]!) : v(0)), ld('s', tShape.length === 2 ? point(4) : v(0))) : ld('t', tShape.length === 2 ? point(tShape[1]!) : v(0));
+    const buffers = [
+      { name: 'x', dtype: 'f32', shape: [4, 4], role: 'input' } as BufferSpec,
+      temp('s', [4, 4]),
+      temp('t', tShape),
+      { name: 'y', dtype: 'f32', shape: tShape, role: 'output' } as BufferSpec,
+    ];
+    const yValue = laterRead
+      ? add(ld('t', tShape.length === 2 ? point(tShape[1]!) : v(0)), ld('s', tShape.length === 2 ? point(4) : v(0)))
+      : ld('t', tShape.length === 2 ? point(tShape[1]!) : v(0));
     const p = program(buffers, [kernel('s', [4, 4], 's', tanh(ld('x', point(4)))), kernel('t', tShape, 't', value, reduce), kernel('y', tShape, 'y', yValue)]);
     const planned = planMemory(p);
     checkNoOverlap(planned);
@@ -296,11 +318,22 @@ describe('in place only where safe', () => {
   });
 
   it('a temp feeding an update stays live to the end, so nothing reuses its bytes', () => {
-    const buffers: BufferSpec[] = [{ name: 'x', dtype: 'f32', shape: [4], role: 'input' }, temp('a', [4]), temp('b', [4]), temp('c', [4]), { name: 'w', dtype: 'f32', shape: [4], role: 'param' }, { name: 'y', dtype: 'f32', shape: [4], role: 'output' }];
-    const p = program(buffers, [kernel('a', [4], 'a', tanh(ld('x', v(0)))), kernel('b', [4], 'b', tanh(ld('a', v(0)))), kernel('c', [4], 'c', tanh(ld('b', v(0)))), kernel('y', [4], 'y', ld('c', v(0)))], {
-      params: [{ name: 'w', buffer: 'w', init: { fn: 'zeros', args: {} } }],
-      updates: [{ param: 'w', buffer: 'a' }],
-    });
+    const buffers: BufferSpec[] = [
+      { name: 'x', dtype: 'f32', shape: [4], role: 'input' },
+      temp('a', [4]),
+      temp('b', [4]),
+      temp('c', [4]),
+      { name: 'w', dtype: 'f32', shape: [4], role: 'param' },
+      { name: 'y', dtype: 'f32', shape: [4], role: 'output' },
+    ];
+    const p = program(
+      buffers,
+      [kernel('a', [4], 'a', tanh(ld('x', v(0)))), kernel('b', [4], 'b', tanh(ld('a', v(0)))), kernel('c', [4], 'c', tanh(ld('b', v(0)))), kernel('y', [4], 'y', ld('c', v(0)))],
+      {
+        params: [{ name: 'w', buffer: 'w', init: { fn: 'zeros', args: {} } }],
+        updates: [{ param: 'w', buffer: 'a' }],
+      },
+    );
     const planned = planMemory(p);
     checkNoOverlap(planned);
     const off = (n: string) => planned.buffers.find((b) => b.name === n)!.offset;

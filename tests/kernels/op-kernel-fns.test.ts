@@ -49,16 +49,26 @@ describe('graph ops and kernel functions', () => {
   });
 
   it('folds and views are the ops fusion and lowering treat so', () => {
-    const named = (k: string) => primitives.filter((d) => d.fusion === k).map((d) => d.name).sort();
+    const named = (k: string) =>
+      primitives
+        .filter((d) => d.fusion === k)
+        .map((d) => d.name)
+        .sort();
     // FoldNode in src/kernels/fusion.ts lists the folds by name; lowering switches on them.
     expect(named('fold')).toEqual(['argmax', 'matmul', 'reduce_max', 'reduce_sum']);
     expect(named('view')).toEqual(['broadcast_to', 'reshape', 'slice', 'transpose']);
-    const free = primitives.filter((d) => d.cost === 0).map((d) => d.name).sort();
+    const free = primitives
+      .filter((d) => d.cost === 0)
+      .map((d) => d.name)
+      .sort();
     expect(free).toEqual(['broadcast_to', 'concat', 'constant', 'pad', 'reshape', 'slice', 'transpose']);
   });
 
   it('only elementwise binary ops with a commutative kernel function are commutative', () => {
-    const commutative = Object.values(OP_DEFS).filter((d) => d.commutative).map((d) => d.name).sort();
+    const commutative = Object.values(OP_DEFS)
+      .filter((d) => d.commutative)
+      .map((d) => d.name)
+      .sort();
     expect(commutative).toEqual(['add', 'eq', 'max', 'min', 'mul', 'ne']);
   });
 });

@@ -15,12 +15,7 @@ export { bool, expectTensor, f32, i32 } from '../conformance/tolerance.js';
 export type { TypedValue } from '../conformance/tolerance.js';
 
 /** Builds `y = op(x0, x1, ...)` over inputs of the given types, compiles it for the reference backend and runs it. */
-export async function runOp(
-  op: string,
-  inputs: readonly TypedValue[],
-  attrs: Record<string, unknown> = {},
-  shapes?: Record<string, number>,
-): Promise<Tensor> {
+export async function runOp(op: string, inputs: readonly TypedValue[], attrs: Record<string, unknown> = {}, shapes?: Record<string, number>): Promise<Tensor> {
   const b = new GraphBuilder('op_test');
   const names = inputs.map((v, i) => b.input(`x${i}`, { dtype: v.dtype, shape: v.shape }));
   b.output('y', b.emitDynamic(op, names, attrs));
@@ -30,7 +25,6 @@ export async function runOp(
   const out = await exe.run(feed);
   return out['y']!;
 }
-
 
 /** Asserts that `fn` throws a KilnError with this code and exactly this message. */
 export function expectKiln(fn: () => unknown, code: ErrorCode, message: string | RegExp): void {

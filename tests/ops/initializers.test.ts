@@ -122,11 +122,7 @@ describe('initializer errors', () => {
   });
 
   it('names an unknown argument', () => {
-    expectKiln(
-      () => materialize({ fn: 'uniform', args: { lo: 1 } }, t, f32Alloc),
-      'attr',
-      "param: initializer uniform: unknown attribute 'lo' (expected one of: low, high, seed)",
-    );
+    expectKiln(() => materialize({ fn: 'uniform', args: { lo: 1 } }, t, f32Alloc), 'attr', "param: initializer uniform: unknown attribute 'lo' (expected one of: low, high, seed)");
   });
 
   it('names a missing argument', () => {

@@ -14,19 +14,9 @@ describe('matmul', () => {
     ['[2, 3] @ [3, 2]', [f32([2, 3], [1, 2, 3, 4, 5, 6]), f32([3, 2], [7, 8, 9, 10, 11, 12])], {}, f32([2, 2], [58, 64, 139, 154])],
     ['a dot product [1, 3] @ [3, 1]', [f32([1, 3], [1, 2, 3]), f32([3, 1], [4, 5, 6])], {}, f32([1, 1], [32])],
     ['an outer product [2, 1] @ [1, 3]', [f32([2, 1], [1, 2]), f32([1, 3], [3, 4, 5])], {}, f32([2, 3], [3, 4, 5, 6, 8, 10])],
-    [
-      'batched, same batch',
-      [f32([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]), f32([2, 2, 2], [1, 0, 0, 1, 0, 1, 1, 0])],
-      {},
-      f32([2, 2, 2], [1, 2, 3, 4, 6, 5, 8, 7]),
-    ],
+    ['batched, same batch', [f32([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]), f32([2, 2, 2], [1, 0, 0, 1, 0, 1, 1, 0])], {}, f32([2, 2, 2], [1, 2, 3, 4, 6, 5, 8, 7])],
     // batch [2, 1] against [3] broadcasts to [2, 3]: out[i][j] = a_i . b_j
-    [
-      'batch dims broadcast on both sides',
-      [f32([2, 1, 1, 2], [1, 2, 3, 4]), f32([3, 2, 1], [1, 0, 0, 1, 1, 1])],
-      {},
-      f32([2, 3, 1, 1], [1, 2, 3, 3, 4, 7]),
-    ],
+    ['batch dims broadcast on both sides', [f32([2, 1, 1, 2], [1, 2, 3, 4]), f32([3, 2, 1], [1, 0, 0, 1, 1, 1])], {}, f32([2, 3, 1, 1], [1, 2, 3, 3, 4, 7])],
     ['rank 3 @ rank 2', [f32([2, 1, 2], [1, 2, 3, 4]), f32([2, 2], [1, 2, 3, 4])], {}, f32([2, 1, 2], [7, 10, 15, 22])],
     ['rank 2 @ rank 3', [f32([1, 2], [1, 1]), f32([2, 2, 1], [1, 2, 3, 4])], {}, f32([2, 1, 1], [3, 7])],
     ['i32', [i32([2, 2], [1, 2, 3, 4]), i32([2, 2], [5, 6, 7, 8])], {}, i32([2, 2], [19, 22, 43, 50])],
@@ -76,11 +66,7 @@ describe('gather', () => {
   });
 
   it('rejects a negative index at run time', async () => {
-    await expectKilnAsync(
-      runOp('gather', [f32([2, 3], [1, 2, 3, 4, 5, 6]), i32([1], [-1])], { axis: -1 }),
-      'runtime',
-      'gather: index -1 is out of range for axis -1 of size 3',
-    );
+    await expectKilnAsync(runOp('gather', [f32([2, 3], [1, 2, 3, 4, 5, 6]), i32([1], [-1])], { axis: -1 }), 'runtime', 'gather: index -1 is out of range for axis -1 of size 3');
   });
 
   it('names the source place of the gather that failed', async () => {
@@ -89,11 +75,7 @@ describe('gather', () => {
     const ids = b.input('ids', { dtype: 'i32', shape: [1] });
     b.output('y', b.emit('gather', [t, ids], {}, { file: 'model.kiln', line: 3, col: 5 }));
     const exe = await compile(b.build());
-    const e = await expectKilnAsync(
-      exe.run({ t: [1, 2], ids: [2] }),
-      'runtime',
-      'model.kiln:3:5: gather: index 2 is out of range for axis 0 of size 2',
-    );
+    const e = await expectKilnAsync(exe.run({ t: [1, 2], ids: [2] }), 'runtime', 'model.kiln:3:5: gather: index 2 is out of range for axis 0 of size 2');
     expect(e.span).toEqual({ file: 'model.kiln', line: 3, col: 5 });
   });
 });

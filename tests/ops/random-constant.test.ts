@@ -98,7 +98,14 @@ describe('random_uniform', () => {
     const k6 = await draw('random_uniform', { shape: [4], seed: 7 }, 6);
     const none = await draw('random_uniform', { shape: [4], seed: 7 });
     const s = keyedSeed(7n, 5n);
-    expectTensor(k5, f32([4], [0, 1, 2, 3].map((i) => unit(s, i))), { rtol: 0, atol: 0 });
+    expectTensor(
+      k5,
+      f32(
+        [4],
+        [0, 1, 2, 3].map((i) => unit(s, i)),
+      ),
+      { rtol: 0, atol: 0 },
+    );
     // hash(7 ^ hash(5)) = 558758004: literal values of that stream.
     expect(s).toBe(558758004n);
     expectTensor(k5, f32([4], [7510006 / 2 ** 24, 9303459 / 2 ** 24, 12389299 / 2 ** 24, 6487555 / 2 ** 24]), { rtol: 0, atol: 0 });

@@ -76,12 +76,7 @@ describe('argmax', () => {
     ['nan at the start', f32([2], [NAN, 5]), {}, i32([], [0])],
     ['nan beats +inf', f32([2], [INF, NAN]), {}, i32([], [1])],
     ['i32 values', i32([4], [-5, I32_MIN, 7, 7]), {}, i32([], [2])],
-    [
-      'middle axis of rank 3',
-      f32([2, 3, 2], [1, 9, 5, 2, 3, 4, 0, 0, 8, 1, 7, 1]),
-      { axis: -2 },
-      i32([2, 2], [1, 0, 1, 1]),
-    ],
+    ['middle axis of rank 3', f32([2, 3, 2], [1, 9, 5, 2, 3, 4, 0, 0, 8, 1, 7, 1]), { axis: -2 }, i32([2, 2], [1, 0, 1, 1])],
     ['a size-1 axis gives 0', f32([2, 1], [7, -7]), { axis: 1 }, i32([2], [0, 0])],
     ['an empty kept dim gives an empty result', f32([0, 3], []), { axis: 1 }, i32([0], [])],
   ];

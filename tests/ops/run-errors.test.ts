@@ -41,24 +41,47 @@ describe('inputs at run time', () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ['a missing input', { x: good.x, k: good.k }, "missing input 'm' (expected bool[2])"],
     ['an unknown input', { ...good, z: 1 }, "unknown input 'z' (the program's inputs are x, k, m)"],
-    ['a nested array of the wrong shape', { ...good, x: [[1, 2], [3, 4], [5, 6]] }, "input 'x': expected shape [2, 3], got [3, 2]"],
+    [
+      'a nested array of the wrong shape',
+      {
+        ...good,
+        x: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      },
+      "input 'x': expected shape [2, 3], got [3, 2]",
+    ],
     ['a typed array of the wrong length', { ...good, x: new Float32Array(5) }, "input 'x': expected 6 elements for f32[2, 3], got 5"],
     ['an Int32Array for f32', { ...good, x: new Int32Array(6) }, "input 'x': expected f32[2, 3] as Float32Array, got Int32Array"],
     ['a Float64Array for f32', { ...good, x: new Float64Array(6) }, "input 'x': expected f32[2, 3] as Float32Array, got Float64Array"],
     ['a Float32Array for i32', { ...good, k: new Float32Array(2) }, "input 'k': expected i32[2] as Int32Array, got Float32Array"],
+    ['a Tensor of the wrong dtype', { ...good, x: { dtype: 'i32', shape: [2, 3], data: new Int32Array(6) } }, "input 'x': expected f32[2, 3], got dtype i32"],
+    ['a Tensor of the wrong shape', { ...good, x: { dtype: 'f32', shape: [3, 2], data: new Float32Array(6) } }, "input 'x': expected shape [2, 3], got [3, 2]"],
     [
-      'a Tensor of the wrong dtype',
-      { ...good, x: { dtype: 'i32', shape: [2, 3], data: new Int32Array(6) } },
-      "input 'x': expected f32[2, 3], got dtype i32",
+      'a ragged nested array',
+      {
+        ...good,
+        x: [
+          [1, 2, 3],
+          [4, 5],
+        ],
+      },
+      "input 'x': ragged nested array at [1] (expected 3 entries)",
     ],
-    [
-      'a Tensor of the wrong shape',
-      { ...good, x: { dtype: 'f32', shape: [3, 2], data: new Float32Array(6) } },
-      "input 'x': expected shape [2, 3], got [3, 2]",
-    ],
-    ['a ragged nested array', { ...good, x: [[1, 2, 3], [4, 5]] }, "input 'x': ragged nested array at [1] (expected 3 entries)"],
     ['a number where a row should be', { ...good, x: [[1, 2, 3], 4] }, "input 'x': ragged nested array at [1] (expected 3 entries)"],
-    ['a row where a number should be', { ...good, x: [[1, [2], 3], [4, 5, 6]] }, "input 'x': expected a number at [0][1], got an array"],
+    [
+      'a row where a number should be',
+      {
+        ...good,
+        x: [
+          [1, [2], 3],
+          [4, 5, 6],
+        ],
+      },
+      "input 'x': expected a number at [0][1], got an array",
+    ],
     ['fractions for i32', { ...good, k: [1, 2.5] }, "input 'k': value 2.5 does not fit i32[2]"],
   ];
   it.each(cases)('%s', async (_name, inputs, message) => {
@@ -108,19 +131,11 @@ describe('symbolic dims at compile time', () => {
   }
 
   it('an unbound dim names the symbol and where it first appears', async () => {
-    await expectKilnAsync(
-      compile(batched()),
-      'bind',
-      "unbound symbolic dimension 'B' (first in input x: f32[B, 3]); pass shapes: { B: <size> }",
-    );
+    await expectKilnAsync(compile(batched()), 'bind', "unbound symbolic dimension 'B' (first in input x: f32[B, 3]); pass shapes: { B: <size> }");
   });
 
   it('binding an unknown symbol is an error', async () => {
-    await expectKilnAsync(
-      compile(batched(), { shapes: { B: 2, N: 4 } }),
-      'bind',
-      "shapes: 'N' is not a dimension of graph batched (its symbols are B)",
-    );
+    await expectKilnAsync(compile(batched(), { shapes: { B: 2, N: 4 } }), 'bind', "shapes: 'N' is not a dimension of graph batched (its symbols are B)");
   });
 
   it('binding a symbol of a graph with none is an error', async () => {
@@ -172,9 +187,7 @@ describe('setParams', () => {
 
   it('a wrong dtype or an unknown name throws', async () => {
     const exe = await compile(model());
-    expect(() => exe.setParams({ w: new Int32Array(6) })).toThrow(
-      new KilnRuntimeError('input', "parameter 'w': expected f32[3, 2] as Float32Array, got Int32Array"),
-    );
+    expect(() => exe.setParams({ w: new Int32Array(6) })).toThrow(new KilnRuntimeError('input', "parameter 'w': expected f32[3, 2] as Float32Array, got Int32Array"));
     expect(() => exe.setParams({ v: [1] })).toThrow("unknown parameter 'v' (the parameters are w, b)");
     expect(Array.from(exe.params()['w']!.data)).toEqual([1, 1, 1, 1, 1, 1]);
   });

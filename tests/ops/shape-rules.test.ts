@@ -48,7 +48,14 @@ const rules: Record<string, Rule[]> = {
     ['broadcast_to a wrong size', 'broadcast_to', [F(2, 3)], { shape: [3, 3] }, 'shape', 'broadcast_to: cannot broadcast f32[2, 3] to [3, 3]'],
     ['broadcast_to a lower rank', 'broadcast_to', [F(1, 3)], { shape: [3] }, 'shape', 'broadcast_to: cannot broadcast f32[1, 3] to [3]'],
     ['broadcast_to a size-1 target', 'broadcast_to', [F(3)], { shape: [1] }, 'shape', 'broadcast_to: cannot broadcast f32[3] to [1]'],
-    ['slice part of a symbolic axis', 'slice', [F('B', 3)], { begin: [1, 0], end: [2, 3], stride: [1, 1] }, 'shape', 'slice: axis 0 of f32[B, 3] is symbolic and can only be taken whole'],
+    [
+      'slice part of a symbolic axis',
+      'slice',
+      [F('B', 3)],
+      { begin: [1, 0], end: [2, 3], stride: [1, 1] },
+      'shape',
+      'slice: axis 0 of f32[B, 3] is symbolic and can only be taken whole',
+    ],
     ['pad a symbolic axis', 'pad', [F('B', 3)], { before: [1, 0], after: [0, 0] }, 'shape', 'pad: cannot pad symbolic axis 0 (B) of f32[B, 3]'],
     ['concat off-axis mismatch', 'concat', [F(2, 3), F(2, 4)], { axis: 0 }, 'shape', 'concat: operands f32[2, 3], f32[2, 4] differ off axis 0'],
     ['concat of different ranks', 'concat', [F(2), F(2, 1)], {}, 'shape', 'concat: operands f32[2], f32[2, 1] differ off axis 0'],
@@ -145,7 +152,16 @@ describe('arity and unknown ops', () => {
     ['dense', 2, 'dense takes 3 operand(s) (x, w, b), got 2'],
   ];
   it.each(arity)('%s with %i operands', (op, count, message) => {
-    expectKiln(() => emitOp(op, Array.from({ length: count }, () => F(2)), {}), 'arity', message);
+    expectKiln(
+      () =>
+        emitOp(
+          op,
+          Array.from({ length: count }, () => F(2)),
+          {},
+        ),
+      'arity',
+      message,
+    );
   });
 
   it('an unknown op suggests near names', () => {

@@ -59,8 +59,24 @@ describe('decompose', () => {
   test('every composite expands to primitives only, and the result verifies', () => {
     const composites = [...OPS.values()].filter((d) => d.kind === 'composite').map((d) => d.name);
     expect(composites.sort()).toEqual([
-      'accuracy', 'binary_accuracy', 'binary_cross_entropy', 'clip', 'dense', 'dropout', 'identity', 'l1_penalty', 'l2_penalty', 'log_softmax', 'mae', 'mean', 'mse',
-      'sigmoid_cross_entropy', 'softmax', 'softmax_cross_entropy', 'softmax_cross_entropy_onehot', 'square',
+      'accuracy',
+      'binary_accuracy',
+      'binary_cross_entropy',
+      'clip',
+      'dense',
+      'dropout',
+      'identity',
+      'l1_penalty',
+      'l2_penalty',
+      'log_softmax',
+      'mae',
+      'mean',
+      'mse',
+      'sigmoid_cross_entropy',
+      'softmax',
+      'softmax_cross_entropy',
+      'softmax_cross_entropy_onehot',
+      'square',
     ]);
     const b = new GraphBuilder('all');
     const x = b.input('x', { dtype: 'f32', shape: ['B', 4] });

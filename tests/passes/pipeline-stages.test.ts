@@ -16,9 +16,24 @@ import { catchKiln } from '../catch-kiln.js';
 describe('the stage list', () => {
   test('every stage from a model to a kernel program, in order', () => {
     expect(STAGE_NAMES).toEqual([
-      'reseed', 'regularize', 'training-mode', 'grad', 'optimizer',
-      'decompose', 'specialize', 'constant-fold', 'simplify', 'cse', 'dce', 'constant-fold-2', 'simplify-2', 'cse-2', 'dce-2',
-      'fusion', 'in-place-updates', 'memory',
+      'reseed',
+      'regularize',
+      'training-mode',
+      'grad',
+      'optimizer',
+      'decompose',
+      'specialize',
+      'constant-fold',
+      'simplify',
+      'cse',
+      'dce',
+      'constant-fold-2',
+      'simplify-2',
+      'cse-2',
+      'dce-2',
+      'fusion',
+      'in-place-updates',
+      'memory',
     ]);
   });
 

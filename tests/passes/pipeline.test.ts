@@ -59,9 +59,7 @@ describe('the pipeline', () => {
   test('an unknown pass name is a usage error listing the passes', () => {
     const e = catchKiln(() => runPipeline(model(), { until: 'fold' }));
     expect(e.code).toBe('usage');
-    expect(e.message).toBe(
-      "unknown pass 'fold' (the passes, in order: decompose, specialize, constant-fold, simplify, cse, dce, constant-fold-2, simplify-2, cse-2, dce-2)",
-    );
+    expect(e.message).toBe("unknown pass 'fold' (the passes, in order: decompose, specialize, constant-fold, simplify, cse, dce, constant-fold-2, simplify-2, cse-2, dce-2)");
   });
 
   test('symbolic dims need shapes once specialize runs', () => {

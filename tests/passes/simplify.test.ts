@@ -482,64 +482,94 @@ describe('simplify: what stays', () => {
     });
 
   // The result is f32[2, 3]; x is f32[3]: replacing the sum by x would change its type.
-  unchanged('x + 0 where the zero broadcasts x to a larger shape', `
+  unchanged(
+    'x + 0 where the zero broadcasts x to a larger shape',
+    `
   input x: f32[3]
   %zero = constant() {shape=[2, 3], value=[0]} : f32[2, 3]
   %y = add(%x, %zero) : f32[2, 3]
-  output y = %y`);
+  output y = %y`,
+  );
 
-  unchanged('where(c, x, x) where c is larger than x', `
+  unchanged(
+    'where(c, x, x) where c is larger than x',
+    `
   input c: bool[2, 3]
   input x: f32[3]
   %y = where(%c, %x, %x) : f32[2, 3]
-  output y = %y`);
+  output y = %y`,
+  );
 
   // nan * 0 and inf * 0 are nan.
-  unchanged('f32 x * 0', `
+  unchanged(
+    'f32 x * 0',
+    `
   input x: f32[3]
   %zero = constant() {value=[0]} : f32[]
   %y = mul(%x, %zero) : f32[3]
-  output y = %y`);
+  output y = %y`,
+  );
 
   // inf - inf is nan.
-  unchanged('f32 x - x', `
+  unchanged(
+    'f32 x - x',
+    `
   input x: f32[3]
   %y = sub(%x, %x) : f32[3]
-  output y = %y`);
+  output y = %y`,
+  );
 
   // 1/3 is not exact in f32.
-  unchanged('x / 3', `
+  unchanged(
+    'x / 3',
+    `
   input x: f32[3]
   %three = constant() {value=[3]} : f32[]
   %y = div(%x, %three) : f32[3]
-  output y = %y`);
+  output y = %y`,
+  );
 
   // log is nan below 0, so exp(log(x)) is not x.
-  unchanged('exp(log(x))', `
+  unchanged(
+    'exp(log(x))',
+    `
   input x: f32[3]
   %l = log(%x) : f32[3]
   %y = exp(%l) : f32[3]
-  output y = %y`);
+  output y = %y`,
+  );
 
-  unchanged('a slice that drops an element', `
+  unchanged(
+    'a slice that drops an element',
+    `
   input x: f32[3]
   %y = slice(%x) {begin=[1], end=[3], stride=[1]} : f32[2]
-  output y = %y`);
+  output y = %y`,
+  );
 
-  unchanged('a reshape to another shape', `
+  unchanged(
+    'a reshape to another shape',
+    `
   input x: f32[2, 3]
   %y = reshape(%x) {shape=[3, 2]} : f32[3, 2]
-  output y = %y`);
+  output y = %y`,
+  );
 
-  unchanged('a sum over an axis longer than 1', `
+  unchanged(
+    'a sum over an axis longer than 1',
+    `
   input x: f32[3, 2]
   %y = reduce_sum(%x) {axes=[1], keepdims=true} : f32[3, 1]
-  output y = %y`);
+  output y = %y`,
+  );
 
-  unchanged('a cast to another dtype', `
+  unchanged(
+    'a cast to another dtype',
+    `
   input x: f32[3]
   %y = cast(%x) {to=i32} : i32[3]
-  output y = %y`);
+  output y = %y`,
+  );
 });
 
 describe('simplify: fixed points', () => {

@@ -18,7 +18,8 @@ import { encodeArtifact, writeArtifact } from '../../src/kernels/artifact.js';
 import { planMemory } from '../../src/kernels/memory.js';
 
 const v = (axis: number): IndexExpr => ({ k: 'var', axis });
-const lin = (...terms: [number, number][]): IndexExpr => terms.reduce<IndexExpr>((e, [axis, by]) => ({ k: 'add', a: e, b: { k: 'mul', a: v(axis), by } }), { k: 'const', value: 0 });
+const lin = (...terms: [number, number][]): IndexExpr =>
+  terms.reduce<IndexExpr>((e, [axis, by]) => ({ k: 'add', a: e, b: { k: 'mul', a: v(axis), by } }), { k: 'const', value: 0 });
 const ld = (buffer: string, index: IndexExpr): ValueExpr => ({ k: 'load', buffer, index, dtype: 'f32' });
 const bin = (fn: 'add' | 'mul', a: ValueExpr, b: ValueExpr): ValueExpr => ({ k: 'binary', fn, a, b, dtype: 'f32' });
 
@@ -50,8 +51,22 @@ function mlp(): KernelProgram {
         stores: [{ buffer: 'h', value: relu(bin('add', { k: 'acc', dtype: 'f32' }, ld('b', v(1)))) }],
         tile: { m: 4, n: 8 },
       },
-      { name: 'rowsum', pattern: 'reduce', shape: [2], reduce: { op: 'sum', shape: [4], value: ld('h', lin([0, 4], [1, 1])) }, stores: [{ buffer: 'y', value: { k: 'acc', dtype: 'f32' } }] },
-      { name: 'bias_step', pattern: 'elementwise', shape: [4], stores: [{ buffer: 'b2', value: bin('add', ld('b', v(0)), { k: 'const', value: 0.5, dtype: 'f32' }) }, { buffer: 'odd_out', value: ld('odd', v(0)) }] },
+      {
+        name: 'rowsum',
+        pattern: 'reduce',
+        shape: [2],
+        reduce: { op: 'sum', shape: [4], value: ld('h', lin([0, 4], [1, 1])) },
+        stores: [{ buffer: 'y', value: { k: 'acc', dtype: 'f32' } }],
+      },
+      {
+        name: 'bias_step',
+        pattern: 'elementwise',
+        shape: [4],
+        stores: [
+          { buffer: 'b2', value: bin('add', ld('b', v(0)), { k: 'const', value: 0.5, dtype: 'f32' }) },
+          { buffer: 'odd_out', value: ld('odd', v(0)) },
+        ],
+      },
     ],
     inputs: [{ name: 'x', buffer: 'x' }],
     outputs: [
@@ -175,7 +190,9 @@ describe('write, load, run', () => {
 
   it('refuses to write weights that are not parameters, or of the wrong shape, before touching the disk', async () => {
     const dir = join(root, 'bad');
-    expect(await refusal(writeArtifact(dir, mlp(), { target: 'js', weights: { nope: W } }))).toBe(`${dir}: weight 'nope' is not a parameter of program 'mlp' (its parameters: w, b)`);
+    expect(await refusal(writeArtifact(dir, mlp(), { target: 'js', weights: { nope: W } }))).toBe(
+      `${dir}: weight 'nope' is not a parameter of program 'mlp' (its parameters: w, b)`,
+    );
     await expect(writeArtifact(dir, mlp(), { target: 'js', weights: { b: W } })).rejects.toThrow("weight 'b': expected shape [4], got [3, 4]");
     expect(await readdir(root)).toEqual([]);
   });
@@ -284,18 +301,26 @@ describe('refusals name the file and the fault', () => {
   }
 
   it.each([
-    ['a load of an unknown buffer', (p: any) => (p.kernels[1].reduce.value.buffer = 'ghost'), "kernel 'rowsum' reduction: load of unknown buffer \"ghost\""],
+    ['a load of an unknown buffer', (p: any) => (p.kernels[1].reduce.value.buffer = 'ghost'), 'kernel \'rowsum\' reduction: load of unknown buffer "ghost"'],
     ['a store of the wrong shape', (p: any) => (p.kernels[1].shape = [3]), "kernel 'rowsum' store 0: buffer 'y' [2] does not hold the kernel's shape [3]"],
-    ['an unknown role', (p: any) => (p.buffers[4].role = 'scratch'), "buffer 'h' has unknown role \"scratch\" (expected input, param, output, temp, const)"],
+    ['an unknown role', (p: any) => (p.buffers[4].role = 'scratch'), 'buffer \'h\' has unknown role "scratch" (expected input, param, output, temp, const)'],
     ['a read before any write', (p: any) => p.kernels.reverse(), "kernel 'rowsum' reads temp 'h' before any kernel writes it"],
-    ['an unknown fn', (p: any) => (p.kernels[0].stores[0].value.fn = 'gelu'), "kernel 'dense' store 0: unknown unary fn \"gelu\""],
+    ['an unknown fn', (p: any) => (p.kernels[0].stores[0].value.fn = 'gelu'), 'kernel \'dense\' store 0: unknown unary fn "gelu"'],
     ['a dtype that disagrees with its buffer', (p: any) => (p.kernels[0].reduce.value.a.dtype = 'i32'), "kernel 'dense' reduction: load of 'x' (f32) says dtype \"i32\""],
     ['acc outside a reduction', (p: any) => (p.kernels[2].stores[0].value = { k: 'acc', dtype: 'f32' }), "kernel 'bias_step' store 0: acc outside the stores of a reducing kernel"],
-    ['a var beyond the loop', (p: any) => (p.kernels[2].stores[1].value.index = { k: 'var', axis: 1 }), "kernel 'bias_step' store 1: var axis 1 is not a loop variable (the kernel has 1)"],
+    [
+      'a var beyond the loop',
+      (p: any) => (p.kernels[2].stores[1].value.index = { k: 'var', axis: 1 }),
+      "kernel 'bias_step' store 1: var axis 1 is not a loop variable (the kernel has 1)",
+    ],
     ['a temp past the arena', (p: any) => (p.arenaBytes = 8), "temp 'h' [0, 32) runs past the arena's 8 bytes"],
     ['an update of an unknown param', (p: any) => (p.updates[0].param = 'z'), 'update of unknown param "z"'],
     ['const data of the wrong length', (p: any) => p.buffers[3].data.pop(), "buffer 'odd' carries 3 values for shape [4] (4 elements)"],
-    ['a kernel writing a parameter', (p: any) => (p.kernels[1].stores[0].buffer = 'w'), "kernel 'rowsum' store 0 writes param buffer 'w' (kernels write temps and outputs; parameters change through updates)"],
+    [
+      'a kernel writing a parameter',
+      (p: any) => (p.kernels[1].stores[0].buffer = 'w'),
+      "kernel 'rowsum' store 0 writes param buffer 'w' (kernels write temps and outputs; parameters change through updates)",
+    ],
     // planMemory has bias_step write b in place (update b = b): nothing may read b after it, and something must write it.
     ['a read of a parameter after its in-place update', (p: any) => p.kernels.unshift(p.kernels.pop()), "kernel 'dense' reads parameter 'b' after a kernel updated it in place"],
     ['an in-place update that no kernel makes', (p: any) => p.kernels.pop(), "the update of parameter buffer 'b' from itself needs a kernel that writes it in place"],
@@ -429,7 +454,9 @@ describe("target 'wasm': the module beside the manifest", () => {
 
   it('refuses to write a module that does not compile, or a module for target js, before touching the disk', async () => {
     const dir = join(root, 'bad');
-    expect(await refusal(writeArtifact(dir, mlp(), { target: 'wasm', wasm: new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9]) }))).toMatch(new RegExp(`^${literally(dir)}: the module does not compile \\(.+\\)$`));
+    expect(await refusal(writeArtifact(dir, mlp(), { target: 'wasm', wasm: new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9, 9, 9]) }))).toMatch(
+      new RegExp(`^${literally(dir)}: the module does not compile \\(.+\\)$`),
+    );
     expect(await refusal(writeArtifact(dir, mlp(), { target: 'wasm', wasm: new Uint8Array(0) }))).toBe(`${dir}: target 'wasm' needs the module's bytes (options.wasm)`);
     expect(await refusal(writeArtifact(dir, mlp(), { target: 'js', wasm: new Uint8Array(8) } as never))).toBe(`${dir}: target 'js' takes no module`);
     expect(await readdir(root)).toEqual([]);
@@ -480,8 +507,12 @@ describe("target 'wasm': the module beside the manifest", () => {
       'manifest.json: a js artifact carries no code file, but the manifest lists {"file":"module.wasm","byteLength":8}',
     );
     expect(refusalSync(() => artifactFromObject({ ...js, target: 'wasm' }))).toBe('manifest.json: a wasm artifact needs code: { file, byteLength }, got undefined');
-    expect(refusalSync(() => artifactFromObject({ ...js, target: 'wasm', code: { file: '../m.wasm', byteLength: 8 } }))).toBe('manifest.json: code.file must be a plain file name, got "../m.wasm"');
-    expect(refusalSync(() => artifactFromObject({ ...js, target: 'wasm', code: { file: 'module.wasm', byteLength: 0 } }))).toBe('manifest.json: code.byteLength must be a positive integer, got 0');
+    expect(refusalSync(() => artifactFromObject({ ...js, target: 'wasm', code: { file: '../m.wasm', byteLength: 8 } }))).toBe(
+      'manifest.json: code.file must be a plain file name, got "../m.wasm"',
+    );
+    expect(refusalSync(() => artifactFromObject({ ...js, target: 'wasm', code: { file: 'module.wasm', byteLength: 0 } }))).toBe(
+      'manifest.json: code.byteLength must be a positive integer, got 0',
+    );
   });
 
   it('a js artifact written over a wasm one replaces it whole', async () => {

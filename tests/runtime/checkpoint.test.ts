@@ -35,7 +35,10 @@ function refusal(fn: () => unknown): KilnRuntimeError {
 }
 
 async function refusalOf(promise: Promise<unknown>): Promise<KilnRuntimeError> {
-  const e = await promise.then(() => undefined, (err: unknown) => err);
+  const e = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   if (e === undefined) throw new Error('expected a checkpoint refusal, but the promise resolved');
   expect(e).toBeInstanceOf(KilnRuntimeError);
   expect((e as KilnRuntimeError).code).toBe('checkpoint');
@@ -191,9 +194,7 @@ describe('checkpoint refusals', () => {
 
   it('refuses a file that is not a checkpoint', () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
-    expect(refusal(() => decodeCheckpoint(png, 'img.png')).message).toBe(
-      'img.png: not a Kiln checkpoint (bad magic: expected "KILNCKPT", found bytes 89 50 4e 47 0d 0a 1a 0a)',
-    );
+    expect(refusal(() => decodeCheckpoint(png, 'img.png')).message).toBe('img.png: not a Kiln checkpoint (bad magic: expected "KILNCKPT", found bytes 89 50 4e 47 0d 0a 1a 0a)');
     expect(refusal(() => decodeCheckpoint(new TextEncoder().encode('{}'))).message).toMatch(/not a Kiln checkpoint/);
   });
 

@@ -130,17 +130,50 @@ describe('elementwise fns equal the graph ops bit for bit', () => {
   const arith: BinaryFn[] = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min'];
   const cmp: BinaryFn[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
   const [fa, fb] = pairs(F32_VALUES);
-  it.each([...arith, ...cmp])('%s on f32', (fn) => expectSameAsOp(fn, [['f32', fa], ['f32', fb]], (a, b) => bin(fn, a!, b!)));
+  it.each([...arith, ...cmp])('%s on f32', (fn) =>
+    expectSameAsOp(
+      fn,
+      [
+        ['f32', fa],
+        ['f32', fb],
+      ],
+      (a, b) => bin(fn, a!, b!),
+    ),
+  );
 
   const [ia, ib] = pairs(I32_VALUES);
   it.each([...arith.filter((f) => f !== 'pow'), ...cmp])('%s on i32 (wrap-around, truncating division, x / 0 = 0)', (fn) =>
-    expectSameAsOp(fn, [['i32', ia], ['i32', ib]], (a, b) => bin(fn, a!, b!)),
+    expectSameAsOp(
+      fn,
+      [
+        ['i32', ia],
+        ['i32', ib],
+      ],
+      (a, b) => bin(fn, a!, b!),
+    ),
   );
 
-  it.each(['eq', 'ne'] as BinaryFn[])('%s on bool', (fn) => expectSameAsOp(fn, [['bool', [0, 0, 1, 1]], ['bool', [0, 1, 0, 1]]], (a, b) => bin(fn, a!, b!)));
+  it.each(['eq', 'ne'] as BinaryFn[])('%s on bool', (fn) =>
+    expectSameAsOp(
+      fn,
+      [
+        ['bool', [0, 0, 1, 1]],
+        ['bool', [0, 1, 0, 1]],
+      ],
+      (a, b) => bin(fn, a!, b!),
+    ),
+  );
 
   it('where picks by a bool condition', () =>
-    expectSameAsOp('where', [['bool', [1, 0, 1, 0]], ['f32', [1, 2, NaN, 4]], ['f32', [-1, -2, -3, NaN]]], (c, a, b) => where(c!, a!, b!)));
+    expectSameAsOp(
+      'where',
+      [
+        ['bool', [1, 0, 1, 0]],
+        ['f32', [1, 2, NaN, 4]],
+        ['f32', [-1, -2, -3, NaN]],
+      ],
+      (c, a, b) => where(c!, a!, b!),
+    ));
 
   const castCases: [KernelDType, number[]][] = [
     ['f32', [0, -0, 2.7, -2.7, 0.5, 3e9, -3e9, 2147483520, NaN, Infinity, -Infinity, 1e-40]],
@@ -170,7 +203,16 @@ describe('elementwise fns equal the graph ops bit for bit', () => {
   it('constants are stored as their dtype, and index leaves give i32 positions', async () => {
     const p = program(
       [buf('a', 'f32', [3], 'output'), buf('i', 'i32', [3], 'output')],
-      [kernel('k', [3], [['a', cst(0.1)], ['i', { k: 'index', index: iadd(imul(v(0), 5), ic(-1)), dtype: 'i32' }]])],
+      [
+        kernel(
+          'k',
+          [3],
+          [
+            ['a', cst(0.1)],
+            ['i', { k: 'index', index: iadd(imul(v(0), 5), ic(-1)), dtype: 'i32' }],
+          ],
+        ),
+      ],
     );
     const out = await runProgram(p);
     expect(dataOf(out['a'])).toEqual([Math.fround(0.1), Math.fround(0.1), Math.fround(0.1)]);
@@ -207,13 +249,15 @@ describe('reductions fold like the reference ops', () => {
 
   it('over two axes that are not the last, in row-major order', async () => {
     const values = Array.from({ length: 24 }, (_, i) => Math.fround(Math.sin(i) * 10 ** (i % 7)));
-    const ref = await reference(
-      (b) => b.output('y', b.emit('reduce_sum', [b.input('x0', { dtype: 'f32', shape: [2, 3, 4] })], { axes: [0, 2] })),
-      { x0: new Float32Array(values) },
-    );
+    const ref = await reference((b) => b.output('y', b.emit('reduce_sum', [b.input('x0', { dtype: 'f32', shape: [2, 3, 4] })], { axes: [0, 2] })), {
+      x0: new Float32Array(values),
+    });
     // Output axis 0 is x's axis 1; reduction variables 1 and 2 are x's axes 0 and 2.
     const index = iadd(iadd(imul(v(1), 12), imul(v(0), 4)), v(2));
-    const p = program([buf('x0', 'f32', [2, 3, 4], 'input'), buf('y', 'f32', [3], 'output')], [kernel('k', [3], [['y', acc()]], { reduce: { op: 'sum', shape: [2, 4], value: ld('x0', index) } })]);
+    const p = program(
+      [buf('x0', 'f32', [2, 3, 4], 'input'), buf('y', 'f32', [3], 'output')],
+      [kernel('k', [3], [['y', acc()]], { reduce: { op: 'sum', shape: [2, 4], value: ld('x0', index) } })],
+    );
     expect(dataOf((await runProgram(p, { x0: new Float32Array(values) }))['y'])).toEqual(dataOf(ref['y']));
   });
 
@@ -238,7 +282,12 @@ describe('reductions fold like the reference ops', () => {
     const b = Float32Array.from({ length: k * n }, (_, i) => Math.fround(Math.sin(i * 0.3) / 7));
     const p = program(
       [buf('a', 'f32', [m, k], 'input'), buf('b', 'f32', [k, n], 'input'), buf('y', 'f32', [m, n], 'output')],
-      [{ ...kernel('mm', [m, n], [['y', acc()]], { reduce: { op: 'sum', shape: [k], value: bin('mul', ld('a', iadd(imul(v(0), k), v(2))), ld('b', iadd(imul(v(2), n), v(1)))) } }), pattern: 'matmul' }],
+      [
+        {
+          ...kernel('mm', [m, n], [['y', acc()]], { reduce: { op: 'sum', shape: [k], value: bin('mul', ld('a', iadd(imul(v(0), k), v(2))), ld('b', iadd(imul(v(2), n), v(1)))) } }),
+          pattern: 'matmul',
+        },
+      ],
     );
     const got = await runProgram(p, { a, b });
     const unfused = await reference(
@@ -259,7 +308,10 @@ describe('reductions fold like the reference ops', () => {
     const a = Float32Array.from({ length: m * k }, (_, i) => Math.fround(Math.tan(i) * 1e3));
     const b = Float32Array.from({ length: k * n }, (_, i) => Math.fround(1 / (i + 0.3)));
     const product = bin('mul', ld('a', iadd(imul(v(0), k), v(2))), ld('b', iadd(imul(v(2), n), v(1))));
-    const fast = program([buf('a', 'f32', [m, k], 'input'), buf('b', 'f32', [k, n], 'input'), buf('y', 'f32', [m, n], 'output')], [kernel('mm', [m, n], [['y', acc()]], { reduce: { op: 'sum', shape: [k], value: product } })]);
+    const fast = program(
+      [buf('a', 'f32', [m, k], 'input'), buf('b', 'f32', [k, n], 'input'), buf('y', 'f32', [m, n], 'output')],
+      [kernel('mm', [m, n], [['y', acc()]], { reduce: { op: 'sum', shape: [k], value: product } })],
+    );
     const general = { ...fast, kernels: [kernel('mm', [m, n], [['y', acc()]], { reduce: { op: 'sum', shape: [k, 1], value: product } })] };
     expect(dataOf((await runProgram(general, { a, b }))['y'])).toEqual(dataOf((await runProgram(fast, { a, b }))['y']));
   });
@@ -279,7 +331,13 @@ describe('reductions fold like the reference ops', () => {
 describe('index expressions express movement without copies', () => {
   const x24 = Float32Array.from({ length: 24 }, (_, i) => i * 1.5 - 7);
 
-  async function expectMovement(op: string, attrs: Record<string, unknown>, inShape: number[], outShape: number[], index: IndexExpr | ((x: ValueExpr) => ValueExpr)): Promise<void> {
+  async function expectMovement(
+    op: string,
+    attrs: Record<string, unknown>,
+    inShape: number[],
+    outShape: number[],
+    index: IndexExpr | ((x: ValueExpr) => ValueExpr),
+  ): Promise<void> {
     const n = inShape.reduce((a, b) => a * b, 1);
     const feed = { x: x24.slice(0, n) };
     const ref = await reference((b) => b.output('y', b.emitDynamic(op, [b.input('x', { dtype: 'f32', shape: inShape })], attrs)), feed);
@@ -304,7 +362,10 @@ describe('index expressions express movement without copies', () => {
   it('gather through an index read from data, refusing an index out of range', async () => {
     const x = Float32Array.from({ length: 12 }, (_, i) => i * 10);
     const idx = new Int32Array([3, 0, 0, 2, 1]);
-    const ref = await reference((b) => b.output('y', b.emit('gather', [b.input('x', { dtype: 'f32', shape: [4, 3] }), b.input('idx', { dtype: 'i32', shape: [5] })], { axis: 0 })), { x, idx });
+    const ref = await reference(
+      (b) => b.output('y', b.emit('gather', [b.input('x', { dtype: 'f32', shape: [4, 3] }), b.input('idx', { dtype: 'i32', shape: [5] })], { axis: 0 })),
+      { x, idx },
+    );
     const p = program(
       [buf('x', 'f32', [4, 3], 'input'), buf('idx', 'i32', [5], 'input'), buf('y', 'f32', [5, 3], 'output')],
       [kernel('gather', [5, 3], [['y', ld('x', iadd(imul({ k: 'value', v: ld('idx', v(0), 'i32'), size: 4 }, 3), v(1)))]])],
@@ -375,7 +436,7 @@ describe('random numbers are those of src/ir/random.ts', () => {
   it('uniform never reaches high after rounding to f32', () => expectDraw('uniform', 1, 1 + 2 ** -23, 3));
   it('normal', () => expectDraw('normal', 0.5, 2, 9));
   it('normal with a key mixed in', () => expectDraw('normal', 0, 1, 9, -77));
-  it('the keyed stream is the random ops\' streamOf', () => {
+  it("the keyed stream is the random ops' streamOf", () => {
     expect(keyedStream(5, 1234)).toBe(ir.mix32(5 ^ ir.mix32(1234)));
   });
 
@@ -406,11 +467,32 @@ describe('kernels and the arena', () => {
   it('a multi-store kernel computes every value of a point before writing, so one store may overwrite its input', async () => {
     // t = x * 2 (temp); then one kernel writes a = t + 1 over t itself and b = t * t elsewhere.
     const p = program(
-      [buf('x', 'f32', [4], 'input'), buf('t', 'f32', [4], 'temp', { offset: 0 }), buf('a', 'f32', [4], 'temp', { offset: 0 }), buf('b', 'f32', [4], 'temp', { offset: 16 }), buf('y', 'f32', [4], 'output'), buf('z', 'f32', [4], 'output')],
+      [
+        buf('x', 'f32', [4], 'input'),
+        buf('t', 'f32', [4], 'temp', { offset: 0 }),
+        buf('a', 'f32', [4], 'temp', { offset: 0 }),
+        buf('b', 'f32', [4], 'temp', { offset: 16 }),
+        buf('y', 'f32', [4], 'output'),
+        buf('z', 'f32', [4], 'output'),
+      ],
       [
         kernel('double', [4], [['t', bin('mul', ld('x', v(0)), cst(2))]]),
-        kernel('siblings', [4], [['a', bin('add', ld('t', v(0)), cst(1))], ['b', bin('mul', ld('t', v(0)), ld('t', v(0)))]]),
-        kernel('out', [4], [['y', ld('a', v(0))], ['z', ld('b', v(0))]]),
+        kernel(
+          'siblings',
+          [4],
+          [
+            ['a', bin('add', ld('t', v(0)), cst(1))],
+            ['b', bin('mul', ld('t', v(0)), ld('t', v(0)))],
+          ],
+        ),
+        kernel(
+          'out',
+          [4],
+          [
+            ['y', ld('a', v(0))],
+            ['z', ld('b', v(0))],
+          ],
+        ),
       ],
       { arenaBytes: 32 },
     );
@@ -422,12 +504,26 @@ describe('kernels and the arena', () => {
   it('temps reuse arena bytes, f32 and i32 views over the same memory, bool as 0/1 in 4 bytes', async () => {
     // f (f32) and i (i32) and m (bool) all sit at offset 0, one after another's death.
     const p = program(
-      [buf('x', 'f32', [4], 'input'), buf('f', 'f32', [4], 'temp', { offset: 0 }), buf('i', 'i32', [4], 'temp', { offset: 0 }), buf('m', 'bool', [4], 'temp', { offset: 0 }), buf('y', 'bool', [4], 'output'), buf('n', 'i32', [4], 'output')],
+      [
+        buf('x', 'f32', [4], 'input'),
+        buf('f', 'f32', [4], 'temp', { offset: 0 }),
+        buf('i', 'i32', [4], 'temp', { offset: 0 }),
+        buf('m', 'bool', [4], 'temp', { offset: 0 }),
+        buf('y', 'bool', [4], 'output'),
+        buf('n', 'i32', [4], 'output'),
+      ],
       [
         kernel('f', [4], [['f', bin('mul', ld('x', v(0)), cst(-3))]]),
         kernel('i', [4], [['i', cast(ld('f', v(0)), 'i32')]]),
         kernel('m', [4], [['m', bin('gt', ld('i', v(0), 'i32'), cst(-5, 'i32'))]]),
-        kernel('y', [4], [['y', ld('m', v(0), 'bool')], ['n', cast(ld('m', v(0), 'bool'), 'i32')]]),
+        kernel(
+          'y',
+          [4],
+          [
+            ['y', ld('m', v(0), 'bool')],
+            ['n', cast(ld('m', v(0), 'bool'), 'i32')],
+          ],
+        ),
       ],
       { arenaBytes: 16 },
     );
@@ -440,7 +536,14 @@ describe('kernels and the arena', () => {
     // A diamond of elementwise and reducing kernels, planned and unplanned.
     const x = Float32Array.from({ length: 12 }, (_, i) => (i - 5) / 3);
     const p = program(
-      [buf('x', 'f32', [3, 4], 'input'), buf('a', 'f32', [3, 4], 'temp'), buf('b', 'f32', [3, 4], 'temp'), buf('c', 'f32', [4, 3], 'temp'), buf('s', 'f32', [3], 'temp'), buf('y', 'f32', [3], 'output')],
+      [
+        buf('x', 'f32', [3, 4], 'input'),
+        buf('a', 'f32', [3, 4], 'temp'),
+        buf('b', 'f32', [3, 4], 'temp'),
+        buf('c', 'f32', [4, 3], 'temp'),
+        buf('s', 'f32', [3], 'temp'),
+        buf('y', 'f32', [3], 'output'),
+      ],
       [
         kernel('a', [3, 4], [['a', un('exp', ld('x', at([3, 4])))]]),
         kernel('b', [3, 4], [['b', un('tanh', ld('a', at([3, 4])))]]),
@@ -477,9 +580,26 @@ describe('KernelExecutable behaves like the reference Executable', () => {
   /** w (param [3]) is read and updated to w + x; c (an i32 counter) counts runs; y = w * x. */
   function stepper(): KernelProgram {
     return program(
-      [buf('x', 'f32', [3], 'input'), buf('unused', 'i32', [], 'input'), buf('w', 'f32', [3], 'param'), buf('c', 'i32', [], 'param'), buf('w2', 'f32', [3], 'temp'), buf('c2', 'i32', [], 'temp'), buf('y', 'f32', [3], 'output'), buf('flag', 'bool', [3], 'output')],
       [
-        kernel('y', [3], [['y', bin('mul', ld('w', v(0)), ld('x', v(0)))], ['w2', bin('add', ld('w', v(0)), ld('x', v(0)))], ['flag', bin('gt', ld('x', v(0)), cst(0))]]),
+        buf('x', 'f32', [3], 'input'),
+        buf('unused', 'i32', [], 'input'),
+        buf('w', 'f32', [3], 'param'),
+        buf('c', 'i32', [], 'param'),
+        buf('w2', 'f32', [3], 'temp'),
+        buf('c2', 'i32', [], 'temp'),
+        buf('y', 'f32', [3], 'output'),
+        buf('flag', 'bool', [3], 'output'),
+      ],
+      [
+        kernel(
+          'y',
+          [3],
+          [
+            ['y', bin('mul', ld('w', v(0)), ld('x', v(0)))],
+            ['w2', bin('add', ld('w', v(0)), ld('x', v(0)))],
+            ['flag', bin('gt', ld('x', v(0)), cst(0))],
+          ],
+        ),
         kernel('count', [], [['c2', bin('add', ld('c', ic(0), 'i32'), cst(1, 'i32'))]]),
       ],
       {
@@ -502,9 +622,15 @@ describe('KernelExecutable behaves like the reference Executable', () => {
 
   it('specs, updates after the run, outputs read before them, bool outputs as bytes, optional unread inputs', async () => {
     const exe: Executable = new KernelExecutable({ program: planMemory(stepper()) }); // the same interface, checked by the compiler
-    expect(exe.inputs).toEqual([{ name: 'x', dtype: 'f32', shape: [3] }, { name: 'unused', dtype: 'i32', shape: [], optional: true }]);
+    expect(exe.inputs).toEqual([
+      { name: 'x', dtype: 'f32', shape: [3] },
+      { name: 'unused', dtype: 'i32', shape: [], optional: true },
+    ]);
     expect(exe.outputs.map((o) => o.name)).toEqual(['y', 'flag', 'w_before']);
-    expect(exe.paramSpecs).toEqual([{ name: 'w', dtype: 'f32', shape: [3] }, { name: 'c', dtype: 'i32', shape: [] }]);
+    expect(exe.paramSpecs).toEqual([
+      { name: 'w', dtype: 'f32', shape: [3] },
+      { name: 'c', dtype: 'i32', shape: [] },
+    ]);
     const first = await exe.run({ x: [1, -2, 3] });
     expect(dataOf(first['y'])).toEqual([2, -4, 6]);
     expect(dataOf(first['w_before'])).toEqual([2, 2, 2]);
@@ -538,16 +664,20 @@ describe('KernelExecutable behaves like the reference Executable', () => {
   });
 
   it('updates take effect together: two parameters can swap', async () => {
-    const p = program([buf('a', 'f32', [2], 'param'), buf('b', 'f32', [2], 'param'), buf('s', 'f32', [2], 'output')], [kernel('s', [2], [['s', bin('sub', ld('a', v(0)), ld('b', v(0)))]])], {
-      params: [
-        { name: 'a', buffer: 'a', init: { fn: 'ones', args: {} } },
-        { name: 'b', buffer: 'b', init: { fn: 'zeros', args: {} } },
-      ],
-      updates: [
-        { param: 'a', buffer: 'b' },
-        { param: 'b', buffer: 'a' },
-      ],
-    });
+    const p = program(
+      [buf('a', 'f32', [2], 'param'), buf('b', 'f32', [2], 'param'), buf('s', 'f32', [2], 'output')],
+      [kernel('s', [2], [['s', bin('sub', ld('a', v(0)), ld('b', v(0)))]])],
+      {
+        params: [
+          { name: 'a', buffer: 'a', init: { fn: 'ones', args: {} } },
+          { name: 'b', buffer: 'b', init: { fn: 'zeros', args: {} } },
+        ],
+        updates: [
+          { param: 'a', buffer: 'b' },
+          { param: 'b', buffer: 'a' },
+        ],
+      },
+    );
     const exe = new KernelExecutable({ program: p });
     expect(dataOf((await exe.run({}))['s'])).toEqual([1, 1]);
     expect(dataOf((await exe.run({}))['s'])).toEqual([-1, -1]);
@@ -570,7 +700,7 @@ describe('KernelExecutable behaves like the reference Executable', () => {
     expect(dataOf(train.params()['w'])).toEqual([30, 30, 30]);
   });
 
-  it('first values: given params, then the artifact weights, then the initializers; a caller\'s arrays are never written', async () => {
+  it("first values: given params, then the artifact weights, then the initializers; a caller's arrays are never written", async () => {
     const mine = new Float32Array([1, 2, 3]);
     const exe = new KernelExecutable({ program: planMemory(stepper()), weights: { c: { dtype: 'i32', shape: [], data: new Int32Array([40]) } } }, { params: { w: mine } });
     await exe.run({ x: [1, 1, 1] });

@@ -47,10 +47,20 @@ describe('kernel function tables are exhaustive', () => {
   });
 
   test("the Wasm renderer's tables hold exactly the functions on their dtype", () => {
-    for (const [table, d] of [[UNARY_F32, 'f32'], [UNARY_I32, 'i32'], [VECTOR_UNARY_F32, 'f32'], [VECTOR_UNARY_I32, 'i32']] as const) {
+    for (const [table, d] of [
+      [UNARY_F32, 'f32'],
+      [UNARY_I32, 'i32'],
+      [VECTOR_UNARY_F32, 'f32'],
+      [VECTOR_UNARY_I32, 'i32'],
+    ] as const) {
       expect(sorted(Object.keys(table)), d).toEqual(sorted(UNARY.filter((fn) => unaryOn(fn, d))));
     }
-    for (const [table, d] of [[BINARY_F32, 'f32'], [BINARY_I32, 'i32'], [VECTOR_BINARY_F32, 'f32'], [VECTOR_BINARY_I32, 'i32']] as const) {
+    for (const [table, d] of [
+      [BINARY_F32, 'f32'],
+      [BINARY_I32, 'i32'],
+      [VECTOR_BINARY_F32, 'f32'],
+      [VECTOR_BINARY_I32, 'i32'],
+    ] as const) {
       expect(sorted(Object.keys(table)), d).toEqual(sorted(BINARY.filter((fn) => binaryOn(fn, d) && BINARY_FNS[fn].result === 'operand')));
     }
     for (const table of [COMPARE, VECTOR_COMPARE]) expect(sorted(Object.keys(table))).toEqual(sorted(BINARY.filter((fn) => BINARY_FNS[fn].result === 'bool')));
@@ -77,10 +87,20 @@ function program(operand: KernelDType, value: (x: ValueExpr) => ValueExpr): Kern
 }
 
 const unaryProgram = (fn: UnaryFn, d: KernelDType): KernelProgram => program(d, (a) => ({ k: 'unary', fn, a, dtype: d }));
-const binaryProgram = (fn: BinaryFn, d: KernelDType): KernelProgram => program(d, (a) => ({ k: 'binary', fn, a, b: a, dtype: binaryResult(fn, d) ?? (BINARY_FNS[fn].result === 'bool' ? 'bool' : d) }));
+const binaryProgram = (fn: BinaryFn, d: KernelDType): KernelProgram =>
+  program(d, (a) => ({ k: 'binary', fn, a, b: a, dtype: binaryResult(fn, d) ?? (BINARY_FNS[fn].result === 'bool' ? 'bool' : d) }));
 
-const CASES = [...UNARY.flatMap((fn) => DTYPES.map((d) => ({ what: `${fn} on ${d}`, p: unaryProgram(fn, d), defined: unaryOn(fn, d), vector: d === 'f32' ? VECTOR_UNARY_F32[fn] : unaryOn(fn, 'i32') ? VECTOR_UNARY_I32[fn as keyof typeof VECTOR_UNARY_I32] : 'scalar' }))),
-  ...BINARY.flatMap((fn) => DTYPES.map((d) => ({ what: `${fn} on ${d}`, p: binaryProgram(fn, d), defined: binaryOn(fn, d), vector: vectorBinary(fn, d) })))];
+const CASES = [
+  ...UNARY.flatMap((fn) =>
+    DTYPES.map((d) => ({
+      what: `${fn} on ${d}`,
+      p: unaryProgram(fn, d),
+      defined: unaryOn(fn, d),
+      vector: d === 'f32' ? VECTOR_UNARY_F32[fn] : unaryOn(fn, 'i32') ? VECTOR_UNARY_I32[fn as keyof typeof VECTOR_UNARY_I32] : 'scalar',
+    })),
+  ),
+  ...BINARY.flatMap((fn) => DTYPES.map((d) => ({ what: `${fn} on ${d}`, p: binaryProgram(fn, d), defined: binaryOn(fn, d), vector: vectorBinary(fn, d) }))),
+];
 
 function vectorBinary(fn: BinaryFn, d: KernelDType): unknown {
   if (BINARY_FNS[fn].result === 'bool') return VECTOR_COMPARE[fn as keyof typeof VECTOR_COMPARE];

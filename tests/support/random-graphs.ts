@@ -103,7 +103,11 @@ class Generator {
   }
 
   private emit(op: string, inputs: readonly Value[], attrs: Record<string, unknown>, range: { mag: number; lo?: number }): Value {
-    const name = this.b.emitDynamic(op, inputs.map((v) => v.name), attrs);
+    const name = this.b.emitDynamic(
+      op,
+      inputs.map((v) => v.name),
+      attrs,
+    );
     for (const v of inputs) this.read.add(v.name);
     const t = this.b.typeOf(name);
     if (!isConcrete(t.shape)) throw new Error(`random graph: ${op} made a symbolic shape`);
@@ -232,7 +236,13 @@ class Generator {
     const a = this.tame(this.pick()!);
     const op = this.rng.pick(['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'add', 'mul']);
     if (op === 'div') {
-      const d = this.rng.chance(0.3) ? this.constant('f32', this.partnerShape(a.shape).map(() => 1), true) : this.positive(this.partner(a));
+      const d = this.rng.chance(0.3)
+        ? this.constant(
+            'f32',
+            this.partnerShape(a.shape).map(() => 1),
+            true,
+          )
+        : this.positive(this.partner(a));
       if (!(d.lo! > 0)) return undefined; // a constant divisor that is not positive
       return this.emit('div', [a, d], {}, { mag: a.mag / d.lo! });
     }
@@ -287,7 +297,10 @@ class Generator {
       const i = this.emit('argmax', [x], { axis, keepdims: this.rng.chance(0.3) }, { mag: this.maxDim });
       return this.emit('cast', [i], { to: 'f32' }, { mag: this.maxDim });
     }
-    const axes = this.rng.shuffle([...Array(rank).keys()]).slice(0, this.rng.int(0, rank)).map((a) => (this.rng.chance(0.3) ? a - rank : a));
+    const axes = this.rng
+      .shuffle([...Array(rank).keys()])
+      .slice(0, this.rng.int(0, rank))
+      .map((a) => (this.rng.chance(0.3) ? a - rank : a));
     const keepdims = this.rng.chance(0.5);
     const count = axes.reduce((n, a) => n * x.shape[a < 0 ? a + rank : a]!, 1);
     const op = this.rng.pick(['reduce_sum', 'reduce_max', 'reduce_sum']);
@@ -372,10 +385,12 @@ class Generator {
       }
       default: {
         const source = this.rng.chance(0.2) ? this.constant(x.dtype, this.shape(this.rng.int(0, 2)), true) : x;
-        const target = this.rng.chance(0.2) ? [...source.shape] : this.partnerShape(source.shape).map((d, i, s) => {
-          const k = i - (s.length - source.shape.length);
-          return k >= 0 && source.shape[k] !== 1 ? source.shape[k]! : d;
-        });
+        const target = this.rng.chance(0.2)
+          ? [...source.shape]
+          : this.partnerShape(source.shape).map((d, i, s) => {
+              const k = i - (s.length - source.shape.length);
+              return k >= 0 && source.shape[k] !== 1 ? source.shape[k]! : d;
+            });
         if (target.length < source.shape.length) return undefined;
         return this.emit('broadcast_to', [source], { shape: target }, source);
       }
@@ -426,7 +441,9 @@ class Generator {
   constants(): Value | undefined {
     const x = this.pick()!;
     const c1 = this.constant('f32', this.partnerShape(x.dtype === 'f32' ? x.shape : []));
-    const c2 = this.rng.chance(0.5) ? this.emit(this.rng.pick(['neg', 'exp', 'abs', 'tanh']), [c1], {}, { mag: Math.exp(c1.mag) }) : this.emit('mul', [c1, this.constant('f32', [], true)], {}, { mag: c1.mag * 3 });
+    const c2 = this.rng.chance(0.5)
+      ? this.emit(this.rng.pick(['neg', 'exp', 'abs', 'tanh']), [c1], {}, { mag: Math.exp(c1.mag) })
+      : this.emit('mul', [c1, this.constant('f32', [], true)], {}, { mag: c1.mag * 3 });
     if (x.dtype !== 'f32') return c2;
     return this.emit(this.rng.pick(['add', 'mul']), [this.tame(x), this.tame(c2)], {}, { mag: (x.mag + 1) * (Math.min(c2.mag, LARGE) + 1) });
   }
@@ -470,7 +487,12 @@ class Generator {
     const n = this.rng.pick(nodes);
     const first = this.pool.find((v) => v.name === n.name);
     if (!first) return undefined;
-    return this.emit(n.op, n.inputs.map((i) => this.pool.find((v) => v.name === i) ?? { name: i, dtype: 'f32', shape: [], mag: 2 }), n.attrs, first);
+    return this.emit(
+      n.op,
+      n.inputs.map((i) => this.pool.find((v) => v.name === i) ?? { name: i, dtype: 'f32', shape: [], mag: 2 }),
+      n.attrs,
+      first,
+    );
   }
 
   integer(): Value | undefined {
@@ -501,9 +523,7 @@ class Generator {
   random(): Value | undefined {
     const x = this.pick()!;
     const seed = this.rng.int(1, 2); // repeated seeds: equal draws that CSE merges
-    const r = this.rng.chance(0.5)
-      ? this.emit('random_uniform', [], { shape: x.shape, seed }, { mag: 1 })
-      : this.emit('random_normal', [], { shape: x.shape, seed }, { mag: 6 });
+    const r = this.rng.chance(0.5) ? this.emit('random_uniform', [], { shape: x.shape, seed }, { mag: 1 }) : this.emit('random_normal', [], { shape: x.shape, seed }, { mag: 6 });
     return x.dtype === 'f32' ? this.emit('add', [this.tame(x), r], {}, { mag: x.mag + r.mag }) : r;
   }
 }

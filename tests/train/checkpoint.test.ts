@@ -22,7 +22,13 @@ function linear(name: string, n: number): Graph {
   });
 }
 
-const batch = { x: [[1, 2], [3, -1]], y: [[1], [0]] };
+const batch = {
+  x: [
+    [1, 2],
+    [3, -1],
+  ],
+  y: [[1], [0]],
+};
 
 async function trained(model: Graph, steps: number): Promise<Trainer> {
   const t = await compileTraining(model, { optimizer: adam({ lr: 0.05 }), seed: 3 });
@@ -31,11 +37,13 @@ async function trained(model: Graph, steps: number): Promise<Trainer> {
 }
 
 /** Every tensor of a state as plain arrays, so toEqual compares values bit for bit (NaN-safe, -0 aware). */
-const snapshot = (state: Record<string, Tensor>) =>
-  Object.fromEntries(Object.entries(state).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape, data: Array.from(t.data) }]));
+const snapshot = (state: Record<string, Tensor>) => Object.fromEntries(Object.entries(state).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape, data: Array.from(t.data) }]));
 
 async function refusal(promise: Promise<unknown>): Promise<KilnRuntimeError> {
-  const e = await promise.then(() => undefined, (err: unknown) => err);
+  const e = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(KilnRuntimeError);
   expect((e as KilnRuntimeError).code).toBe('checkpoint');
   return e as KilnRuntimeError;

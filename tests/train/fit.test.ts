@@ -62,7 +62,10 @@ const val = examples(1); // its contents do not matter: evaluate is scripted
 const losses = (...curve: number[]): Scalars[] => curve.map((loss) => ({ loss }));
 
 async function fitError(trainer: Trainable, options: FitOptions, train = examples(4)): Promise<KilnError> {
-  const e = await fit(trainer, train, options).then(() => undefined, (err: unknown) => err);
+  const e = await fit(trainer, train, options).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(KilnError);
   return e as KilnError;
 }
@@ -231,7 +234,16 @@ describe('fit errors', () => {
 
 test('a real trainer fits a linearly separable set to accuracy 1', async () => {
   // Class 1 where x0 + x1 > 0, every point at least 1 away from the boundary.
-  const points = [[2, 1], [1, 2], [3, -1], [-1, 3], [-2, -1], [-1, -2], [-3, 1], [1, -3]];
+  const points = [
+    [2, 1],
+    [1, 2],
+    [3, -1],
+    [-1, 3],
+    [-2, -1],
+    [-1, -2],
+    [-3, 1],
+    [1, -3],
+  ];
   const labels = points.map(([a, b]) => (a! + b! > 0 ? 1 : 0));
   const data = fromArrays({
     x: { data: new Float32Array(points.flat()), shape: [2] },

@@ -30,7 +30,10 @@ const lin = graph('lin', (b) => {
 const data = (trainer: { params(): Record<string, { data: ArrayLike<number> }> }, name: string) => Array.from(trainer.params()[name]!.data);
 
 async function rejection(promise: Promise<unknown>): Promise<KilnError> {
-  const e = await promise.then(() => undefined, (err: unknown) => err);
+  const e = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(KilnError);
   return e as KilnError;
 }
@@ -40,7 +43,13 @@ describe('step, evaluate and predict', () => {
     const trainer = await compileTraining(lin, { optimizer: sgd({ lr: 0.125 }) });
     trainer.setParams({ w: [1, 0] });
     // pred = [2, 4], errors [1, 2]: mse (1 + 4) / 2, mae (1 + 2) / 2; 'pred' is not a scalar.
-    const out = await trainer.step({ x: [[2, 7], [4, 7]], y: [1, 2] });
+    const out = await trainer.step({
+      x: [
+        [2, 7],
+        [4, 7],
+      ],
+      y: [1, 2],
+    });
     expect(out).toEqual({ loss: 2.5, mae: 1.5 });
     // dmse/dw = (2 / 2) (1 [2, 7] + 2 [4, 7]) = [10, 21]; w - 0.125 [10, 21]
     expect(data(trainer, 'w')).toEqual([-0.25, -2.625]);
@@ -79,7 +88,13 @@ describe('step, evaluate and predict', () => {
     const trainer = await compileTraining(lin, { optimizer: sgd({ lr: 0.125 }) });
     trainer.setParams({ w: [1, 0.5] });
     // pred = [2 + 3.5, 4 + 0.5] = [5.5, 4.5]; errors vs [5, 5] are [0.5, -0.5].
-    const out = await trainer.predict({ x: [[2, 7], [4, 1]], y: [5, 5] });
+    const out = await trainer.predict({
+      x: [
+        [2, 7],
+        [4, 1],
+      ],
+      y: [5, 5],
+    });
     expect(Object.keys(out).sort()).toEqual(['loss', 'mae', 'pred']);
     expect(out.pred!.shape).toEqual([2]);
     expect(Array.from(out.pred!.data)).toEqual([5.5, 4.5]);
@@ -90,8 +105,23 @@ describe('step, evaluate and predict', () => {
   test('a batch of another size compiles another program over the same weights', async () => {
     const compiles = vi.mocked(compile);
     const trainer = await compileTraining(lin, { optimizer: sgd({ lr: 0.125 }) });
-    const b4 = { x: [[1, 0], [0, 1], [1, 0], [0, 1]], y: [1, 2, 3, 4] };
-    const b3 = { x: [[1, 0], [0, 1], [1, 1]], y: [1, 1, 1] };
+    const b4 = {
+      x: [
+        [1, 0],
+        [0, 1],
+        [1, 0],
+        [0, 1],
+      ],
+      y: [1, 2, 3, 4],
+    };
+    const b3 = {
+      x: [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      y: [1, 1, 1],
+    };
 
     // w0 = 0: loss (1 + 4 + 9 + 16) / 4; grad (2 / 4) (-[1 + 3, 2 + 4]) = [-2, -3]; w1 = [0.25, 0.375].
     expect((await trainer.step(b4)).loss).toBe(7.5);
@@ -325,7 +355,13 @@ describe('learning rates', () => {
   test('a rate that is not a positive number is refused and the weights stay', async () => {
     const trainer = await compileTraining(lin, { optimizer: sgd({ lr: 0.125 }) });
     trainer.setParams({ w: [1, 0] });
-    const batch = { x: [[2, 7], [4, 7]], y: [1, 2] };
+    const batch = {
+      x: [
+        [2, 7],
+        [4, 7],
+      ],
+      y: [1, 2],
+    };
     for (const lr of [0, -0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       const e = await rejection(trainer.step(batch, { lr }));
       expect(e.message).toBe(`step: the learning rate must be a positive number, got ${lr}`);
@@ -341,7 +377,13 @@ describe('predict without labels', () => {
   test('outputs that need only the given columns are computed; the loss is left out', async () => {
     const trainer = await compileTraining(lin, { optimizer: sgd({ lr: 0.125 }) });
     trainer.setParams({ w: [1, -1] });
-    const out = await trainer.predict({ x: [[2, 7], [4, 1], [0, 5]] });
+    const out = await trainer.predict({
+      x: [
+        [2, 7],
+        [4, 1],
+        [0, 5],
+      ],
+    });
     expect(Object.keys(out)).toEqual(['pred']);
     expect(Array.from(out.pred!.data)).toEqual([-5, 3, -5]);
     // With labels the loss comes back too, from the same weights.

@@ -64,7 +64,11 @@ export class ReferenceExecutable {
     for (const p of this.graph.params) {
       const t = { dtype: p.type.dtype, shape: concreteShape(p.type) };
       const held = this.paramValues.get(p.name);
-      if (!held) this.paramValues.set(p.name, materialize(p.init, t, (n) => alloc(t.dtype, n)));
+      if (!held)
+        this.paramValues.set(
+          p.name,
+          materialize(p.init, t, (n) => alloc(t.dtype, n)),
+        );
       else toTensor(held, spec(p.name, p.type), `shared parameter '${p.name}'`, this.allowF64);
     }
   }
@@ -129,7 +133,8 @@ export class ReferenceExecutable {
   private wanted(options: RunOptions): Set<string> | undefined {
     if (options.outputs === undefined) return undefined;
     for (const name of options.outputs) {
-      if (!this.outputs.some((o) => o.name === name)) throw new KilnRuntimeError('input', `unknown output '${name}' (the program's outputs are ${this.outputs.map((o) => o.name).join(', ') || 'none'})`);
+      if (!this.outputs.some((o) => o.name === name))
+        throw new KilnRuntimeError('input', `unknown output '${name}' (the program's outputs are ${this.outputs.map((o) => o.name).join(', ') || 'none'})`);
     }
     return new Set(options.outputs);
   }

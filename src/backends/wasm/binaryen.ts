@@ -9,7 +9,8 @@ export type Expr = number & { readonly __expr: unique symbol };
 export type ValType = 'i32' | 'f32' | 'f64' | 'v128';
 
 export type I32Unary = 'eqz';
-export type I32Binary = 'add' | 'sub' | 'mul' | 'div_s' | 'div_u' | 'rem_s' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u' | 'eq' | 'ne' | 'lt_s' | 'le_s' | 'gt_s' | 'ge_s' | 'lt_u' | 'ge_u';
+export type I32Binary =
+  'add' | 'sub' | 'mul' | 'div_s' | 'div_u' | 'rem_s' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u' | 'eq' | 'ne' | 'lt_s' | 'le_s' | 'gt_s' | 'ge_s' | 'lt_u' | 'ge_u';
 export type FloatUnary = 'neg' | 'abs' | 'sqrt';
 export type FloatBinary = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type F32x4Unary = 'neg' | 'abs' | 'sqrt' | 'floor' | 'ceil' | 'trunc' | 'nearest';
@@ -39,7 +40,9 @@ export class ModuleBuilder {
   static async create(): Promise<ModuleBuilder> {
     const b = await binaryen();
     const m = new b.Module();
-    m.setFeatures(b.Features.MVP | b.Features.NontrappingFPToInt | b.Features.BulkMemory | b.Features.SignExt | b.Features.MutableGlobals | b.Features.SIMD128 | b.Features.Atomics);
+    m.setFeatures(
+      b.Features.MVP | b.Features.NontrappingFPToInt | b.Features.BulkMemory | b.Features.SignExt | b.Features.MutableGlobals | b.Features.SIMD128 | b.Features.Atomics,
+    );
     return new ModuleBuilder(b, m);
   }
 
@@ -294,7 +297,13 @@ export class ModuleBuilder {
   // ---- module items ------------------------------------------------------------------------
 
   addFunction(name: string, params: readonly ValType[], result: ValType | 'none', locals: readonly ValType[], body: Expr): void {
-    this.m.addFunction(name, this.b.createType(params.map((p) => this.type(p))), this.type(result), locals.map((l) => this.type(l)), body);
+    this.m.addFunction(
+      name,
+      this.b.createType(params.map((p) => this.type(p))),
+      this.type(result),
+      locals.map((l) => this.type(l)),
+      body,
+    );
   }
 
   importFunction(name: string, module: string, base: string, params: readonly ValType[], result: ValType | 'none'): void {

@@ -10,7 +10,17 @@ import { dependsOnData, forEachLoad } from '../../../runtime/kernel-analysis.js'
 import type { Kernel, KernelProgram } from '../../../runtime/kernel-ir.js';
 import { alignUp } from '../../../runtime/artifact.js';
 import { numelOf } from '../../../runtime/tensor.js';
-import { CONTROL_BYTES, MAX_THREADS, THREADS_SECTION, THREAD_CONTROL, wasmLayout, wasmPages, type HostMathFn, type ThreadedModuleInfo, type WasmLayout } from '../../../runtime/wasm.js';
+import {
+  CONTROL_BYTES,
+  MAX_THREADS,
+  THREADS_SECTION,
+  THREAD_CONTROL,
+  wasmLayout,
+  wasmPages,
+  type HostMathFn,
+  type ThreadedModuleInfo,
+  type WasmLayout,
+} from '../../../runtime/wasm.js';
 import { fail } from '../../ir/errors.js';
 import { ModuleBuilder, type Expr } from './binaryen.js';
 import { KernelGen } from './kernel.js';
@@ -75,30 +85,33 @@ function addBarrier(m: ModuleBuilder, control: number, threads: number): void {
   const abort = (): Expr => m.atomicLoad(control + THREAD_CONTROL.abort, c(0));
   const generation = (): Expr => m.atomicLoad(control + THREAD_CONTROL.generation, c(0));
   const wait = 'wait';
-  const body = m.block([
-    m.set(1, generation()),
-    m.if(
-      m.i32('eq', m.atomicAdd(control + THREAD_CONTROL.count, c(0), c(1)), c(threads - 1)),
-      m.block([
-        m.atomicStore(control + THREAD_CONTROL.count, c(0), c(0)),
-        m.atomicStore(control + THREAD_CONTROL.generation, c(0), m.i32('add', gen(), c(1))),
-        m.atomicNotifyAll(c(control + THREAD_CONTROL.generation)),
-        m.return(abort()),
-      ]),
-    ),
-    m.set(2, c(0)),
-    m.loop(
-      wait,
-      m.block([
-        m.if(abort(), m.return(c(1))),
-        m.if(m.i32('ne', generation(), gen()), m.return(abort())),
-        m.set(2, m.i32('add', spins(), c(1))),
-        // Thread 0 never sleeps: it may be a browser's main thread, where waiting traps.
-        m.if(m.i32('and', m.i32('ge_u', spins(), c(SPINS_BEFORE_SLEEP)), m.i32('ne', tid(), c(0))), m.drop(m.atomicWait(c(control + THREAD_CONTROL.generation), gen()))),
-        m.br(wait),
-      ]),
-    ),
-  ], 'i32');
+  const body = m.block(
+    [
+      m.set(1, generation()),
+      m.if(
+        m.i32('eq', m.atomicAdd(control + THREAD_CONTROL.count, c(0), c(1)), c(threads - 1)),
+        m.block([
+          m.atomicStore(control + THREAD_CONTROL.count, c(0), c(0)),
+          m.atomicStore(control + THREAD_CONTROL.generation, c(0), m.i32('add', gen(), c(1))),
+          m.atomicNotifyAll(c(control + THREAD_CONTROL.generation)),
+          m.return(abort()),
+        ]),
+      ),
+      m.set(2, c(0)),
+      m.loop(
+        wait,
+        m.block([
+          m.if(abort(), m.return(c(1))),
+          m.if(m.i32('ne', generation(), gen()), m.return(abort())),
+          m.set(2, m.i32('add', spins(), c(1))),
+          // Thread 0 never sleeps: it may be a browser's main thread, where waiting traps.
+          m.if(m.i32('and', m.i32('ge_u', spins(), c(SPINS_BEFORE_SLEEP)), m.i32('ne', tid(), c(0))), m.drop(m.atomicWait(c(control + THREAD_CONTROL.generation), gen()))),
+          m.br(wait),
+        ]),
+      ),
+    ],
+    'i32',
+  );
   m.addFunction('barrier', ['i32'], 'i32', ['i32', 'i32'], body);
 }
 

@@ -25,7 +25,15 @@ export class KernelGen {
   /** Whether the fold at each point runs four steps of its last axis at a time (rowFold). */
   private rowLanes = false;
 
-  constructor(m: ModuleBuilder, private readonly p: KernelProgram, private readonly layout: WasmLayout, private readonly k: Kernel, kernelIndex: number, threads = 1, split = false) {
+  constructor(
+    m: ModuleBuilder,
+    private readonly p: KernelProgram,
+    private readonly layout: WasmLayout,
+    private readonly k: Kernel,
+    kernelIndex: number,
+    threads = 1,
+    split = false,
+  ) {
     this.f = new KernelFn(m, p, layout, k, kernelIndex, threads, split);
     this.s = new ScalarGen(this.f);
   }
@@ -41,7 +49,11 @@ export class KernelGen {
       const spec = this.p.buffers.find((b) => b.name === s.buffer) ?? f.error(`stores to unknown buffer '${s.buffer}'`);
       const bytes = this.layout.elementBytes.get(spec.name)!;
       const t = wasmType(spec.dtype);
-      return { t, at: (v: Expr) => m.store(t, bytes, this.layout.offsets.get(spec.name)!, bytes === 4 ? m.i32('shl', m.get(f.point, 'i32'), m.i32Const(2)) : m.get(f.point, 'i32'), v), value: this.s.coerce(this.s.value(s.value), t) };
+      return {
+        t,
+        at: (v: Expr) => m.store(t, bytes, this.layout.offsets.get(spec.name)!, bytes === 4 ? m.i32('shl', m.get(f.point, 'i32'), m.i32Const(2)) : m.get(f.point, 'i32'), v),
+        value: this.s.coerce(this.s.value(s.value), t),
+      };
     });
     if (stores.length === 1) return [stores[0]!.at(stores[0]!.value)];
     // Every value of a point before any store: an output may sit in place over an input it reads at the point.
@@ -79,7 +91,13 @@ export class KernelGen {
   /** The vector renderer of this kernel's values, with the reduction's results in v128 local `acc`. */
   private vectorHost(): VectorHost {
     const f = this.f;
-    return { m: f.m, local: (t: ValType) => f.local(t), linear: (l: LinearIndex) => this.s.linear(l), point: f.point, vectorFn: (fn: UnaryFn, x: Expr) => (isTranscendental(fn) ? inlineTranscendental(f.m, fn, x, () => f.local('v128')) : undefined) };
+    return {
+      m: f.m,
+      local: (t: ValType) => f.local(t),
+      linear: (l: LinearIndex) => this.s.linear(l),
+      point: f.point,
+      vectorFn: (fn: UnaryFn, x: Expr) => (isTranscendental(fn) ? inlineTranscendental(f.m, fn, x, () => f.local('v128')) : undefined),
+    };
   }
 
   private vectorGen(acc?: number, accType: 'f32' | 'i32' = 'f32'): VectorGen {
@@ -92,7 +110,17 @@ export class KernelGen {
     const r = this.k.reduce!;
     const vector = this.vectorGen(this.f.local('v128'), r.value.dtype === 'f32' ? 'f32' : 'i32');
     const rank = this.k.shape.length;
-    return [...vector.reduce((step) => nest(this.f, r.shape.map((_, j) => rank + j), r.shape, step)), ...vector.stores()];
+    return [
+      ...vector.reduce((step) =>
+        nest(
+          this.f,
+          r.shape.map((_, j) => rank + j),
+          r.shape,
+          step,
+        ),
+      ),
+      ...vector.stores(),
+    ];
   }
 
   /** The kernel's function body; `scratch` is the byte address of memory free for the kernel's own use (per thread: scratch + tid·scratchBytes). */
@@ -113,7 +141,17 @@ export class KernelGen {
       const perPoint = this.pointWork();
       perPoint.push(m.set(f.point, m.i32('add', m.get(f.point, 'i32'), m.i32Const(1))));
       const { share, start } = outerShare(f, k.shape);
-      body = m.block([m.set(f.point, start), nest(f, k.shape.map((_, j) => j), k.shape, perPoint, undefined, share)]);
+      body = m.block([
+        m.set(f.point, start),
+        nest(
+          f,
+          k.shape.map((_, j) => j),
+          k.shape,
+          perPoint,
+          undefined,
+          share,
+        ),
+      ]);
     }
     // Unsplit kernels run on thread 0 alone.
     if (f.threads > 1 && !f.split) body = m.if(m.i32Unary('eqz', m.get(0, 'i32')), body);

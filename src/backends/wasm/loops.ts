@@ -49,10 +49,24 @@ export function vectorRows(f: KernelFn, work: Expr[], pointWork: () => Expr[]): 
   const [from, to] = rowShare ? [rowShare.lo, rowShare.hi] : [() => m.i32Const(0), () => m.i32Const(n)];
   const row: Expr[] = [
     m.set(j, from()),
-    m.if(m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))), m.loop(lanes, m.block([...work, bump(f.point, LANES), bump(j, LANES), m.br(lanes, m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))))]))),
+    m.if(
+      m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))),
+      m.loop(lanes, m.block([...work, bump(f.point, LANES), bump(j, LANES), m.br(lanes, m.i32('le_s', get(), m.i32('sub', to(), m.i32Const(LANES))))])),
+    ),
   ];
-  if (n % LANES || rowShare) row.push(m.if(m.i32('lt_s', get(), to()), m.loop(rest, m.block([...pointWork(), bump(f.point, 1), bump(j, 1), m.br(rest, m.i32('lt_s', get(), to()))]))));
+  if (n % LANES || rowShare)
+    row.push(m.if(m.i32('lt_s', get(), to()), m.loop(rest, m.block([...pointWork(), bump(f.point, 1), bump(j, 1), m.br(rest, m.i32('lt_s', get(), to()))]))));
   if (rowShare) return m.block([m.set(f.point, rowShare.lo()), ...row]);
   const { share, start } = outerShare(f, outer);
-  return m.block([m.set(f.point, start), nest(f, outer.map((_, a) => a), outer, row, undefined, share)]);
+  return m.block([
+    m.set(f.point, start),
+    nest(
+      f,
+      outer.map((_, a) => a),
+      outer,
+      row,
+      undefined,
+      share,
+    ),
+  ]);
 }

@@ -211,7 +211,11 @@ class TileGen {
   private tileStores(rows: number, cols: number, accs: number[], totals: number[] | undefined): Expr[] {
     const { m, h, i32, v128, c, add, mul, N } = this;
     const body: Expr[] = [];
-    const at = (i: number, j: number): Expr[] => [m.set(this.mv, add(i32(this.mi), c(i))), m.set(this.nv, add(i32(this.col), c(j))), m.set(h.point, add(i32(this.base), add(mul(i32(this.mv), N), i32(this.nv))))];
+    const at = (i: number, j: number): Expr[] => [
+      m.set(this.mv, add(i32(this.mi), c(i))),
+      m.set(this.nv, add(i32(this.col), c(j))),
+      m.set(h.point, add(i32(this.base), add(mul(i32(this.mv), N), i32(this.nv)))),
+    ];
     const vectorCols = h.vectorStores ? cols - (cols % 4) : 0;
     for (let i = 0; i < rows; i++) {
       for (let q = 0; q < vectorCols / 4; q++) {
@@ -263,7 +267,9 @@ class TileGen {
     else if (full > 0) {
       // B read in place, 8 columns at a time.
       const p = h.local('i32');
-      const perPanel = (rows: number): Expr[] => [this.range(p, c(0), () => c(full), 1, [m.set(this.col, m.i32('shl', i32(p), c(3))), ...this.micro(rows, NR, () => this.address(b), 4 * b.k)])];
+      const perPanel = (rows: number): Expr[] => [
+        this.range(p, c(0), () => c(full), 1, [m.set(this.col, m.i32('shl', i32(p), c(3))), ...this.micro(rows, NR, () => this.address(b), 4 * b.k)]),
+      ];
       body.push(...this.rowTiles(perPanel));
     }
     if (N % NR) {

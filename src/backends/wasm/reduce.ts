@@ -30,9 +30,17 @@ function rowFold(f: KernelFn, s: ScalarGen, host: VectorHost, r: Reduction, rank
   const bump = (by: number): Expr => m.set(j, m.i32('add', getJ(), m.i32Const(by)));
   const rowLoop = (vectorStep: Expr[], scalarStep: Expr[]): Expr => {
     const [four, one] = [f.label('lanes'), f.label('rest')];
-    const row = [m.set(j, m.i32Const(0)), m.loop(four, m.block([m.set(x, lanes.lanes(r.value, vt)), ...vectorStep, bump(LANES), m.br(four, m.i32('le_s', getJ(), m.i32Const(L - LANES)))]))];
+    const row = [
+      m.set(j, m.i32Const(0)),
+      m.loop(four, m.block([m.set(x, lanes.lanes(r.value, vt)), ...vectorStep, bump(LANES), m.br(four, m.i32('le_s', getJ(), m.i32Const(L - LANES)))])),
+    ];
     if (L % LANES) row.push(m.loop(one, m.block([...scalarStep, bump(1), m.br(one, m.i32('lt_s', getJ(), m.i32Const(L)))])));
-    return nest(f, r.shape.slice(0, -1).map((_, a) => rank + a), r.shape.slice(0, -1), row);
+    return nest(
+      f,
+      r.shape.slice(0, -1).map((_, a) => rank + a),
+      r.shape.slice(0, -1),
+      row,
+    );
   };
   const empty = numelOf(r.shape) === 0;
   const fold = laneFold(m, r.op as 'sum' | 'max', vt === 'f32', acc, () => f.local('v128'));
@@ -42,7 +50,12 @@ function rowFold(f: KernelFn, s: ScalarGen, host: VectorHost, r: Reduction, rank
     f.acc = { local: out, t: 'f32' };
     const loop = rowLoop(fold.step(x), [m.set(total, m.float('f64', 'add', m.get(total, 'f64'), m.convert('f64_from_f32', s.coerce(s.value(r.value), 'f32'))))]);
     const lane = (l: number, i: number): Expr => m.f64x2Lane(v(l), i);
-    const sum = m.float('f64', 'add', m.float('f64', 'add', m.float('f64', 'add', lane(acc, 0), lane(acc, 1)), m.float('f64', 'add', lane(hi, 0), lane(hi, 1))), m.get(total, 'f64'));
+    const sum = m.float(
+      'f64',
+      'add',
+      m.float('f64', 'add', m.float('f64', 'add', lane(acc, 0), lane(acc, 1)), m.float('f64', 'add', lane(hi, 0), lane(hi, 1))),
+      m.get(total, 'f64'),
+    );
     return m.block([...fold.init, m.set(total, m.f64Const(0)), ...(empty ? [] : [loop]), m.set(out, m.convert('f32_from_f64', sum))]);
   }
   const best = f.local(vt);

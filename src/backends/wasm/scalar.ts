@@ -27,10 +27,20 @@ type Binary = (f: KernelFn, a: Expr, b: Expr) => Expr;
 
 /** f64 host function of f32 operands, rounded back to f32. */
 function host(m: ModuleBuilder, fn: HostMathFn, args: Expr[]): Expr {
-  return m.convert('f32_from_f64', m.call(fn, args.map((a) => m.convert('f64_from_f32', a)), 'f64'));
+  return m.convert(
+    'f32_from_f64',
+    m.call(
+      fn,
+      args.map((a) => m.convert('f64_from_f32', a)),
+      'f64',
+    ),
+  );
 }
 
-const transcendental = (fn: 'exp' | 'log' | 'tanh' | 'sigmoid'): Unary => (f, a) => f.m.call(scalarFn(fn), [a], 'f32');
+const transcendental =
+  (fn: 'exp' | 'log' | 'tanh' | 'sigmoid'): Unary =>
+  (f, a) =>
+    f.m.call(scalarFn(fn), [a], 'f32');
 
 export const UNARY_F32: UnaryTable<'f32', Unary> = {
   neg: (f, a) => f.m.floatUnary('f32', 'neg', a),
@@ -66,9 +76,19 @@ export const UNARY_I32: UnaryTable<'i32', Unary> = {
 };
 
 /** Comparisons: the f32 op and the signed i32 op. */
-export const COMPARE: CompareTable<[FloatBinary, I32Binary]> = { eq: ['eq', 'eq'], ne: ['ne', 'ne'], lt: ['lt', 'lt_s'], le: ['le', 'le_s'], gt: ['gt', 'gt_s'], ge: ['ge', 'ge_s'] };
+export const COMPARE: CompareTable<[FloatBinary, I32Binary]> = {
+  eq: ['eq', 'eq'],
+  ne: ['ne', 'ne'],
+  lt: ['lt', 'lt_s'],
+  le: ['le', 'le_s'],
+  gt: ['gt', 'gt_s'],
+  ge: ['ge', 'ge_s'],
+};
 
-const f32Op = (op: FloatBinary): Binary => ({ m }, a, b) => m.float('f32', op, a, b);
+const f32Op =
+  (op: FloatBinary): Binary =>
+  ({ m }, a, b) =>
+    m.float('f32', op, a, b);
 
 export const BINARY_F32: ArithTable<'f32', Binary> = {
   add: f32Op('add'),
@@ -82,12 +102,14 @@ export const BINARY_F32: ArithTable<'f32', Binary> = {
 };
 
 /** max or min of two i32 by a signed comparison. */
-const pickI32 = (op: 'gt_s' | 'lt_s'): Binary => (f, a, b) => {
-  const m = f.m;
-  const [x, y] = [f.local('i32'), f.local('i32')];
-  const [gx, gy] = [() => m.get(x, 'i32'), () => m.get(y, 'i32')];
-  return m.block([m.set(x, a), m.set(y, b), m.select(m.i32(op, gx(), gy()), gx(), gy())], 'i32');
-};
+const pickI32 =
+  (op: 'gt_s' | 'lt_s'): Binary =>
+  (f, a, b) => {
+    const m = f.m;
+    const [x, y] = [f.local('i32'), f.local('i32')];
+    const [gx, gy] = [() => m.get(x, 'i32'), () => m.get(y, 'i32')];
+    return m.block([m.set(x, a), m.set(y, b), m.select(m.i32(op, gx(), gy()), gx(), gy())], 'i32');
+  };
 
 export const BINARY_I32: ArithTable<'i32', Binary> = {
   add: ({ m }, a, b) => m.i32('add', a, b),
@@ -166,9 +188,12 @@ export class ScalarGen {
     // An index read from data is checked against the whole buffer, as the interpreter does.
     const n = numelOf(spec.shape);
     const which = f.p.buffers.indexOf(spec);
-    const checked = f.let('i32', index, (i) =>
-      m.block([m.if(m.i32('ge_u', i(), m.i32Const(n)), m.call('load_range', [m.i32Const(f.kernelIndex), m.i32Const(which), i()], 'none')), at(i())], t),
-    t);
+    const checked = f.let(
+      'i32',
+      index,
+      (i) => m.block([m.if(m.i32('ge_u', i(), m.i32Const(n)), m.call('load_range', [m.i32Const(f.kernelIndex), m.i32Const(which), i()], 'none')), at(i())], t),
+      t,
+    );
     return { e: checked, t };
   }
 
@@ -245,17 +270,26 @@ export class ScalarGen {
     const m = this.m;
     // The stream's base mix32(stream ^ GOLDEN): a constant unless a key selects the stream.
     const base = e.key
-      ? m.call('mix32', [m.i32('xor', m.call('mix32', [m.i32('xor', m.i32Const(e.seed), m.call('mix32', [this.coerce(this.value(e.key), 'i32')], 'i32'))], 'i32'), m.i32Const(GOLDEN))], 'i32')
+      ? m.call(
+          'mix32',
+          [m.i32('xor', m.call('mix32', [m.i32('xor', m.i32Const(e.seed), m.call('mix32', [this.coerce(this.value(e.key), 'i32')], 'i32'))], 'i32'), m.i32Const(GOLDEN))],
+          'i32',
+        )
       : m.i32Const(mix32(e.seed ^ GOLDEN));
     const counter = this.index(e.counter);
     const { a, b } = e;
     if (e.dist === 'uniform') {
-      return this.f.let('i32', base, (bs) => {
-        const v = m.convert('f32_from_f64', m.float('f64', 'add', m.f64Const(a), m.float('f64', 'mul', m.f64Const(b - a), this.fraction(bs(), counter, false))));
-        if (!(a < b)) return v;
-        // f32 rounding must not land on the upper bound.
-        return this.f.let('f32', v, (x) => m.select(m.float('f64', 'ge', m.convert('f64_from_f32', x()), m.f64Const(b)), m.f32Const(f32Below(b)), x()));
-      }, 'f32');
+      return this.f.let(
+        'i32',
+        base,
+        (bs) => {
+          const v = m.convert('f32_from_f64', m.float('f64', 'add', m.f64Const(a), m.float('f64', 'mul', m.f64Const(b - a), this.fraction(bs(), counter, false))));
+          if (!(a < b)) return v;
+          // f32 rounding must not land on the upper bound.
+          return this.f.let('f32', v, (x) => m.select(m.float('f64', 'ge', m.convert('f64_from_f32', x()), m.f64Const(b)), m.f32Const(f32Below(b)), x()));
+        },
+        'f32',
+      );
     }
     // Box–Muller over fractions 2c (shifted into (0, 1]) and 2c + 1.
     const [bl, cl] = [this.f.local('i32'), this.f.local('i32')];

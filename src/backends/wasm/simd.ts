@@ -30,9 +30,15 @@ type VectorUnary = (g: VectorGen, a: Expr) => Expr;
 /** A table entry: the vector form, or 'scalar' where none has the scalar path's exact semantics (a kernel applying it takes the scalar path). */
 export type Lanewise<R> = R | 'scalar';
 
-const f32x4Fn = (op: 'neg' | 'abs' | 'sqrt'): VectorUnary => (g, a) => g.m.f32x4Unary(op, a);
+const f32x4Fn =
+  (op: 'neg' | 'abs' | 'sqrt'): VectorUnary =>
+  (g, a) =>
+    g.m.f32x4Unary(op, a);
 /** exp, log, tanh, sigmoid: the module's own vector functions, through the host. */
-const own = (fn: 'exp' | 'log' | 'tanh' | 'sigmoid'): VectorUnary => (g, a) => g.h.vectorFn(fn, a)!;
+const own =
+  (fn: 'exp' | 'log' | 'tanh' | 'sigmoid'): VectorUnary =>
+  (g, a) =>
+    g.h.vectorFn(fn, a)!;
 
 export const VECTOR_UNARY_F32: UnaryTable<'f32', Lanewise<VectorUnary>> = {
   neg: f32x4Fn('neg'),
@@ -67,7 +73,14 @@ export const VECTOR_UNARY_I32: UnaryTable<'i32', Lanewise<VectorUnary>> = {
 export const VECTOR_BINARY_F32: ArithTable<'f32', Lanewise<F32x4Binary>> = { add: 'add', sub: 'sub', mul: 'mul', div: 'div', max: 'max', min: 'min', pow: 'scalar' };
 /** i32x4 has no division. */
 export const VECTOR_BINARY_I32: ArithTable<'i32', Lanewise<I32x4Binary>> = { add: 'add', sub: 'sub', mul: 'mul', max: 'max_s', min: 'min_s', div: 'scalar' };
-export const VECTOR_COMPARE: CompareTable<[F32x4Binary, I32x4Binary]> = { eq: ['eq', 'eq'], ne: ['ne', 'ne'], lt: ['lt', 'lt_s'], le: ['le', 'le_s'], gt: ['gt', 'gt_s'], ge: ['ge', 'ge_s'] };
+export const VECTOR_COMPARE: CompareTable<[F32x4Binary, I32x4Binary]> = {
+  eq: ['eq', 'eq'],
+  ne: ['ne', 'ne'],
+  lt: ['lt', 'lt_s'],
+  le: ['le', 'le_s'],
+  gt: ['gt', 'gt_s'],
+  ge: ['ge', 'ge_s'],
+};
 
 /** vectorizable() admits nothing else. */
 function unexpected(what: string): never {

@@ -155,10 +155,7 @@ export class AstBuilder {
       if (!a.positional) continue;
       const before = keywords[keywords.length - 1];
       if (before) {
-        this.report(
-          `expected a keyword argument after '${before.name}=', got a positional argument (keyword arguments must follow positional ones)`,
-          a.positional.span,
-        );
+        this.report(`expected a keyword argument after '${before.name}=', got a positional argument (keyword arguments must follow positional ones)`, a.positional.span);
       }
       positional.push(a.positional);
       lastEnd = a.positional.end;
@@ -263,13 +260,7 @@ export class AstBuilder {
     return { kind: 'import', path: this.unescape(path), span: this.start(kw), end: this.end(path) };
   }
 
-  defDecl(
-    kw: IToken,
-    name: IToken,
-    params: readonly IToken[],
-    body: readonly (Stmt | undefined)[],
-    close: IToken | undefined,
-  ): DefDecl | undefined {
+  defDecl(kw: IToken, name: IToken, params: readonly IToken[], body: readonly (Stmt | undefined)[], close: IToken | undefined): DefDecl | undefined {
     if (!isReal(kw) || !isReal(name)) return undefined;
     const stmts = present(body);
     const last = stmts[stmts.length - 1]?.end ?? this.end(name);
@@ -284,12 +275,7 @@ export class AstBuilder {
     };
   }
 
-  modelDecl(
-    kw: IToken,
-    name: IToken,
-    body: readonly (Stmt | undefined)[],
-    close: IToken | undefined,
-  ): ModelDecl | undefined {
+  modelDecl(kw: IToken, name: IToken, body: readonly (Stmt | undefined)[], close: IToken | undefined): ModelDecl | undefined {
     if (!isReal(kw) || !isReal(name)) return undefined;
     const stmts = present(body);
     const last = stmts[stmts.length - 1]?.end ?? this.end(name);

@@ -153,14 +153,7 @@ function formatDecl(decl: Decl, header: Header, trail: Comment | undefined): Lin
 }
 
 /** `head {`, the items one per line with their comments, `}`; `head {}` when there is nothing. */
-function block<T extends Node>(
-  decl: Decl,
-  head: string,
-  items: readonly T[],
-  format: (item: T) => string,
-  { opening, inside }: Header,
-  trail: Comment | undefined,
-): Line[] {
+function block<T extends Node>(decl: Decl, head: string, items: readonly T[], format: (item: T) => string, { opening, inside }: Header, trail: Comment | undefined): Line[] {
   const placed = place(items, inside);
   const inner: Line[] = [];
   items.forEach((item, i) => {

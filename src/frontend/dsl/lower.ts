@@ -68,8 +68,18 @@ interface DefEntry {
 }
 
 const OPERATORS: Readonly<Record<BinaryOp, PlainOpName>> = {
-  '+': 'add', '-': 'sub', '*': 'mul', '/': 'div', '@': 'matmul', '**': 'pow',
-  '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge',
+  '+': 'add',
+  '-': 'sub',
+  '*': 'mul',
+  '/': 'div',
+  '@': 'matmul',
+  '**': 'pow',
+  '==': 'eq',
+  '!=': 'ne',
+  '<': 'lt',
+  '<=': 'le',
+  '>': 'gt',
+  '>=': 'ge',
 };
 
 class Lowering {
@@ -480,7 +490,11 @@ class Frame implements CallContext {
   /** Arithmetic on two numbers happens now: `n * 2` is a number, usable as a dimension. */
   private fold(op: BinaryOp, a: number, b: number, span: Span): Val | undefined {
     const arithmetic: Partial<Record<BinaryOp, (x: number, y: number) => number>> = {
-      '+': (x, y) => x + y, '-': (x, y) => x - y, '*': (x, y) => x * y, '/': (x, y) => x / y, '**': (x, y) => x ** y,
+      '+': (x, y) => x + y,
+      '-': (x, y) => x - y,
+      '*': (x, y) => x * y,
+      '/': (x, y) => x / y,
+      '**': (x, y) => x ** y,
     };
     const f = arithmetic[op];
     if (!f) return void this.report(`'${op}' of two numbers (${a}, ${b}): one side must be a tensor`, span);
@@ -494,7 +508,13 @@ class Frame implements CallContext {
     if (entry) return this.callDef(entry, e, binding);
     if (isCallName(e.callee)) return lowerOpCall(this, e);
     for (const a of e.args) this.expr(a, undefined); // their own errors still count
-    this.l.unknownCallee(this.unit, e.callee, e.calleeSpan, (n) => this.scope.get(n) !== undefined, (m, s) => this.report(m, s));
+    this.l.unknownCallee(
+      this.unit,
+      e.callee,
+      e.calleeSpan,
+      (n) => this.scope.get(n) !== undefined,
+      (m, s) => this.report(m, s),
+    );
     return undefined;
   }
 

@@ -74,8 +74,7 @@ const afterRepetition: Record<string, string> = {
 };
 
 const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, ruleName }) =>
-    afterRepetition[`${ruleName} ${expected.name}`] ?? `expected ${labelOf(expected)}`,
+  buildMismatchTokenMessage: ({ expected, ruleName }) => afterRepetition[`${ruleName} ${expected.name}`] ?? `expected ${labelOf(expected)}`,
   buildNotAllInputParsedMessage: () => `expected ${A_DECLARATION}`,
   buildNoViableAltMessage: ({ customUserDescription, expectedPathsPerAlt }) => {
     const firsts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => labelOf(path[0]!)));
@@ -429,10 +428,7 @@ class KilnParser extends EmbeddedActionsParser {
 
   // arg := IDENT '=' expr | expr; in any order here, the builder checks that keywords come last
   arg = this.RULE('arg', (): Arg | undefined =>
-    this.OR([
-      { ALT: (): Arg => ({ keyword: this.SUBRULE(this.kwarg) }) },
-      { ALT: (): Arg => ({ positional: this.SUBRULE(this.expr) }) },
-    ]),
+    this.OR([{ ALT: (): Arg => ({ keyword: this.SUBRULE(this.kwarg) }) }, { ALT: (): Arg => ({ positional: this.SUBRULE(this.expr) }) }]),
   );
 
   // list := '[' [expr (',' expr)*] ']'

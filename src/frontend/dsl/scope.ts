@@ -182,7 +182,11 @@ export function checkDef(def: DefDecl, c: DefChecker): { calls: { def: DefDecl; 
   const visit = (e: Expr): void => {
     switch (e.kind) {
       case 'name':
-        if (!defined.has(e.name)) c.report(unknownName(e.name, defined.keys(), (n) => c.defOf(n) !== undefined || c.isOp(n)), e.span);
+        if (!defined.has(e.name))
+          c.report(
+            unknownName(e.name, defined.keys(), (n) => c.defOf(n) !== undefined || c.isOp(n)),
+            e.span,
+          );
         return;
       case 'unary':
         return visit(e.operand);

@@ -40,15 +40,25 @@ function unary<N extends PrimitiveName & UnaryFn>(name: N, doc: string, dtypes: 
 const stableSigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 // Each VJP is one line of calculus: d/dx of the op, times g.
-export const neg = unary('neg', 'negation, -x', NUMERIC, (x) => -x, (d, _x, _y, g) => d.neg(g));
+export const neg = unary(
+  'neg',
+  'negation, -x',
+  NUMERIC,
+  (x) => -x,
+  (d, _x, _y, g) => d.neg(g),
+);
 export const abs = unary('abs', 'absolute value |x|', NUMERIC, Math.abs, (d, x, _y, g) => d.mul(g, d.un('sign', x)));
 export const exp = unary('exp', 'e to the power x', FLOAT, Math.exp, (d, _x, y, g) => d.mul(g, y));
 export const log = unary('log', 'natural logarithm (-inf at 0, nan below)', FLOAT, Math.log, (d, x, _y, g) => d.div(g, x));
 // d sqrt(x) = 1 / (2 sqrt(x))
 export const sqrt = unary('sqrt', 'square root', FLOAT, Math.sqrt, (d, _x, y, g) => d.div(g, d.mul(d.const(2), y)));
 // d x^(-1/2) = -1/2 x^(-3/2) = -1/2 y / x
-export const rsqrt = unary('rsqrt', 'reciprocal square root, 1 / sqrt(x)', FLOAT, (x) => 1 / Math.sqrt(x), (d, x, y, g) =>
-  d.mul(g, d.mul(d.const(-0.5), d.div(y, x))),
+export const rsqrt = unary(
+  'rsqrt',
+  'reciprocal square root, 1 / sqrt(x)',
+  FLOAT,
+  (x) => 1 / Math.sqrt(x),
+  (d, x, y, g) => d.mul(g, d.mul(d.const(-0.5), d.div(y, x))),
 );
 // d tanh = 1 - tanh^2
 export const tanh = unary('tanh', 'hyperbolic tangent', FLOAT, Math.tanh, (d, _x, y, g) => d.mul(g, d.sub(d.const(1), d.mul(y, y))));
@@ -57,7 +67,13 @@ export const sigmoid = unary('sigmoid', 'logistic function 1 / (1 + exp(-x)), st
   d.mul(g, d.mul(y, d.sub(d.const(1), y))),
 );
 // The subgradient 0 at x = 0, as every framework takes it.
-export const relu = unary('relu', 'max(x, 0)', NUMERIC, (x) => (x > 0 ? x : 0), (d, x, _y, g) => d.mul(g, d.un('step', x)));
+export const relu = unary(
+  'relu',
+  'max(x, 0)',
+  NUMERIC,
+  (x) => (x > 0 ? x : 0),
+  (d, x, _y, g) => d.mul(g, d.un('step', x)),
+);
 export const sign = unary('sign', '-1, 0 or 1 by the sign of x (nan stays nan)', NUMERIC, (x) => (x > 0 ? 1 : x < 0 ? -1 : x), 'none');
 export const step = unary('step', 'Heaviside step: 1 where x > 0, else 0', NUMERIC, (x) => (x > 0 ? 1 : 0), 'none');
 export const sin = unary('sin', 'sine', FLOAT, Math.sin, (d, x, _y, g) => d.mul(g, d.un('cos', x)));
@@ -66,12 +82,7 @@ export const cos = unary('cos', 'cosine', FLOAT, Math.cos, (d, x, _y, g) => d.ne
 // ---- binary -----------------------------------------------------------------------------
 
 /** Applies `f` elementwise over broadcast operands, writing a result of `out`'s type. */
-function broadcastApply(
-  inputs: readonly Tensor[],
-  out: { dtype: DType; shape: number[] },
-  alloc: (d: DType, n: number) => Tensor['data'],
-  f: (args: number[]) => number,
-): Tensor {
+function broadcastApply(inputs: readonly Tensor[], out: { dtype: DType; shape: number[] }, alloc: (d: DType, n: number) => Tensor['data'], f: (args: number[]) => number): Tensor {
   const data = alloc(out.dtype, numel(out.shape));
   const index = inputs.map((t) => broadcastIndexer(t.shape, out.shape));
   const args = new Array<number>(inputs.length);
@@ -140,10 +151,7 @@ export const div = binary('div', 'a / b (i32: truncated toward zero, x / 0 = 0)'
 });
 // d a^b = b a^(b-1) da + a^b log(a) db; the db term is taken as 0 where a <= 0 (log undefined).
 export const pow = binary('pow', 'a to the power b', FLOAT, Math.pow, {
-  vjp: (d, a, b, y, g) => [
-    d.mul(g, d.mul(b, d.bin('pow', a, d.sub(b, d.const(1))))),
-    d.select(d.bin('gt', a, d.const(0)), d.mul(g, d.mul(y, d.un('log', a)))),
-  ],
+  vjp: (d, a, b, y, g) => [d.mul(g, d.mul(b, d.bin('pow', a, d.sub(b, d.const(1))))), d.select(d.bin('gt', a, d.const(0)), d.mul(g, d.mul(y, d.un('log', a))))],
 });
 // The cotangent goes to the operand that won; ties go to a.
 export const max = binary('max', 'elementwise maximum (nan if either is nan)', NUMERIC, Math.max, {
@@ -213,8 +221,6 @@ export const cast = primitive({
 
 /** Fails unless a constant's values fit its dtype. */
 export function checkValuesFit(op: string, dtype: DType, values: readonly number[]): void {
-  const bad = values.find((v) =>
-    dtype === 'bool' ? v !== 0 && v !== 1 : dtype === 'i32' ? !Number.isInteger(v) || v < I32_MIN || v > I32_MAX : false,
-  );
+  const bad = values.find((v) => (dtype === 'bool' ? v !== 0 && v !== 1 : dtype === 'i32' ? !Number.isInteger(v) || v < I32_MIN || v > I32_MAX : false));
   if (bad !== undefined) fail('attr', `${op}: value ${bad} does not fit ${dtype}`);
 }

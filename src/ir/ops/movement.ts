@@ -147,7 +147,10 @@ export const slice = primitive({
         const gaps = zeros(rank + 1);
         gaps[i + 1] = s - 1;
         const padded = e.emit('pad', [spread], { before: zeros(rank + 1), after: gaps });
-        const merged = d.reshape(padded, sh.map((n, k) => (k === i ? count * s : n)));
+        const merged = d.reshape(
+          padded,
+          sh.map((n, k) => (k === i ? count * s : n)),
+        );
         const ends = sh.map((_, k) => (k === i ? (count - 1) * s + 1 : SLICE_END));
         cur = e.emit('slice', [merged], { begin: zeros(rank), end: ends, stride: new Array<number>(rank).fill(1) });
       }

@@ -21,14 +21,7 @@ function reducedShape(shape: readonly Dim[], axes: readonly number[], keepdims: 
  * Folds every element of `x` into the output slot it reduces to: `init` seeds each slot, `step`
  * folds one value in.
  */
-function reduceInto(
-  x: Tensor,
-  axes: readonly number[],
-  out: ConcreteType,
-  ctx: EvalContext,
-  init: number,
-  step: (acc: number, v: number) => number,
-): Tensor {
+function reduceInto(x: Tensor, axes: readonly number[], out: ConcreteType, ctx: EvalContext, init: number, step: (acc: number, v: number) => number): Tensor {
   const data = ctx.alloc(out.dtype, numel(out.shape));
   // Accumulate in a double array so f32 sums are not rounded at every step.
   const acc = new Float64Array(data.length).fill(init);
@@ -43,7 +36,6 @@ function reduceInto(
   for (let i = 0; i < data.length; i++) data[i] = acc[i]!;
   return { dtype: out.dtype, shape: out.shape, data };
 }
-
 
 function inferReduce(op: string, x: TensorType, axes: number[], keepdims: boolean): TensorType {
   requireDType(op, 'x', x, NUMERIC);
