@@ -10,6 +10,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { IR_JSON_VERSION, graphFromJSON, graphToJSON, parseGraphJSON } from '../../src/ir/json.js';
 import { OPS } from '../../src/ir/ops/index.js';
 import { OP_SAMPLES, sampleGraph } from './op-samples.js';
+import { jsonCopy, list, obj, type Json, type JsonObject } from '../support/json.js';
 
 /** x -> matmul w -> reduce_sum -> y, with spans on some declarations. */
 function mlp(): Graph {
@@ -22,8 +23,8 @@ function mlp(): Graph {
 }
 
 /** The JSON form of mlp() as mutable plain data. */
-function mlpJSON(): any {
-  return JSON.parse(JSON.stringify(graphToJSON(mlp())));
+function mlpJSON(): JsonObject {
+  return obj(jsonCopy(graphToJSON(mlp())));
 }
 
 function jsonError(data: unknown): KilnError {
@@ -52,19 +53,19 @@ describe('graphToJSON / graphFromJSON round trip', () => {
   });
 
   it('writes the format tag, the version and the graph', () => {
-    const json = graphToJSON(mlp()) as Record<string, any>;
+    const json = obj(graphToJSON(mlp()) as Json);
     expect(IR_JSON_VERSION).toBe(1);
     expect(Object.keys(json)).toEqual(['format', 'version', 'graph']);
     expect(json.format).toBe('kiln-ir');
     expect(json.version).toBe(1);
-    expect(json.graph.nodes[1]).toEqual({
+    expect(obj(json, 'graph', 'nodes', 1)).toEqual({
       name: 't1',
       op: 'reduce_sum',
       inputs: ['t0'],
       attrs: { axes: [1], keepdims: false },
       type: { dtype: 'f32', shape: ['B'] },
     });
-    expect(json.graph.inputs[0].span).toEqual({ file: 'mlp.kiln', line: 1, col: 1 });
+    expect(obj(json, 'graph', 'inputs', 0, 'span')).toEqual({ file: 'mlp.kiln', line: 1, col: 1 });
   });
 
   it('round-trips spans', () => {
@@ -79,10 +80,10 @@ describe('graphToJSON / graphFromJSON round trip', () => {
     const k = b.emit('constant', [], { shape: [specials.length], value: specials });
     b.output('k', k);
     b.output('q', b.emit('clip', ['c'], { min: -Infinity, max: Infinity }));
-    const json = graphToJSON(b.build()) as Record<string, any>;
-    expect(json.graph.nodes[0].attrs.value).toEqual(['inf', '-inf', 'nan', '-0', 1e-30, 0.1, 5e-324]);
-    expect(json.graph.nodes[1].attrs).toEqual({ min: '-inf', max: 'inf' });
-    expect(json.graph.params[0].init.args).toEqual({ value: 'nan' });
+    const json = obj(graphToJSON(b.build()) as Json);
+    expect(list(json, 'graph', 'nodes', 0, 'attrs', 'value')).toEqual(['inf', '-inf', 'nan', '-0', 1e-30, 0.1, 5e-324]);
+    expect(obj(json, 'graph', 'nodes', 1, 'attrs')).toEqual({ min: '-inf', max: 'inf' });
+    expect(obj(json, 'graph', 'params', 0, 'init', 'args')).toEqual({ value: 'nan' });
     const back = parseGraphJSON(JSON.stringify(json));
     const values = attrsOf(back.nodes[0]!)['value'] as number[];
     specials.forEach((v, i) => expect(Object.is(values[i], v), `value ${i}`).toBe(true));
@@ -101,7 +102,7 @@ describe('graphToJSON / graphFromJSON round trip', () => {
 
   it('fills omitted attribute defaults and keeps initializer arguments as written', () => {
     const data = mlpJSON();
-    delete data.graph.nodes[1].attrs.keepdims;
+    delete obj(data, 'graph', 'nodes', 1, 'attrs').keepdims;
     const g = graphFromJSON(data);
     expect(g.nodes[1]!.attrs).toEqual({ axes: [1], keepdims: false });
     expect(g.params[0]!.init).toEqual({ fn: 'normal', args: { std: 0.1, seed: 2 } });
@@ -130,31 +131,43 @@ describe('format and version', () => {
 });
 
 describe('structural errors name the JSON path', () => {
-  const cases: [string, (d: any) => void, string | RegExp][] = [
-    ['an unknown op', (d) => (d.graph.nodes[1].op = 'foo'), "graph.nodes[1].op: unknown op 'foo'"],
-    ['an invalid dim', (d) => (d.graph.inputs[0].type.shape[1] = -2), 'graph.inputs[0].type.shape[1]: invalid dim -2 (a dim is an integer >= 0 or a symbol)'],
-    ['a symbol that is no identifier', (d) => (d.graph.nodes[0].type.shape[0] = 'B+1'), 'graph.nodes[0].type.shape[0]: invalid dim "B+1" (a dim is an integer >= 0 or a symbol)'],
-    ['an invalid dtype', (d) => (d.graph.params[0].type.dtype = 'f64'), 'graph.params[0].type.dtype: invalid dtype "f64" (expected f32, i32, bool)'],
-    ['a missing key', (d) => delete d.graph.nodes[0].type, 'graph.nodes[0].type: missing'],
-    ['an unknown key', (d) => (d.graph.outputs[0].extra = 1), "graph.outputs[0]: unknown key 'extra' (expected name, value, span)"],
-    ['a field of the wrong kind', (d) => (d.graph.inputs = {}), 'graph.inputs: expected a list, got an object'],
-    ['a non-string operand', (d) => (d.graph.nodes[0].inputs[1] = 3), 'graph.nodes[0].inputs[1]: expected a string, got 3'],
+  const cases: [string, (d: JsonObject) => void, string | RegExp][] = [
+    ['an unknown op', (d) => (obj(d, 'graph', 'nodes', 1).op = 'foo'), "graph.nodes[1].op: unknown op 'foo'"],
+    ['an invalid dim', (d) => (list(d, 'graph', 'inputs', 0, 'type', 'shape')[1] = -2), 'graph.inputs[0].type.shape[1]: invalid dim -2 (a dim is an integer >= 0 or a symbol)'],
+    [
+      'a symbol that is no identifier',
+      (d) => (list(d, 'graph', 'nodes', 0, 'type', 'shape')[0] = 'B+1'),
+      'graph.nodes[0].type.shape[0]: invalid dim "B+1" (a dim is an integer >= 0 or a symbol)',
+    ],
+    ['an invalid dtype', (d) => (obj(d, 'graph', 'params', 0, 'type').dtype = 'f64'), 'graph.params[0].type.dtype: invalid dtype "f64" (expected f32, i32, bool)'],
+    ['a missing key', (d) => delete obj(d, 'graph', 'nodes', 0).type, 'graph.nodes[0].type: missing'],
+    ['an unknown key', (d) => (obj(d, 'graph', 'outputs', 0).extra = 1), "graph.outputs[0]: unknown key 'extra' (expected name, value, span)"],
+    ['a field of the wrong kind', (d) => (obj(d, 'graph').inputs = {}), 'graph.inputs: expected a list, got an object'],
+    ['a non-string operand', (d) => (list(d, 'graph', 'nodes', 0, 'inputs')[1] = 3), 'graph.nodes[0].inputs[1]: expected a string, got 3'],
     ['a graph that is not an object', (d) => (d.graph = null), 'graph: expected an object, got null'],
-    ['a non-string graph name', (d) => (d.graph.name = 7), 'graph.name: expected a string, got 7'],
-    ['an ill-typed attribute', (d) => (d.graph.nodes[1].attrs.axes = 'x'), `graph.nodes[1].attrs: reduce_sum: attribute 'axes' must be a list of integers, got "x"`],
-    ['an unknown attribute', (d) => (d.graph.nodes[1].attrs.foo = 1), /^graph\.nodes\[1\]\.attrs: reduce_sum: unknown attribute 'foo'/],
-    ['an attribute named like a prototype member', (d) => (d.graph.nodes[1].attrs.constructor = 1), /^graph\.nodes\[1\]\.attrs: reduce_sum: unknown attribute 'constructor'/],
-    ['an initializer named like a prototype member', (d) => (d.graph.params[0].init.fn = 'toString'), /^graph\.params\[0\]\.init\.fn: unknown initializer 'toString'/],
-    ['a missing required attribute', (d) => delete d.graph.nodes[1].attrs.axes, "graph.nodes[1].attrs: reduce_sum: missing attribute 'axes' (ints)"],
-    ['attributes that are a list', (d) => (d.graph.nodes[1].attrs = []), 'graph.nodes[1].attrs: expected an object, got a list'],
-    ['an unknown initializer', (d) => (d.graph.params[0].init.fn = 'xavier'), /^graph\.params\[0\]\.init\.fn: unknown initializer 'xavier' \(expected one of: zeros/],
+    ['a non-string graph name', (d) => (obj(d, 'graph').name = 7), 'graph.name: expected a string, got 7'],
+    ['an ill-typed attribute', (d) => (obj(d, 'graph', 'nodes', 1, 'attrs').axes = 'x'), `graph.nodes[1].attrs: reduce_sum: attribute 'axes' must be a list of integers, got "x"`],
+    ['an unknown attribute', (d) => (obj(d, 'graph', 'nodes', 1, 'attrs').foo = 1), /^graph\.nodes\[1\]\.attrs: reduce_sum: unknown attribute 'foo'/],
+    [
+      'an attribute named like a prototype member',
+      (d) => Object.assign(obj(d, 'graph', 'nodes', 1, 'attrs'), { constructor: 1 }),
+      /^graph\.nodes\[1\]\.attrs: reduce_sum: unknown attribute 'constructor'/,
+    ],
+    [
+      'an initializer named like a prototype member',
+      (d) => (obj(d, 'graph', 'params', 0, 'init').fn = 'toString'),
+      /^graph\.params\[0\]\.init\.fn: unknown initializer 'toString'/,
+    ],
+    ['a missing required attribute', (d) => delete obj(d, 'graph', 'nodes', 1, 'attrs').axes, "graph.nodes[1].attrs: reduce_sum: missing attribute 'axes' (ints)"],
+    ['attributes that are a list', (d) => (obj(d, 'graph', 'nodes', 1).attrs = []), 'graph.nodes[1].attrs: expected an object, got a list'],
+    ['an unknown initializer', (d) => (obj(d, 'graph', 'params', 0, 'init').fn = 'xavier'), /^graph\.params\[0\]\.init\.fn: unknown initializer 'xavier' \(expected one of: zeros/],
     [
       'a bad initializer argument',
-      (d) => (d.graph.params[0].init.args.std = 'wide'),
+      (d) => (obj(d, 'graph', 'params', 0, 'init', 'args').std = 'wide'),
       `graph.params[0].init.args: initializer normal: attribute 'std' must be a number, got "wide"`,
     ],
-    ['a span line that is not a number', (d) => (d.graph.outputs[0].span.line = '9'), 'graph.outputs[0].span.line: expected a number, got "9"'],
-    ['a span file that is not a string', (d) => (d.graph.inputs[0].span.file = null), 'graph.inputs[0].span.file: expected a string, got null'],
+    ['a span line that is not a number', (d) => (obj(d, 'graph', 'outputs', 0, 'span').line = '9'), 'graph.outputs[0].span.line: expected a number, got "9"'],
+    ['a span file that is not a string', (d) => (obj(d, 'graph', 'inputs', 0, 'span').file = null), 'graph.inputs[0].span.file: expected a string, got null'],
   ];
 
   it.each(cases)('%s', (_name, edit, detail) => {
@@ -165,7 +178,7 @@ describe('structural errors name the JSON path', () => {
 
   it('runs the verifier on a well-formed structure', () => {
     const data = mlpJSON();
-    data.graph.nodes[1].type.shape = ['B', 1];
+    obj(data, 'graph', 'nodes', 1, 'type').shape = ['B', 1];
     const e = jsonError(data);
     expect(e.code).toBe('verify');
     expect(e.detail).toContain('recorded type f32[B, 1] differs from the inferred type f32[B]');

@@ -16,6 +16,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import { encodeArtifact, writeArtifact } from '../../src/kernels/artifact.js';
 import { planMemory } from '../../src/kernels/memory.js';
+import { jsonCopy, list, obj, type JsonObject } from '../support/json.js';
 
 const v = (axis: number): IndexExpr => ({ k: 'var', axis });
 const lin = (...terms: [number, number][]): IndexExpr =>
@@ -292,50 +293,66 @@ describe('refusals name the file and the fault', () => {
   });
 
   /** The manifest with its program edited and the hash recomputed, so the structural checks are reached. */
-  function withProgram(edit: (p: any) => void): () => unknown {
+  function withProgram(edit: (p: JsonObject) => void): () => unknown {
     const { manifest, weights } = encodeArtifact(planMemory(mlp()), { target: 'js', weights: { w: W } });
-    const m = JSON.parse(JSON.stringify(manifest));
-    edit(m.program);
+    const m = obj(jsonCopy(manifest));
+    edit(obj(m, 'program'));
     m.hash = artifactHash(m, weights);
     return () => artifactFromObject(m, weights);
   }
 
   it.each([
-    ['a load of an unknown buffer', (p: any) => (p.kernels[1].reduce.value.buffer = 'ghost'), 'kernel \'rowsum\' reduction: load of unknown buffer "ghost"'],
-    ['a store of the wrong shape', (p: any) => (p.kernels[1].shape = [3]), "kernel 'rowsum' store 0: buffer 'y' [2] does not hold the kernel's shape [3]"],
-    ['an unknown role', (p: any) => (p.buffers[4].role = 'scratch'), 'buffer \'h\' has unknown role "scratch" (expected input, param, output, temp, const)'],
-    ['a read before any write', (p: any) => p.kernels.reverse(), "kernel 'rowsum' reads temp 'h' before any kernel writes it"],
-    ['an unknown fn', (p: any) => (p.kernels[0].stores[0].value.fn = 'gelu'), 'kernel \'dense\' store 0: unknown unary fn "gelu"'],
-    ['a dtype that disagrees with its buffer', (p: any) => (p.kernels[0].reduce.value.a.dtype = 'i32'), "kernel 'dense' reduction: load of 'x' (f32) says dtype \"i32\""],
-    ['acc outside a reduction', (p: any) => (p.kernels[2].stores[0].value = { k: 'acc', dtype: 'f32' }), "kernel 'bias_step' store 0: acc outside the stores of a reducing kernel"],
+    ['a load of an unknown buffer', (p: JsonObject) => (obj(p, 'kernels', 1, 'reduce', 'value').buffer = 'ghost'), 'kernel \'rowsum\' reduction: load of unknown buffer "ghost"'],
+    ['a store of the wrong shape', (p: JsonObject) => (obj(p, 'kernels', 1).shape = [3]), "kernel 'rowsum' store 0: buffer 'y' [2] does not hold the kernel's shape [3]"],
+    ['an unknown role', (p: JsonObject) => (obj(p, 'buffers', 4).role = 'scratch'), 'buffer \'h\' has unknown role "scratch" (expected input, param, output, temp, const)'],
+    ['a read before any write', (p: JsonObject) => list(p, 'kernels').reverse(), "kernel 'rowsum' reads temp 'h' before any kernel writes it"],
+    ['an unknown fn', (p: JsonObject) => (obj(p, 'kernels', 0, 'stores', 0, 'value').fn = 'gelu'), 'kernel \'dense\' store 0: unknown unary fn "gelu"'],
+    [
+      'a dtype that disagrees with its buffer',
+      (p: JsonObject) => (obj(p, 'kernels', 0, 'reduce', 'value', 'a').dtype = 'i32'),
+      "kernel 'dense' reduction: load of 'x' (f32) says dtype \"i32\"",
+    ],
+    [
+      'acc outside a reduction',
+      (p: JsonObject) => (obj(p, 'kernels', 2, 'stores', 0).value = { k: 'acc', dtype: 'f32' }),
+      "kernel 'bias_step' store 0: acc outside the stores of a reducing kernel",
+    ],
     [
       'a var beyond the loop',
-      (p: any) => (p.kernels[2].stores[1].value.index = { k: 'var', axis: 1 }),
+      (p: JsonObject) => (obj(p, 'kernels', 2, 'stores', 1, 'value').index = { k: 'var', axis: 1 }),
       "kernel 'bias_step' store 1: var axis 1 is not a loop variable (the kernel has 1)",
     ],
-    ['a temp past the arena', (p: any) => (p.arenaBytes = 8), "temp 'h' [0, 32) runs past the arena's 8 bytes"],
-    ['an update of an unknown param', (p: any) => (p.updates[0].param = 'z'), 'update of unknown param "z"'],
-    ['const data of the wrong length', (p: any) => p.buffers[3].data.pop(), "buffer 'odd' carries 3 values for shape [4] (4 elements)"],
+    ['a temp past the arena', (p: JsonObject) => (p.arenaBytes = 8), "temp 'h' [0, 32) runs past the arena's 8 bytes"],
+    ['an update of an unknown param', (p: JsonObject) => (obj(p, 'updates', 0).param = 'z'), 'update of unknown param "z"'],
+    ['const data of the wrong length', (p: JsonObject) => list(p, 'buffers', 3, 'data').pop(), "buffer 'odd' carries 3 values for shape [4] (4 elements)"],
     [
       'a kernel writing a parameter',
-      (p: any) => (p.kernels[1].stores[0].buffer = 'w'),
+      (p: JsonObject) => (obj(p, 'kernels', 1, 'stores', 0).buffer = 'w'),
       "kernel 'rowsum' store 0 writes param buffer 'w' (kernels write temps and outputs; parameters change through updates)",
     ],
     // planMemory has bias_step write b in place (update b = b): nothing may read b after it, and something must write it.
-    ['a read of a parameter after its in-place update', (p: any) => p.kernels.unshift(p.kernels.pop()), "kernel 'dense' reads parameter 'b' after a kernel updated it in place"],
-    ['an in-place update that no kernel makes', (p: any) => p.kernels.pop(), "the update of parameter buffer 'b' from itself needs a kernel that writes it in place"],
-    ['an unknown initializer', (p: any) => (p.params[0].init.fn = 'orthogonal'), "param 'w': unknown initializer 'orthogonal'"],
+    [
+      'a read of a parameter after its in-place update',
+      (p: JsonObject) => list(p, 'kernels').unshift(list(p, 'kernels').pop()!),
+      "kernel 'dense' reads parameter 'b' after a kernel updated it in place",
+    ],
+    [
+      'an in-place update that no kernel makes',
+      (p: JsonObject) => list(p, 'kernels').pop(),
+      "the update of parameter buffer 'b' from itself needs a kernel that writes it in place",
+    ],
+    ['an unknown initializer', (p: JsonObject) => (obj(p, 'params', 0, 'init').fn = 'orthogonal'), "param 'w': unknown initializer 'orthogonal'"],
   ])('a program with %s', (_what, edit, message) => {
     expect(refusalSync(withProgram(edit))).toContain(`manifest.json: program: ${message}`);
   });
 
   it('weights that are not parameters of the program, or disagree with them', () => {
     const { manifest, weights } = encodeArtifact(planMemory(mlp()), { target: 'js', weights: { w: W } });
-    const m = JSON.parse(JSON.stringify(manifest));
-    m.weights.tensors[0].name = 'v';
+    const m = obj(jsonCopy(manifest));
+    obj(m, 'weights', 'tensors', 0).name = 'v';
     m.hash = artifactHash(m, weights);
     expect(refusalSync(() => artifactFromObject(m, weights))).toBe("manifest.json: weights: tensor 'v' is not a parameter of the program");
-    m.weights.tensors[0] = { name: 'w', dtype: 'f32', shape: [4, 3], offset: 0, byteLength: 48 };
+    list(m, 'weights', 'tensors')[0] = { name: 'w', dtype: 'f32', shape: [4, 3], offset: 0, byteLength: 48 };
     m.hash = artifactHash(m, weights);
     expect(refusalSync(() => artifactFromObject(m, weights))).toBe("manifest.json: weights: tensor 'w' is f32[4, 3], but the parameter is f32[3, 4]");
   });
@@ -501,7 +518,7 @@ describe("target 'wasm': the module beside the manifest", () => {
     expect(await refusal(loadArtifact(dir))).toMatch(new RegExp(`^${literally(moduleOf(dir))}: not a WebAssembly module this runtime can compile \\(.*magic.*\\)$`, 'i'));
   });
 
-  it('a code entry the target does not allow, or that points outside the artifact', async () => {
+  it('a code entry the target does not allow, or that points outside the artifact', () => {
     const js = encodeArtifact(planMemory(mlp()), { target: 'js' }).manifest as unknown as Record<string, unknown>;
     expect(refusalSync(() => artifactFromObject({ ...js, code: { file: 'module.wasm', byteLength: 8 } }))).toBe(
       'manifest.json: a js artifact carries no code file, but the manifest lists {"file":"module.wasm","byteLength":8}',

@@ -7,6 +7,7 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkCompatible, crc32, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../runtime/checkpoint.js';
 import { KilnRuntimeError, type Tensor } from '../../runtime/tensor.js';
+import { list, num, obj, parseJson, type Json, type JsonObject } from '../support/json.js';
 
 const meta: CheckpointMeta = { graph: 'mlp', step: 42, optimizer: 'adam', lr: 0.001, betas: [0.9, 0.999] };
 
@@ -64,14 +65,14 @@ function assemble(headerText: string, data: Uint8Array, version = 1): Uint8Array
 }
 
 /** Splits a file into its parsed header and data section. */
-function parts(bytes: Uint8Array): { header: any; data: Uint8Array } {
+function parts(bytes: Uint8Array): { header: JsonObject; data: Uint8Array } {
   const length = u32(bytes, 12);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + length)));
+  const header = obj(parseJson(new TextDecoder().decode(bytes.subarray(16, 16 + length))));
   return { header, data: bytes.slice(align8(16 + length), bytes.length - 4) };
 }
 
 /** Re-assembles a checkpoint with an edited header (or raw header text) and a valid checksum, to reach the checks past it. */
-function withHeader(edit: (header: any) => unknown, extraData = new Uint8Array(0)): Uint8Array {
+function withHeader(edit: (header: JsonObject) => unknown, extraData = new Uint8Array(0)): Uint8Array {
   const { header, data } = parts(encodeCheckpoint(sample(), meta));
   const edited = edit(header);
   const text = typeof edited === 'string' ? edited : JSON.stringify(edited);
@@ -81,7 +82,12 @@ function withHeader(edit: (header: any) => unknown, extraData = new Uint8Array(0
   return assemble(text, all);
 }
 
-const entry = (header: any, name: string): any => header.tensors.find((t: any) => t.name === name);
+/** The header's tensor entry named `name` (mutable: edits change the header). */
+function entry(header: Json, name: string): JsonObject {
+  const found = list(header, 'tensors').find((t) => obj(t).name === name);
+  if (found === undefined) throw new Error(`the header has no tensor entry '${name}'`);
+  return obj(found);
+}
 
 describe('checkpoint format', () => {
   it('computes the standard CRC-32', () => {
@@ -135,13 +141,13 @@ describe('checkpoint format', () => {
     expect(u32(bytes, 8)).toBe(1);
     const { header, data } = parts(bytes);
     expect(header.meta).toEqual(meta);
-    expect(header.tensors.map((t: any) => t.name)).toEqual(['bias', 'count', 'idx', 'mask', 'none', 'w', 'zz_last_empty']);
+    expect(list(header, 'tensors').map((t) => obj(t).name)).toEqual(['bias', 'count', 'idx', 'mask', 'none', 'w', 'zz_last_empty']);
     expect(entry(header, 'w')).toEqual({ name: 'w', dtype: 'f32', shape: [2, 3], offset: 48, byteLength: 24 });
-    for (const t of header.tensors) expect(t.offset % 8).toBe(0);
+    for (const t of list(header, 'tensors')) expect(num(t, 'offset') % 8).toBe(0);
     expect(align8(16 + u32(bytes, 12)) % 8).toBe(0);
     expect(data.length % 8).toBe(0);
     const idx = entry(header, 'idx');
-    expect(new Int32Array(data.buffer, idx.offset, 4)).toEqual(new Int32Array([2147483647, -2147483648, 0, 1]));
+    expect(new Int32Array(data.buffer, num(idx, 'offset'), 4)).toEqual(new Int32Array([2147483647, -2147483648, 0, 1]));
     expect(u32(bytes, bytes.length - 4)).toBe(zlibCrc32(bytes.subarray(0, bytes.length - 4)));
   });
 
@@ -208,12 +214,12 @@ describe('checkpoint refusals', () => {
     expect(withHeader((h) => h)).toEqual(good);
   });
 
-  const cases: [string, (h: any) => unknown, RegExp][] = [
+  const cases: [string, (h: JsonObject) => unknown, RegExp][] = [
     ['a header that is not JSON', (h) => JSON.stringify(h).replace('"meta"', 'meta'), /header is not valid JSON \(/],
     ['a header that is not an object', () => '[1, 2]', /header is not a JSON object/],
     ['a header without meta.graph', (h) => ({ ...h, meta: { step: 1 } }), /header meta\.graph must be a string, got nothing/],
     ['a header without a tensors list', (h) => ({ meta: h.meta }), /header has no tensors list/],
-    ['a tensor entry that is not an object', (h) => ({ ...h, tensors: [...h.tensors, 3] }), /tensor entry #7 is not an object/],
+    ['a tensor entry that is not an object', (h) => ({ ...h, tensors: [...list(h, 'tensors'), 3] }), /tensor entry #7 is not an object/],
     ['a tensor entry without a name', (h) => ((entry(h, 'w').name = ''), h), /tensor entry #5 has no name/],
     ['an unknown dtype', (h) => ((entry(h, 'w').dtype = 'f64'), h), /tensor 'w' has unknown dtype "f64" \(expected f32, i32 or bool\)/],
     ['a bad shape', (h) => ((entry(h, 'w').shape = [2, 1.5]), h), /tensor 'w' has a bad shape \[2,1\.5\]/],
@@ -231,7 +237,7 @@ describe('checkpoint refusals', () => {
     let bytes = withHeader(edit);
     if (what.startsWith('bool')) {
       const { header, data } = parts(bytes);
-      data[entry(header, 'mask').offset] = 7;
+      data[num(entry(header, 'mask'), 'offset')] = 7;
       bytes = assemble(JSON.stringify(header), data);
     }
     expect(refusal(() => decodeCheckpoint(bytes, 'x.ckpt')).message).toMatch(new RegExp(`^x\\.ckpt: ${message.source}`));
