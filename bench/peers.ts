@@ -169,7 +169,7 @@ export function jaxTrainStep(batch: number): Entry {
         async run() {
           const [next, loss] = step(params, x.ref, y.ref);
           params = next;
-          const data = await loss.data();
+          const data = (await loss.data()) as Output; // data() names Float16Array, which lib ES2022 lacks: without the cast its type is an error type
           await blockUntilReady(params);
           return data;
         },

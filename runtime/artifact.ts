@@ -281,8 +281,8 @@ function sourcesFor(dir: string | undefined, join = (a: string, b: string): stri
 /** Reads and validates the artifact in directory `dir` (Node); every refusal names the file at fault. */
 export async function loadArtifact(dir: string): Promise<Artifact> {
   // Node's modules load only here, so the rest of runtime/ runs where there is no file system.
-  const [{ readFile }, { join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  const src = sourcesFor(dir, join);
+  const [{ readFile }, nodePath] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const src = sourcesFor(dir, (a, b) => nodePath.join(a, b));
   let text: string;
   try {
     text = await readFile(src.manifest, 'utf8');

@@ -302,10 +302,10 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { me
 export async function saveCheckpoint(path: string, params: Record<string, Tensor>, meta: CheckpointMeta): Promise<void> {
   const bytes = encode(params, meta, `cannot save checkpoint ${path}`); // fails before any file is touched
   // Node's modules load here, on use, so decoding checkpoints needs no file system.
-  const [{ open, rename, unlink }, { basename, dirname, join }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
-  const dir = dirname(path);
+  const [{ open, rename, unlink }, nodePath] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const dir = nodePath.dirname(path);
   const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${suffix}.tmp`);
+  const temp = nodePath.join(dir, `.${nodePath.basename(path)}.${process.pid}.${suffix}.tmp`);
   let created = false;
   try {
     const file = await open(temp, 'wx');

@@ -59,7 +59,10 @@ export function linearize(e: IndexExpr, sizes: readonly number[]): LinearIndex |
       const q = Math.floor(a.constant / c);
       const quotient: LinearIndex = { constant: q, terms: [] };
       const rest: LinearIndex = { constant: a.constant - q * c, terms: [] };
-      for (const t of a.terms) t.coeff % c === 0 ? quotient.terms.push({ axis: t.axis, coeff: t.coeff / c }) : rest.terms.push(t);
+      for (const t of a.terms) {
+        if (t.coeff % c === 0) quotient.terms.push({ axis: t.axis, coeff: t.coeff / c });
+        else rest.terms.push(t);
+      }
       const [lo, hi] = rangeOf(rest, sizes);
       if (lo < 0 || hi >= c) return undefined;
       return e.k === 'div' ? quotient : rest;

@@ -62,7 +62,7 @@ export abstract class ProgramExecutable {
     this.outputNames = this.outputs.map((o) => o.name);
     this.paramSpecs = p.params.map((x) => spec(x.name, x.buffer));
     this.paramBuffer = new Map(p.params.map((x) => [x.name, x.buffer]));
-    this.store = store ?? new Map();
+    this.store = store ?? new Map<string, Tensor>();
   }
 
   /** Brings the buffers in line with the store (another program may have replaced an entry). */

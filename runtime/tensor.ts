@@ -73,7 +73,7 @@ function flattenNested(v: NestedNumbers, what: string): { shape: number[]; value
     if (!Array.isArray(x) || x.length !== shape[depth]) {
       throw new KilnRuntimeError('input', `${what}: ragged nested array at ${path || 'top level'} (expected ${shape[depth]} entries)`);
     }
-    x.forEach((y, i) => walk(y, depth + 1, `${path}[${i}]`));
+    (x as readonly NestedNumbers[]).forEach((y, i) => walk(y, depth + 1, `${path}[${i}]`));
   };
   walk(v, 0, '');
   return { shape, values };

@@ -60,7 +60,8 @@ type Spawn = (setup: WorkerSetup) => Started;
 interface NodeWorker {
   unref(): void;
   terminate(): Promise<number>;
-  once(event: 'message' | 'error', f: (x: unknown) => void): void;
+  once(event: 'message', f: (x: unknown) => void): void;
+  once(event: 'error', f: (e: Error) => void): void;
 }
 type NodeWorkerCtor = new (code: string, options: { eval: true; workerData: unknown }) => NodeWorker;
 interface WebWorker {
@@ -113,9 +114,18 @@ async function spawner(): Promise<Spawn | undefined> {
     return (setup) => {
       url ??= URL.createObjectURL(new Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' }));
       const w = new Web(url);
-      const ready = new Promise<void>((resolve, reject) => ((w.onmessage = () => resolve()), (w.onerror = (e) => reject(e))));
+      const ready = new Promise<void>(
+        (resolve, reject) => ((w.onmessage = () => resolve()), (w.onerror = (e) => reject(e instanceof Error ? e : new Error('threads: a worker failed to start', { cause: e })))),
+      );
       w.postMessage(setup);
-      return { ready, unref: () => undefined, terminate: async () => w.terminate() };
+      return {
+        ready,
+        unref: () => undefined,
+        terminate: () => {
+          w.terminate();
+          return Promise.resolve();
+        },
+      };
     };
   }
   let Node: NodeWorkerCtor;
@@ -179,17 +189,16 @@ export class ThreadPool {
     Atomics.store(ctl, at('count'), 0);
     Atomics.add(ctl, at('go'), 1);
     Atomics.notify(ctl, at('go'));
-    let error: unknown;
     try {
       main();
     } catch (e) {
-      error = e;
       Atomics.store(ctl, at('abort'), 1); // releases the others from their barrier, sleeping or not
       Atomics.notify(ctl, at('generation'));
+      throw e; // once the workers are done (finally)
+    } finally {
+      // A browser's main thread may not block: it spins on the count instead.
+      for (let done = Atomics.load(ctl, at('done')); done < this.workers.length; done = Atomics.load(ctl, at('done'))) if (this.blocking) Atomics.wait(ctl, at('done'), done);
     }
-    // A browser's main thread may not block: it spins on the count instead.
-    for (let done = Atomics.load(ctl, at('done')); done < this.workers.length; done = Atomics.load(ctl, at('done'))) if (this.blocking) Atomics.wait(ctl, at('done'), done);
-    if (error !== undefined) throw error;
     if (Atomics.load(ctl, at('abort'))) fail('threads: a worker thread failed during the run');
   }
 

@@ -66,7 +66,7 @@ export const BACKEND_LIST = [
     threads: false,
     precisions: ['f32'],
     compile: (p, o) => jsExecutable(p, storeOf(o)),
-    artifact: { target: 'js', code: async () => ({ target: 'js' }) },
+    artifact: { target: 'js', code: () => Promise.resolve({ target: 'js' }) },
   } satisfies KernelBackend<'js'>,
   {
     name: 'wasm',

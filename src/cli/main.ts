@@ -11,6 +11,7 @@ import type { Tensor } from '../index.js';
 import { DiagnosticsError, checkModel, formatDiagnostic, formatModel } from '../frontend/dsl/index.js';
 import { loadCheckpoint } from '../../runtime/checkpoint.js';
 import { kernelProgram } from '../compile.js';
+import { schemaOf } from '../ir/op.js';
 import { artifactBackends, describeBackends, threadedList } from '../backends/registry.js';
 import { moduleThreads } from '../../runtime/threads.js';
 import { writeArtifact } from '../kernels/artifact.js';
@@ -206,7 +207,7 @@ function registerOps(program: Command, out: (s: string) => void): void {
     .description('list the ops Kiln knows, with their operands and attributes')
     .action(() => {
       for (const def of OPS.values()) {
-        const attrs = Object.entries(def.attrs).map(([k, s]) => `${k}: ${s.kind}${s.default !== undefined ? ` = ${JSON.stringify(s.default)}` : ''}`);
+        const attrs = Object.entries(schemaOf(def)).map(([k, s]) => `${k}: ${s.kind}${s.default !== undefined ? ` = ${JSON.stringify(s.default)}` : ''}`);
         const operands = def.variadic ? `${def.operands[0]}...` : def.operands.join(', ');
         out(`${def.name}(${operands})${attrs.length ? ` {${attrs.join(', ')}}` : ''}  [${def.kind}] ${def.doc}\n`);
       }

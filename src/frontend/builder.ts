@@ -412,7 +412,7 @@ export class Builder {
   private use(op: string, operand: string, x: unknown, span: SourceSpan | undefined): string {
     if (!(x instanceof Sym)) fail('usage', `${op}: operand '${operand}' must be a value of this graph, got ${describe(x)}`, span);
     if (x.builder !== this) {
-      fail('usage', `${op}: operand '${operand}' (${x}) belongs to graph ${x.builder.name}, not to graph ${this.name}`, span);
+      fail('usage', `${op}: operand '${operand}' (${x.toString()}) belongs to graph ${x.builder.name}, not to graph ${this.name}`, span);
     }
     return x.name;
   }
@@ -534,7 +534,7 @@ function explain(e: KilnError, op: string, types: readonly TensorType[], span: S
 function describe(x: unknown): string {
   if (x === null || x === undefined) return String(x);
   if (typeof x === 'object') return x.constructor?.name ?? 'an object';
-  return `${typeof x} ${String(x)}`;
+  return `${typeof x} ${String(x as string | number | bigint | boolean | symbol | ((...args: never[]) => unknown))}`;
 }
 
 /** Appends the values of a (rectangular) nested array to `flat`, recording its shape. */
@@ -552,7 +552,7 @@ function flattenInto(v: NestedValues, depth: number, shape: number[], flat: numb
   } else if (shape[depth] !== v.length) {
     fail('shape', `constant: ragged array (a list of ${v.length} where ${shape[depth]} was expected)`, span);
   }
-  for (const item of v) flattenInto(item, depth + 1, shape, flat, span);
+  for (const item of v as readonly NestedValues[]) flattenInto(item, depth + 1, shape, flat, span);
 }
 
 /**

@@ -124,7 +124,7 @@ export function checkAttrs(def: { name: string; attrs: AttrSchema }, raw: Readon
     } else if (!attrHasKind(v, s.kind)) {
       fail('attr', `${def.name}: attribute '${key}' must be ${describeKind(s.kind)}, got ${JSON.stringify(v)}`, span);
     } else {
-      out[key] = Array.isArray(v) ? [...v] : (v as AttrValue);
+      out[key] = Array.isArray(v) ? [...(v as Dim[])] : (v as AttrValue);
     }
   }
   return out;

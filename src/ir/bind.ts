@@ -6,7 +6,7 @@ import { GraphBuilder } from './emit.js';
 import type { Graph } from './graph.js';
 import { getOp } from './ops/index.js';
 import { schemaOf } from './op.js';
-import type { Attrs } from './op.js';
+import type { AttrValue, Attrs } from './op.js';
 import { formatType, shapeSymbols } from './types.js';
 import type { Dim, Shape, TensorType } from './types.js';
 
@@ -48,7 +48,7 @@ export function bindShapes(g: Graph, shapes: Readonly<Record<string, number>> = 
     const def = getOp(n.op);
     const attrs: Attrs = {};
     const schema = schemaOf(def);
-    for (const [k, v] of Object.entries(n.attrs)) attrs[k] = schema[k]?.kind === 'shape' && Array.isArray(v) ? v.map(dim) : v;
+    for (const [k, v] of Object.entries<AttrValue>(n.attrs)) attrs[k] = schema[k]?.kind === 'shape' && Array.isArray(v) ? v.map(dim) : v;
     b.emitDynamic(n.op, n.inputs, attrs, n.span, n.name);
   }
   for (const o of g.outputs) b.output(o.name, o.value, o.span);

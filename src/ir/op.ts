@@ -29,7 +29,7 @@ export interface ConcreteType {
 /** What a reference implementation may ask of the interpreter that runs it. */
 export interface EvalContext {
   /** Storage for `n` elements of `dtype`; f32 may be stored in a Float64Array when the interpreter runs in double precision. */
-  alloc(dtype: DType, n: number): TensorData;
+  alloc: (dtype: DType, n: number) => TensorData;
 }
 
 /** What a decomposition emits into: the graph under construction. */

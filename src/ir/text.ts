@@ -451,7 +451,7 @@ class Parser {
         try {
           return { t: 'string', v: JSON.parse(t.text) as string };
         } catch {
-          this.error('a string with JSON escapes', t);
+          return this.error('a string with JSON escapes', t);
         }
       case 'punct':
         if (t.text === '-') {

@@ -223,7 +223,7 @@ describe('integer and bool paths carry no gradient', () => {
 });
 
 describe('the loss', () => {
-  it('may be named by a value instead of an output', async () => {
+  it('may be named by a value instead of an output', () => {
     const b = new GraphBuilder('g');
     b.input('x', f32(2));
     const sum = b.emit('reduce_sum', [b.emit('mul', ['x', 'x'])], { axes: [0] });

@@ -85,7 +85,7 @@ describe('wasm on several threads', () => {
       }
     }
     const globals = globalThis as { Worker?: unknown; Blob: typeof Blob };
-    const saved = { Worker: globals.Worker, Blob: globals.Blob, createObjectURL: URL.createObjectURL };
+    const saved = { Worker: globals.Worker, Blob: globals.Blob, createObjectURL: Object.getOwnPropertyDescriptor(URL, 'createObjectURL')! };
     try {
       globals.Worker = ShimWorker;
       globals.Blob = SourceBlob;
@@ -106,7 +106,7 @@ describe('wasm on several threads', () => {
     } finally {
       globals.Worker = saved.Worker;
       globals.Blob = saved.Blob;
-      URL.createObjectURL = saved.createObjectURL;
+      Object.defineProperty(URL, 'createObjectURL', saved.createObjectURL);
     }
   });
 

@@ -69,7 +69,7 @@ describe('fuzzing', () => {
       try {
         result = checkModel(source, 'fuzz.kiln', { readFile: (p) => (p.endsWith('layers.kiln') ? LAYERS : readFileSync(p, 'utf8')) });
       } catch (e) {
-        throw new Error(`mutation ${k} crashed: ${(e as Error).stack}\n--- source ---\n${source}`);
+        throw new Error(`mutation ${k} crashed: ${(e as Error).stack}\n--- source ---\n${source}`, { cause: e });
       }
       if (result.diagnostics.length > 0) {
         withDiagnostics++;

@@ -54,7 +54,7 @@ function only<K extends Decl['kind']>(decls: Decl[], kind: K): Extract<Decl, { k
 
 /** A statement without its spans, to compare shapes. */
 function shape(node: unknown): unknown {
-  return JSON.parse(JSON.stringify(node, (k, v) => (['span', 'end', 'nameSpan', 'calleeSpan'].includes(k) ? undefined : v)));
+  return JSON.parse(JSON.stringify(node, (k, v: unknown) => (['span', 'end', 'nameSpan', 'calleeSpan'].includes(k) ? undefined : v))) as unknown;
 }
 
 describe('declarations', () => {
@@ -314,10 +314,16 @@ describe('spans', () => {
     const walk = (x: Expr): void => {
       pieces.push(text.slice(x.span.offset, x.end.offset));
       if (x.kind === 'unary') walk(x.operand);
-      if (x.kind === 'binary') (walk(x.left), walk(x.right));
+      if (x.kind === 'binary') {
+        walk(x.left);
+        walk(x.right);
+      }
       if (x.kind === 'paren') walk(x.inner);
       if (x.kind === 'list') x.items.forEach(walk);
-      if (x.kind === 'call') (x.args.forEach(walk), x.kwargs.forEach((k) => walk(k.value)));
+      if (x.kind === 'call') {
+        x.args.forEach(walk);
+        x.kwargs.forEach((k) => walk(k.value));
+      }
     };
     walk(e);
     expect(pieces).toEqual([

@@ -63,7 +63,7 @@ export async function runReference(g: Graph, feed: Feed, shapes: Record<string, 
 /** A description of the first element where two tensors differ beyond 1e-5 relative, or undefined. */
 export function difference(actual: Tensor, expected: Tensor): string | undefined {
   if (actual.dtype !== expected.dtype) return `dtype ${actual.dtype}, expected ${expected.dtype}`;
-  if (actual.shape.join() !== expected.shape.join()) return `shape [${actual.shape}], expected [${expected.shape}]`;
+  if (actual.shape.join() !== expected.shape.join()) return `shape [${actual.shape.join()}], expected [${expected.shape.join()}]`;
   for (let i = 0; i < expected.data.length; i++) {
     const [a, e] = [actual.data[i]!, expected.data[i]!];
     if (actual.dtype === 'f32' ? !closeEnough(a, e) : a !== e) return `element ${i} is ${a}, expected ${e}`;

@@ -403,7 +403,7 @@ describe('fused execution matches the reference backend', () => {
     });
     const p = await expectMatchesReference(g, { x: data(15, 5), n: Int32Array.from(data(15, 6), (v) => Math.round(v * 3)) });
     // The two f32 row maxima stack; argmax of f32 and of i32 do not; the last sum carries y.
-    expect(p.kernels.map((k) => `${k.reduce!.op}[${k.shape}]`)).toEqual(['argmax[3]', 'argmax[3]', 'max[2,3]', 'sum[3]', 'sum[3]']);
+    expect(p.kernels.map((k) => `${k.reduce!.op}[${k.shape.join()}]`)).toEqual(['argmax[3]', 'argmax[3]', 'max[2,3]', 'sum[3]', 'sum[3]']);
   });
 
   it('graphs whose movement ops compose: transpose of a reshape of a broadcast, pad and concat into a reduction', async () => {

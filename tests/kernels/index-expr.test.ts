@@ -106,7 +106,7 @@ describe('simplifyIndex', () => {
       const sizes = [next(1, 4), next(1, 5), next(1, 3)];
       const e = random(next(1, 4));
       const s = simplifyIndex(e, sizes);
-      for (const p of points(sizes)) expect(evalIndex(s, p) + 0, `${formatIndex(e)} at [${p}]`).toBe(evalIndex(e, p) + 0); // + 0: -0 is 0
+      for (const p of points(sizes)) expect(evalIndex(s, p) + 0, `${formatIndex(e)} at [${p.join()}]`).toBe(evalIndex(e, p) + 0); // + 0: -0 is 0
       expect(keyOf(simplifyIndex(s, sizes))).toBe(keyOf(s));
       const [lo, hi] = rangeOf(e, sizes);
       for (const p of points(sizes)) expect(lo <= evalIndex(e, p) && evalIndex(e, p) <= hi).toBe(true);
@@ -213,7 +213,7 @@ describe('movement maps', () => {
       }
       const flat = simplifyIndex(flatIndex(idx, x), out);
       let f = 0;
-      for (const p of points(out)) expect(evalIndex(flat, p), `seed ${seed}: ${formatIndex(flat)} at [${p}]`).toBe(y.data[f++]);
+      for (const p of points(out)) expect(evalIndex(flat, p), `seed ${seed}: ${formatIndex(flat)} at [${p.join()}]`).toBe(y.data[f++]);
     }
   });
 });

@@ -112,7 +112,7 @@ describe('refused checkpoints leave the trainer as it was', () => {
     before = snapshot(t.state());
   });
 
-  async function expectUnchanged(): Promise<void> {
+  function expectUnchanged(): void {
     expect(snapshot(t.state())).toEqual(before);
     expect(t.stepCount).toBe(3);
   }
@@ -121,7 +121,7 @@ describe('refused checkpoints leave the trainer as it was', () => {
     await writeFile(path, bytes.subarray(0, bytes.length - 10));
     const e = await refusal(t.load(path));
     expect(e.message).toBe(`${path}: truncated (expected at least ${bytes.length} bytes, got ${bytes.length - 10})`);
-    await expectUnchanged();
+    expectUnchanged();
   });
 
   test('a file with one flipped byte in the weights', async () => {
@@ -130,7 +130,7 @@ describe('refused checkpoints leave the trainer as it was', () => {
     await writeFile(path, bad);
     const e = await refusal(t.load(path));
     expect(e.message).toBe(`${path}: checksum mismatch (the file is corrupt or was tampered with)`);
-    await expectUnchanged();
+    expectUnchanged();
   });
 
   test('a checkpoint of a model with other parameter shapes', async () => {
@@ -145,7 +145,7 @@ describe('refused checkpoints leave the trainer as it was', () => {
         "  parameter 'w.v': the model expects f32[2, 1], the checkpoint has f32[3, 1]",
       ].join('\n'),
     );
-    await expectUnchanged();
+    expectUnchanged();
   });
 
   test('a checkpoint of another graph with the same parameters', async () => {
@@ -153,12 +153,12 @@ describe('refused checkpoints leave the trainer as it was', () => {
     await other.save(path);
     const e = await refusal(t.load(path));
     expect(e.message).toBe(`${path}: checkpoint is of graph 'other', this trainer trains 'lin'`);
-    await expectUnchanged();
+    expectUnchanged();
   });
 
   test('a missing file', async () => {
     const e = await refusal(t.load(join(dir, 'nope.ckpt')));
     expect(e.message).toContain('cannot read checkpoint (ENOENT');
-    await expectUnchanged();
+    expectUnchanged();
   });
 });

@@ -30,15 +30,16 @@ class Scripted implements Trainable {
     private readonly validation: readonly Scalars[] = [],
   ) {}
 
-  async step(batch: Batch): Promise<Scalars> {
+  step(batch: Batch): Promise<Scalars> {
     const x = batch['x']!;
     this.steps.push({ size: x.shape[0]!, lr: this.learningRate, xs: Array.from(x.data) });
-    return this.stepScalars[this.steps.length - 1] ?? { loss: 0 };
+    return Promise.resolve(this.stepScalars[this.steps.length - 1] ?? { loss: 0 });
   }
 
-  async evaluate(_data: Dataset, options?: { batchSize?: number }): Promise<Scalars> {
+  evaluate(_data: Dataset, options?: { batchSize?: number }): Promise<Scalars> {
     this.evalBatchSizes.push(options?.batchSize);
-    return this.validation[this.evaluated++] ?? expect.fail('evaluated more often than the script allows');
+    // A failure rejects, as from an async method.
+    return new Promise((resolve) => resolve(this.validation[this.evaluated++] ?? expect.fail('evaluated more often than the script allows')));
   }
 
   state(): Record<string, Tensor> {

@@ -60,7 +60,7 @@ export class ReferenceExecutable {
       return spec(o.name, t);
     });
     this.paramSpecs = this.graph.params.map((p) => spec(p.name, p.type));
-    this.paramValues = options.paramStore ?? new Map();
+    this.paramValues = options.paramStore ?? new Map<string, Tensor>();
     for (const p of this.graph.params) {
       const t = { dtype: p.type.dtype, shape: concreteShape(p.type) };
       const held = this.paramValues.get(p.name);
@@ -92,7 +92,12 @@ export class ReferenceExecutable {
     for (const [name, t] of checked) this.paramValues.set(name, t);
   }
 
-  async run(inputs: Readonly<Record<string, TensorLike>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+  run(inputs: Readonly<Record<string, TensorLike>>, options: RunOptions = {}): Promise<Record<string, Tensor>> {
+    // The executor runs at once, as an async function's body would, and what it throws becomes the rejection.
+    return new Promise((resolve) => resolve(this.runNow(inputs, options)));
+  }
+
+  private runNow(inputs: Readonly<Record<string, TensorLike>>, options: RunOptions): Record<string, Tensor> {
     const wanted = this.wanted(options);
     const env = prepareInputs(this.inputs, inputs, this.allowF64);
     const inputsGiven = [...env.values()];

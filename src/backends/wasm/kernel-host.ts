@@ -10,10 +10,10 @@ import type { Expr, ModuleBuilder, ValType } from './binaryen.js';
 
 /** A thread's share of a loop: [lo, hi), and whether it is the last thread. */
 export interface Share {
-  lo(): Expr;
-  hi(): Expr;
-  last(): Expr;
-  tid(): Expr;
+  lo: () => Expr;
+  hi: () => Expr;
+  last: () => Expr;
+  tid: () => Expr;
 }
 
 /** A scalar expression and its Wasm type (bools are i32 0/1). */

@@ -548,7 +548,7 @@ class Frame implements CallContext {
       return void this.report(`def ${def.name} takes ${plural(names.length, 'argument')} (${names.join(', ')}), got ${count}`, e.span);
     }
     if (!ok || !entry.ok || args.some((a) => a === undefined)) return undefined;
-    for (let f: Frame | undefined = this; f; f = f.call?.parent) if (f.call?.entry === entry) return undefined; // recursion, reported statically
+    for (let call = this.call; call; call = call.parent.call) if (call.entry === entry) return undefined; // recursion, reported statically
     const instance = this.scope.instanceName(def.name, binding);
     const scope = new Scope(`${this.scope.prefix}${instance}.`, boundNames(def.body));
     def.params.forEach((p, i) => scope.define(p.name, { value: args[i], at: p.span }));

@@ -110,7 +110,7 @@ class KilnParser extends EmbeddedActionsParser {
   });
 
   decl = this.RULE('decl', (): Decl | undefined =>
-    this.OR({
+    this.OR<Decl | undefined>({
       DEF: [
         { ALT: () => this.SUBRULE(this.importDecl) },
         { ALT: () => this.SUBRULE(this.defDecl) },
@@ -184,7 +184,7 @@ class KilnParser extends EmbeddedActionsParser {
    * The name a declaration or statement introduces. A keyword there is reported and then read
    * as the name, so `output loss = e` is one error rather than a cascade from `loss = e`.
    */
-  name = this.RULE('name', (expected = 'a name'): IToken =>
+  name = this.RULE('name', (expected: string = 'a name'): IToken =>
     this.OR({
       DEF: [
         { ALT: () => this.CONSUME(Identifier) },
@@ -286,7 +286,7 @@ class KilnParser extends EmbeddedActionsParser {
 
   // dim := INT | IDENT
   dim = this.RULE('dim', (): DimExpr | undefined =>
-    this.OR({
+    this.OR<DimExpr | undefined>({
       DEF: [
         {
           ALT: () => {
