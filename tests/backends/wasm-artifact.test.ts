@@ -1,11 +1,12 @@
 // Ahead of time on Wasm: `kiln compile --target wasm` writes an artifact that a fresh Node process, importing only dist/runtime/, loads and runs to JIT compile's outputs without ever loading binaryen; with --threads, one the runtime runs on worker threads.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, test } from 'vitest';
+import { requireBuilt } from '../support/built.js';
 import { main } from '../../src/cli/main.js';
 import { compile } from '../../src/compile.js';
 import { parseModel } from '../../src/frontend/dsl/index.js';
@@ -33,7 +34,8 @@ export async function resolve(specifier, context, next) {
 }
 `;
 
-test.runIf(existsSync(RUNTIME))('a wasm artifact runs in a process that loads only runtime/, to the outputs of JIT compile', async () => {
+test('a wasm artifact runs in a process that loads only runtime/, to the outputs of JIT compile', async () => {
+  requireBuilt(RUNTIME);
   const dir = mkdtempSync(join(tmpdir(), 'kiln-wasm-aot-'));
   try {
     const out = join(dir, 'xor-wasm');
@@ -137,7 +139,8 @@ export async function resolve(specifier, context, next) {
 }
 `;
 
-test.runIf(existsSync(RUNTIME))('the runtime runs an artifact held in memory without importing any Node builtin (as in a browser)', async () => {
+test('the runtime runs an artifact held in memory without importing any Node builtin (as in a browser)', async () => {
+  requireBuilt(RUNTIME);
   const dir = mkdtempSync(join(tmpdir(), 'kiln-wasm-nonode-'));
   try {
     const out = join(dir, 'xor-wasm');

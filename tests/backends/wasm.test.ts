@@ -1,7 +1,7 @@
 // The Wasm backend (one binaryen-built module per program, runtime/wasm.ts): the agreement suite against the reference, gather range errors, shared parameter stores, bit-identity with the js backend, and binaryen staying out of every static import.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { describeAgreement, expectClose, inputsFor } from './agreement.js';
@@ -16,6 +16,7 @@ import { WasmExecutable, wasmLayout, wasmPages } from '../../runtime/wasm.js';
 import { ModuleBuilder, type Expr } from '../../src/backends/wasm/binaryen.js';
 import { randomGraph, randomInputs } from '../support/random-graphs.js';
 import { ulps } from '../support/ulps.js';
+import { requireBuilt } from '../support/built.js';
 
 // The conformance table runs on 'wasm' in tests/conformance (its backend list).
 describeAgreement('wasm', 100);
@@ -181,7 +182,8 @@ describe('the module and its runtime', () => {
     }
   });
 
-  test.runIf(existsSync('dist/src/backends/wasm/binaryen.js'))('a fresh process imports kiln and compiles for js without loading binaryen', () => {
+  test('a fresh process imports kiln and compiles for js without loading binaryen', () => {
+    requireBuilt('dist/src/backends/wasm/binaryen.js');
     // A resolve hook refuses 'binaryen': js must still work, and wasm must hit the refusal (the hook is live).
     const hook =
       'data:text/javascript,' +

@@ -2,12 +2,13 @@
 // `kiln train` has its own file, train.test.ts.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { graphToJSON, parseGraph, printGraph, verify } from '../../src/index.js';
+import { requireBuilt } from '../support/built.js';
 
 async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -168,7 +169,8 @@ describe('kiln CLI', () => {
   });
 
   // The installed command runs the built dist/ (built by `npm ci` through `prepare`).
-  test.runIf(existsSync('dist/src/cli/main.js'))('bin/kiln.js runs as a process', () => {
+  test('bin/kiln.js runs as a process', () => {
+    requireBuilt('dist/src/cli/main.js');
     const out = execFileSync(process.execPath, ['bin/kiln.js', 'run', 'examples/xor.json', '--shapes', 'B=4', '--inputs', 'examples/xor-inputs.json'], {
       encoding: 'utf8',
     });
