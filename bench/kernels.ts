@@ -3,7 +3,8 @@
 import { mnistMlpGraph } from '../examples/mnist-mlp.js';
 import type { Graph } from '../src/ir/graph.js';
 import { lowerToKernels } from '../src/kernels/lower.js';
-import { liveLowerBound, planMemory, totalTempBytes } from '../src/kernels/memory.js';
+import { liveLowerBound, totalTempBytes } from '../src/kernels/memory.js';
+import { kernelProgram } from '../src/compile.js';
 import { dce } from '../src/passes/dce.js';
 import { decompose } from '../src/passes/decompose.js';
 import { runPipeline } from '../src/passes/pipeline.js';
@@ -44,7 +45,7 @@ for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).jo
 console.log('\nArena after memory planning (full pipeline, fused):\n');
 const memRows: string[][] = [['program', 'arena bytes', 'lower bound', 'arena / bound', 'all temps', 'arena / all']];
 for (const [what, g] of programs) {
-  const p = planMemory(lowerToKernels(runPipeline(g, { shapes })));
+  const p = kernelProgram(g, shapes);
   const bound = liveLowerBound(p);
   const total = totalTempBytes(p);
   const ratio = (a: number, b: number) => (b === 0 ? '-' : (a / b).toFixed(3));

@@ -11,7 +11,6 @@
 import { alignUp } from '../../runtime/artifact.js';
 import { kernelReads, liveIntervals, readsOnlyAtPoint } from '../../runtime/kernel-analysis.js';
 import type { BufferSpec, KernelProgram } from '../../runtime/kernel-ir.js';
-import { updateInPlace } from './in-place-updates.js';
 
 /** Bytes a temp takes in the arena: 4 per element, rounded up to the alignment. */
 function blockBytes(b: BufferSpec): number {
@@ -98,10 +97,12 @@ function place(blocks: Block[]): number {
   return arena;
 }
 
-/** Returns the program with every temp at an arena offset and arenaBytes set; the input is not changed. */
-export function planMemory(program: KernelProgram): KernelProgram {
-  // Parameters first take their new values in place where they can: those temps need no bytes.
-  const p = updateInPlace(program);
+/**
+ * Returns the program with every temp at an arena offset and arenaBytes set; the input is not
+ * changed. Run it after the in-place-updates stage (src/passes/pipeline.ts): a parameter updated in
+ * place by its kernel leaves no temp to place.
+ */
+export function planMemory(p: KernelProgram): KernelProgram {
   const temps = p.buffers.filter((b) => b.role === 'temp');
   const bytes = new Map(temps.map((b) => [b.name, blockBytes(b)]));
   const live = liveIntervals(p);

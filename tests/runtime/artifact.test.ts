@@ -15,6 +15,7 @@ import { compile, kernelProgram } from '../../src/compile.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import { encodeArtifact, writeArtifact } from '../../src/kernels/artifact.js';
+import { updateInPlace } from '../../src/kernels/in-place-updates.js';
 import { planMemory } from '../../src/kernels/memory.js';
 import { jsonCopy, list, obj, type JsonObject } from '../support/json.js';
 
@@ -96,7 +97,7 @@ afterEach(async () => {
 
 async function written(withWeights = true): Promise<string> {
   const dir = join(root, 'mlp');
-  await writeArtifact(dir, planMemory(mlp()), { target: 'js', ...(withWeights ? { weights: { w: W } } : {}) });
+  await writeArtifact(dir, planMemory(updateInPlace(mlp())), { target: 'js', ...(withWeights ? { weights: { w: W } } : {}) });
   return dir;
 }
 
@@ -128,7 +129,7 @@ describe('write, load, run', () => {
   it('gives the same outputs and parameters as the program run in memory, and as the reference graph', async () => {
     const dir = await written();
     const loaded = await loadExecutable(dir);
-    const direct = new KernelExecutable({ program: planMemory(mlp()) }, { params: { w: W } });
+    const direct = new KernelExecutable({ program: planMemory(updateInPlace(mlp())) }, { params: { w: W } });
     for (let step = 0; step < 3; step++) {
       const [a, b] = [await loaded.run({ x: X }), await direct.run({ x: X })];
       expect(a).toEqual(b);
@@ -160,7 +161,7 @@ describe('write, load, run', () => {
     const dir = await written(false);
     expect((await readdir(dir)).sort()).toEqual(['manifest.json']);
     const exe = await loadExecutable(dir);
-    const init = new KernelExecutable({ program: planMemory(mlp()) });
+    const init = new KernelExecutable({ program: planMemory(updateInPlace(mlp())) });
     expect(exe.params()).toEqual(init.params());
     expect(exe.params()['w']!.data).not.toEqual(new Float32Array(12));
   });
@@ -177,13 +178,13 @@ describe('write, load, run', () => {
     const bytes = await readFile(join(dir, 'weights.bin'));
     expect(artifactHash(manifest as never, bytes)).toBe(manifest.hash);
     expect(new Float32Array(bytes.buffer, bytes.byteOffset, 12)).toEqual(W.data);
-    await writeArtifact(join(root, 'again'), planMemory(mlp()), { target: 'js', weights: { w: W } });
+    await writeArtifact(join(root, 'again'), planMemory(updateInPlace(mlp())), { target: 'js', weights: { w: W } });
     expect(await readFile(join(root, 'again', 'manifest.json'), 'utf8')).toBe(text);
     expect(await readFile(join(root, 'again', 'weights.bin'))).toEqual(bytes);
   });
 
   it('in memory: encodeArtifact and artifactFromObject, no files', async () => {
-    const { manifest, weights } = encodeArtifact(planMemory(mlp()), { target: 'js', weights: { w: W } });
+    const { manifest, weights } = encodeArtifact(planMemory(updateInPlace(mlp())), { target: 'js', weights: { w: W } });
     const artifact = artifactFromObject(JSON.parse(JSON.stringify(manifest)), weights);
     expect(artifact.weights['w']!.data).toEqual(W.data);
     expect(await new KernelExecutable(artifact).run({ x: X })).toEqual(await (await loadExecutable(await written())).run({ x: X }));
@@ -294,7 +295,7 @@ describe('refusals name the file and the fault', () => {
 
   /** The manifest with its program edited and the hash recomputed, so the structural checks are reached. */
   function withProgram(edit: (p: JsonObject) => void): () => unknown {
-    const { manifest, weights } = encodeArtifact(planMemory(mlp()), { target: 'js', weights: { w: W } });
+    const { manifest, weights } = encodeArtifact(planMemory(updateInPlace(mlp())), { target: 'js', weights: { w: W } });
     const m = obj(jsonCopy(manifest));
     edit(obj(m, 'program'));
     m.hash = artifactHash(m, weights);
@@ -347,7 +348,7 @@ describe('refusals name the file and the fault', () => {
   });
 
   it('weights that are not parameters of the program, or disagree with them', () => {
-    const { manifest, weights } = encodeArtifact(planMemory(mlp()), { target: 'js', weights: { w: W } });
+    const { manifest, weights } = encodeArtifact(planMemory(updateInPlace(mlp())), { target: 'js', weights: { w: W } });
     const m = obj(jsonCopy(manifest));
     obj(m, 'weights', 'tensors', 0).name = 'v';
     m.hash = artifactHash(m, weights);
@@ -371,7 +372,7 @@ describe('atomic writes', () => {
 
   it('replace an existing artifact whole, leaving nothing behind', async () => {
     const dir = await written();
-    await writeArtifact(dir, planMemory(mlp()), { target: 'js' });
+    await writeArtifact(dir, planMemory(updateInPlace(mlp())), { target: 'js' });
     expect(await readdir(root)).toEqual(['mlp']);
     expect((await readdir(dir)).sort()).toEqual(['manifest.json']);
     expect((await loadArtifact(dir)).weights).toEqual({});
@@ -412,7 +413,7 @@ describe("target 'wasm': the module beside the manifest", () => {
     return g.build();
   }
 
-  async function writtenWasm(program: KernelProgram = planMemory(mlp()), withWeights = true): Promise<string> {
+  async function writtenWasm(program: KernelProgram = planMemory(updateInPlace(mlp())), withWeights = true): Promise<string> {
     const dir = join(root, 'mlp-wasm');
     await writeArtifact(dir, program, { target: 'wasm', wasm: await compileWasm(program), ...(withWeights ? { weights: { w: W } } : {}) });
     return dir;
@@ -434,7 +435,7 @@ describe("target 'wasm': the module beside the manifest", () => {
   });
 
   it('keeps updates across runs, and nan, infinities and -0, as the module run in memory does', async () => {
-    const program = planMemory(mlp());
+    const program = planMemory(updateInPlace(mlp()));
     const loaded = await loadExecutable(await writtenWasm(program));
     const direct = new WasmExecutable({ program, wasm: await compileWasm(program) }, { params: { w: W } });
     for (let step = 0; step < 3; step++) expect(await loaded.run({ x: X })).toEqual(await direct.run({ x: X }));
@@ -454,12 +455,12 @@ describe("target 'wasm': the module beside the manifest", () => {
     expect(manifest.code).toEqual({ file: 'module.wasm', byteLength: code.length });
     expect(artifactHash(manifest as never, await readFile(join(dir, 'weights.bin')), code)).toBe(manifest.hash);
     // The js manifest of the same program has no code field.
-    const { manifest: js } = encodeArtifact(planMemory(mlp()), { target: 'js' });
+    const { manifest: js } = encodeArtifact(planMemory(updateInPlace(mlp())), { target: 'js' });
     expect('code' in js).toBe(false);
   });
 
   it('in memory: encodeArtifact and artifactFromObject with the module bytes', async () => {
-    const program = planMemory(mlp());
+    const program = planMemory(updateInPlace(mlp()));
     const { manifest, weights, code } = encodeArtifact(program, { target: 'wasm', wasm: await compileWasm(program), weights: { w: W } });
     const artifact = artifactFromObject(JSON.parse(JSON.stringify(manifest)), { weights, code });
     expect(artifact.target).toBe('wasm');
@@ -519,7 +520,7 @@ describe("target 'wasm': the module beside the manifest", () => {
   });
 
   it('a code entry the target does not allow, or that points outside the artifact', () => {
-    const js = encodeArtifact(planMemory(mlp()), { target: 'js' }).manifest as unknown as Record<string, unknown>;
+    const js = encodeArtifact(planMemory(updateInPlace(mlp())), { target: 'js' }).manifest as unknown as Record<string, unknown>;
     expect(refusalSync(() => artifactFromObject({ ...js, code: { file: 'module.wasm', byteLength: 8 } }))).toBe(
       'manifest.json: a js artifact carries no code file, but the manifest lists {"file":"module.wasm","byteLength":8}',
     );
@@ -534,7 +535,7 @@ describe("target 'wasm': the module beside the manifest", () => {
 
   it('a js artifact written over a wasm one replaces it whole', async () => {
     const dir = await writtenWasm();
-    await writeArtifact(dir, planMemory(mlp()), { target: 'js' });
+    await writeArtifact(dir, planMemory(updateInPlace(mlp())), { target: 'js' });
     expect((await readdir(dir)).sort()).toEqual(['manifest.json']);
     expect(await loadExecutable(dir)).toBeInstanceOf(KernelExecutable);
   });
