@@ -29,13 +29,15 @@ export default defineConfig(
     },
   },
   {
-    // The library, the runtime and the benchmarks: files and functions small enough to read whole
-    // (not tests/, whose describe blocks are long by nature).
+    // Every file small enough to read whole.
+    files: ['**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 600, ...sized }] },
+  },
+  {
+    // Functions too, in the library, the runtime and the benchmarks (not tests/, whose describe
+    // blocks are long by nature).
     files: ['src/**/*.ts', 'runtime/**/*.ts', 'bench/**/*.ts'],
-    rules: {
-      'max-lines': ['error', { max: 600, ...sized }],
-      'max-lines-per-function': ['error', { max: 80, ...sized }],
-    },
+    rules: { 'max-lines-per-function': ['error', { max: 80, ...sized }] },
   },
   {
     // Plain JavaScript (the bin launcher, this file) is outside tsconfig.json: no type information for it.
