@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { mnistMlpGraph } from '../../examples/mnist-mlp.js';
 import { kernelProgram } from '../../src/compile.js';
 import { parseGraph, printGraph } from '../../src/ir/text.js';
+import { updateInPlace } from '../../src/kernels/in-place-updates.js';
 import { lowerToKernels } from '../../src/kernels/lower.js';
 import { planMemory } from '../../src/kernels/memory.js';
 import { STAGE_NAMES, isProgram, runGraphStages, runPipeline, runStages, runToKernels, verifyFromEnv } from '../../src/passes/pipeline.js';
@@ -59,7 +60,7 @@ describe('the stage list', () => {
     const shapes = { B: 4 };
     const program = runToKernels(step, { shapes });
     expect(program).toEqual(kernelProgram(step, shapes));
-    expect(program).toEqual(planMemory(lowerToKernels(runPipeline(step, { shapes }))));
+    expect(program).toEqual(planMemory(updateInPlace(lowerToKernels(runPipeline(step, { shapes })))));
     const fused = runStages(step, { shapes }, { until: 'fusion' });
     expect(isProgram(fused) && fused.arenaBytes).toBe(0);
     expect(runStages(fused, {}, { from: 'in-place-updates' })).toEqual(program);
