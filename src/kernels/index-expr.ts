@@ -1,5 +1,6 @@
 // Index expressions: constructors, the movement ops' index maps, and a range-aware simplifier that keeps composed maps small.
 
+import { dependsOnData } from '../../runtime/kernel-analysis.js';
 import type { IndexExpr, ValueExpr } from '../../runtime/kernel-ir.js';
 import { stridesOf } from '../ir/types.js';
 
@@ -20,12 +21,15 @@ export function vars(count: number, first = 0): IndexExpr[] {
 
 // ---- movement maps: each maps a point of an op's result to the operand point it reads ------------
 
-/** The row-major offset of a point of `shape`. */
+/**
+ * The row-major offset of a point of `shape`. An axis of size 1 adds nothing, unless its index
+ * reads data: that index is range-checked when evaluated, so it stays (in range, it is 0).
+ */
 export function flatIndex(idx: readonly IndexExpr[], shape: readonly number[]): IndexExpr {
   const strides = stridesOf(shape);
   let e: IndexExpr = iconst(0);
   idx.forEach((x, i) => {
-    if (shape[i] !== 1) e = iadd(e, strides[i] === 1 ? x : imul(x, strides[i]!));
+    if (shape[i] !== 1 || dependsOnData(x)) e = iadd(e, strides[i] === 1 ? x : imul(x, strides[i]!));
   });
   return e;
 }
@@ -129,6 +133,7 @@ function linearRange(l: Linear, sizes: readonly number[]): [number, number] {
   let lo = l.c;
   let hi = l.c;
   for (const { atom, coef } of l.terms.values()) {
+    if (coef === 0) continue; // a kept range check adds nothing
     const [a, b] = atomRange(atom, sizes);
     lo += coef > 0 ? coef * a : coef * b;
     hi += coef > 0 ? coef * b : coef * a;
@@ -290,7 +295,7 @@ function toExpr(l: Linear): IndexExpr {
   const terms = [...l.terms.values()].sort((x, y) => termOrder(x.atom, y.atom));
   let e: IndexExpr | undefined;
   for (const { atom, coef } of terms) {
-    const t = coef === 1 ? atom : imul(atom, coef);
+    const t = coef === 1 ? atom : imul(atom, coef); // coefficient 0: a range check that must still run
     e = e ? iadd(e, t) : t;
   }
   if (!e) return iconst(l.c);
@@ -300,10 +305,45 @@ function toExpr(l: Linear): IndexExpr {
 /**
  * The simplest equivalent expression over variables of extents `sizes` (a variable of extent 1
  * is 0): a sum of terms with the multiples moved out of every div and mod, nested divs and
- * mods merged, and div/mod pairs that unflatten and reflatten an offset recombined.
+ * mods merged, and div/mod pairs that unflatten and reflatten an offset recombined. Every
+ * data-dependent index of `e` is still evaluated by the result, so its range check runs even
+ * where the rules cancel its value (an axis of extent 1, a multiple of a mod): as `index·0`.
  */
 export function simplifyIndex(e: IndexExpr, sizes: readonly number[]): IndexExpr {
-  return toExpr(linear(e, sizes));
+  return toExpr(keepChecks(linear(e, sizes), e));
+}
+
+/** The outermost data-dependent indices of an expression, by key. */
+function dataIndices(e: IndexExpr, found = new Map<string, IndexExpr>()): Map<string, IndexExpr> {
+  switch (e.k) {
+    case 'value':
+      found.set(keyOf(e), e);
+      break;
+    case 'add':
+      dataIndices(e.a, found);
+      dataIndices(e.b, found);
+      break;
+    case 'mul':
+    case 'div':
+    case 'mod':
+      dataIndices(e.a, found);
+      break;
+    default:
+      break;
+  }
+  return found;
+}
+
+/** l with a 0-coefficient term for each data-dependent index of `e` that no term of l evaluates. */
+function keepChecks(l: Linear, e: IndexExpr): Linear {
+  if (!dependsOnData(e)) return l;
+  const kept = new Map<string, IndexExpr>();
+  for (const t of l.terms.values()) dataIndices(t.atom, kept);
+  const missing = [...dataIndices(e)].filter(([k]) => !kept.has(k));
+  if (missing.length === 0) return l;
+  const terms = new Map(l.terms);
+  for (const [k, atom] of missing) terms.set(k, { atom, coef: 0 });
+  return { terms, c: l.c };
 }
 
 /** Whether two expressions are equal at every point of the given extents, as far as the simplifier can tell. */
@@ -332,4 +372,43 @@ export function evalIndex(e: IndexExpr, point: readonly number[], value?: (v: Va
       if (!value) throw new Error('evalIndex: a data-dependent index needs a value evaluator');
       return value(e.v);
   }
+}
+
+/** Whether evaluating `v` evaluates the data-dependent index `check` (found by key), so its range check runs. */
+export function evaluatesIndex(v: ValueExpr, check: IndexExpr): boolean {
+  const want = keyOf(check);
+  const inIndex = (e: IndexExpr): boolean => {
+    switch (e.k) {
+      case 'value':
+        return keyOf(e) === want || inValue(e.v);
+      case 'add':
+        return inIndex(e.a) || inIndex(e.b);
+      case 'mul':
+      case 'div':
+      case 'mod':
+        return inIndex(e.a);
+      default:
+        return false;
+    }
+  };
+  const inValue = (x: ValueExpr): boolean => {
+    switch (x.k) {
+      case 'load':
+        return inIndex(x.index);
+      case 'index':
+        return inIndex(x.index);
+      case 'unary':
+      case 'cast':
+        return inValue(x.a);
+      case 'binary':
+        return inValue(x.a) || inValue(x.b);
+      case 'where':
+        return inValue(x.cond) || inValue(x.a) || inValue(x.b);
+      case 'random':
+        return (x.key !== undefined && inValue(x.key)) || inIndex(x.counter);
+      default:
+        return false;
+    }
+  };
+  return inValue(v);
 }

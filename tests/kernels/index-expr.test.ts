@@ -8,6 +8,7 @@ import { sliceRange } from '../../src/ir/ops/movement.js';
 import { mix32 } from '../../src/ir/random.js';
 import {
   broadcastMap,
+  evaluatesIndex,
   evalIndex,
   flatIndex,
   iadd,
@@ -15,6 +16,7 @@ import {
   idiv,
   imod,
   imul,
+  ivalue,
   ivar,
   keyOf,
   rangeOf,
@@ -111,6 +113,41 @@ describe('simplifyIndex', () => {
       const [lo, hi] = rangeOf(e, sizes);
       for (const p of points(sizes)) expect(lo <= evalIndex(e, p) && evalIndex(e, p) <= hi).toBe(true);
     }
+  });
+});
+
+describe('data-dependent indices', () => {
+  const k = ivalue({ k: 'load', buffer: 'idx', index: ivar(0), dtype: 'i32' }, 1);
+  const sizes = [4, 1];
+  /** Whether the simplified form of `e` still evaluates k (and so still checks its range). */
+  const checks = (e: IndexExpr) => keyOf(simplifyIndex(e, sizes)).includes(keyOf(k));
+
+  it('keep their range check through every rule that cancels their value', () => {
+    expect(checks(imod(k, 1))).toBe(true);
+    expect(checks(imul(k, 0))).toBe(true);
+    expect(checks(imod(iadd(imul(k, 3), i0), 3))).toBe(true);
+    expect(checks(idiv(imod(k, 2), 2))).toBe(true);
+    expect(checks(iadd(k, imul(k, -1)))).toBe(true);
+    expect(checks(simplifyIndex(imod(k, 1), sizes))).toBe(true); // and stay idempotent
+    expect(keyOf(simplifyIndex(imod(k, 1), sizes))).toBe(keyOf(simplifyIndex(simplifyIndex(imod(k, 1), sizes), sizes)));
+  });
+
+  it('cost nothing where they survive, and a kept check adds nothing to the range', () => {
+    expect(keyOf(simplifyIndex(iadd(k, iconst(0)), sizes))).toBe(keyOf(k));
+    expect(rangeOf(iadd(imul(k, 0), i0), sizes)).toEqual([0, 3]);
+    expect(evalIndex(simplifyIndex(imod(k, 1), sizes), [2, 0], () => 0)).toBe(0);
+  });
+
+  it('stay in the offset of an axis of size 1', () => {
+    expect(keyOf(flatIndex([i0, k], [4, 1]))).toContain(keyOf(k));
+    expect(keyOf(flatIndex([i0, i1], [4, 1]))).not.toContain('v1');
+  });
+
+  it('are found in the value expressions that evaluate them', () => {
+    const load = (index: IndexExpr) => ({ k: 'load' as const, buffer: 'x', index, dtype: 'f32' as const });
+    expect(evaluatesIndex(load(k), k)).toBe(true);
+    expect(evaluatesIndex(load(iconst(0)), k)).toBe(false);
+    expect(evaluatesIndex({ k: 'unary', fn: 'neg', a: load(iadd(i0, imul(k, 0))), dtype: 'f32' }, k)).toBe(true);
   });
 });
 
