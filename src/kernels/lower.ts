@@ -14,9 +14,11 @@ import { chooseMaterialized, groupUnits, isFold } from './fusion.js';
 import type { FoldNode, GraphFacts, Group, Unit } from './fusion.js';
 import {
   broadcastMap,
+  evaluatesIndex,
   flatIndex,
   iadd,
   iconst,
+  imul,
   ivalue,
   ivar,
   keyOf,
@@ -222,7 +224,12 @@ class ExprBuilder {
     const axis = normalizeAxis(n.attrs.axis, xs.length, 'gather');
     const r = this.type(indices).shape.length;
     const k = this.at(indices, idx.slice(axis, axis + r), s);
-    return this.at(x, [...idx.slice(0, axis), ivalue(k, xs[axis] as number), ...idx.slice(axis + r)], s);
+    const check = ivalue(k, xs[axis] as number);
+    const e = this.at(x, [...idx.slice(0, axis), check, ...idx.slice(axis + r)], s);
+    if (evaluatesIndex(e, check)) return e;
+    // The map to x's buffer dropped the index (x broadcasts along the axis): its range check
+    // still runs, in a test that always holds once the check has passed.
+    return select(bin('eq', index(imul(check, 0)), cnst(0, 'i32'), 'bool'), e, cnst(0, e.dtype));
   }
 
   /** The fold of a reduction or matmul node at parallel point `p`, reduction variables `r`. */
