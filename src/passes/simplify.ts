@@ -232,8 +232,10 @@ function simplifyOnce(g: Graph, byOp: ReadonlyMap<string, readonly Rule[]>, onRe
   const ref = (v: string) => alias.get(v) ?? v;
   const nodes: Node[] = [];
   let changed = false;
+  const checks: Checks = new Map();
   const commit = (n: Node) => {
     nodes.push(n);
+    checks.set(n.name, checksOf(n, checks));
     defs.set(n.name, n);
     types.set(n.name, n.type);
     taken.add(n.name);
@@ -244,7 +246,7 @@ function simplifyOnce(g: Graph, byOp: ReadonlyMap<string, readonly Rule[]>, onRe
     changed ||= n !== original;
     let replacement: string | undefined;
     for (let step = 0; step < MAX_STEPS && replacement === undefined; step++) {
-      const fired = rewriteNode(n, byOp.get(n.op) ?? [], defs, types, taken);
+      const fired = rewriteNode(n, byOp.get(n.op) ?? [], { defs, types, taken, checks });
       if (!fired) break;
       changed = true;
       onRewrite?.(fired.rule, n);
@@ -278,8 +280,38 @@ interface Fired {
   nodes: Node[];
 }
 
-/** The first rule that rewrites `n` into a value of its exact type. */
-function rewriteNode(n: Node, rules: readonly Rule[], defs: ReadonlyMap<string, Node>, types: ReadonlyMap<string, TensorType>, taken: ReadonlySet<string>): Fired | undefined {
+/**
+ * The gathers each value is computed from: each checks its indices at run time, so a rewrite
+ * must not drop one (x·0 of a gathered x still refuses an index out of range).
+ */
+type Checks = Map<string, ReadonlySet<string>>;
+const NO_CHECKS: ReadonlySet<string> = new Set();
+
+function checksOf(n: Node, known: ReadonlyMap<string, ReadonlySet<string>>): ReadonlySet<string> {
+  const found = new Set(n.op === 'gather' ? [n.name] : []);
+  for (const v of n.inputs) for (const c of known.get(v) ?? NO_CHECKS) found.add(c);
+  return found.size ? found : NO_CHECKS;
+}
+
+/** Whether `value` (one of `made` or a value already there) is computed from every gather `n` is. */
+function keepsChecks(n: Node, value: string, made: readonly Node[], checks: Checks): boolean {
+  const before = checksOf(n, checks);
+  if (before.size === 0) return true;
+  const known = new Map(checks);
+  for (const m of made) known.set(m.name, checksOf(m, known));
+  const after = known.get(value) ?? NO_CHECKS;
+  return [...before].every((c) => after.has(c));
+}
+
+interface PassState {
+  defs: ReadonlyMap<string, Node>;
+  types: ReadonlyMap<string, TensorType>;
+  taken: ReadonlySet<string>;
+  checks: Checks;
+}
+
+/** The first rule that rewrites `n` into a value of its exact type and keeps every index check it is computed from. */
+function rewriteNode(n: Node, rules: readonly Rule[], { defs, types, taken, checks }: PassState): Fired | undefined {
   const def = (v: string) => (v === n.name ? n : defs.get(v));
   for (const rule of rules) {
     const bindings = match(rule.pattern, n.name, {}, def);
@@ -315,7 +347,7 @@ function rewriteNode(n: Node, rules: readonly Rule[], defs: ReadonlyMap<string, 
       reshape: (x, shape) => (sameShape(typeOf(x).shape, shape) ? x : r.emit('reshape', [x], { shape: [...shape] })),
     };
     const value = rule.rewrite(bindings, r);
-    if (value === undefined || value === n.name || !sameType(typeOf(value), n.type)) continue;
+    if (value === undefined || value === n.name || !sameType(typeOf(value), n.type) || !keepsChecks(n, value, made, checks)) continue;
     const isNew = made.findIndex((m) => m.name === value);
     if (isNew >= 0 && isNew !== made.length - 1) throw new Error(`simplify: rule ${rule.name} made nodes after its result`);
     return { rule: rule.name, value, nodes: made };

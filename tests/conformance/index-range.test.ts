@@ -7,7 +7,9 @@ import { compile } from '../../src/compile.js';
 import type { Executable } from '../../src/compile.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import type { Graph } from '../../src/ir/graph.js';
+import { parseGraph } from '../../src/ir/text.js';
 import type { Tensor } from '../../src/ir/types.js';
+import { simplify } from '../../src/passes/simplify.js';
 import { CONFORMANCE_BACKENDS } from './backends.js';
 import { closeEnough } from './tolerance.js';
 
@@ -28,6 +30,10 @@ interface Variant {
 
 const gather = (b: GraphBuilder, x: string, idx: string, axis = 0) => b.emit('gather', [x, idx], { axis });
 
+const zeroI32 = (b: GraphBuilder) => b.emit('constant', [], { dtype: 'i32', shape: [], value: [0] });
+const sameTwice = (b: GraphBuilder, v: string) => b.emit('sub', [v, v]);
+const x0 = (b: GraphBuilder) => b.emit('constant', [], { dtype: 'f32', shape: [2], value: [0] });
+
 const VARIANTS: Variant[] = [
   { name: 'x[1], axis 0', x: [1], idx: [2], size: 1, build: (b, x, i) => gather(b, x, i) },
   { name: 'x[3], axis 0', x: [3], idx: [2], size: 3, build: (b, x, i) => gather(b, x, i) },
@@ -38,6 +44,9 @@ const VARIANTS: Variant[] = [
   { name: 'x[] broadcast to [3, 2]', x: [], idx: [2], size: 3, build: (b, x, i) => gather(b, b.emit('broadcast_to', [x], { shape: [3, 2] }), i) },
   { name: 'x[1] reshaped to [1, 1]', x: [1], idx: [2], size: 1, build: (b, x, i) => gather(b, b.emit('reshape', [x], { shape: [1, 1] }), i) },
   { name: 'x[1] plus 1, summed', x: [1], idx: [2], size: 1, build: (b, x, i) => b.emit('reduce_sum', [gather(b, b.emit('add', [x, x]), i)], { axes: [0] }) },
+  { name: 'x[3] cast to i32, times 0', x: [3], idx: [2], size: 3, build: (b, x, i) => b.emit('mul', [b.emit('cast', [gather(b, x, i)], { to: 'i32' }), zeroI32(b)]) },
+  { name: 'x[1] cast to i32, minus itself', x: [1], idx: [2], size: 1, build: (b, x, i) => sameTwice(b, b.emit('cast', [gather(b, x, i)], { to: 'i32' })) },
+  { name: 'x[3] only in the test of a where', x: [3], idx: [2], size: 3, build: (b, x, i) => b.emit('where', [b.emit('gt', [gather(b, x, i), x0(b)]), x0(b), x0(b)]) },
   { name: 'x[2, 3] transposed, axis 0', x: [2, 3], idx: [2], size: 3, build: (b, x, i) => gather(b, b.emit('transpose', [x], { perm: [1, 0] }), i) },
 ];
 
@@ -98,5 +107,23 @@ describe.each(CONFORMANCE_BACKENDS)('%s backend', (backend) => {
     const want = (await ref.run({ idx }))['y']!;
     expectSame((await exe.run({ idx }))['y']!, want);
     expect(Array.from(want.data).reduce((a, x) => a + Number(x), 0)).toBe(2); // the two indices in range
+  });
+});
+
+describe('the simplify pass', () => {
+  // A gather checks its indices at run time: x·0, x - x or where(c, x, x) must not drop one.
+  const gathered = (y: string) =>
+    parseGraph(
+      `graph g {\n  input t: i32[3]\n  input i: i32[2]\n  input h: i32[2]\n  %g = gather(%t, %i) : i32[2]\n  %zero = constant() {dtype=i32, value=[0]} : i32[]\n  %c = gt(%g, %h) : bool[2]\n  %y = ${y} : i32[2]\n  output y = %y\n}\n`,
+    );
+  it.each([
+    ['mul(%g, %zero)', []],
+    ['sub(%g, %g)', []],
+    ['where(%c, %h, %h)', []],
+    ['where(%c, %g, %g)', ['where-same']],
+  ])('keeps the gather that %s is computed from', (y, want) => {
+    const fired: string[] = [];
+    simplify(gathered(y), { onRewrite: (rule) => fired.push(rule) });
+    expect(fired).toEqual(want);
   });
 });
