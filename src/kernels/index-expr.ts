@@ -374,41 +374,32 @@ export function evalIndex(e: IndexExpr, point: readonly number[], value?: (v: Va
   }
 }
 
-/** Whether evaluating `v` evaluates the data-dependent index `check` (found by key), so its range check runs. */
+/**
+ * The data-dependent indices every evaluation of `v` evaluates (so their range checks run), by
+ * key: those under a where's branches are left out, only the chosen branch runs.
+ */
+export function checkedIndices(v: ValueExpr, found = new Map<string, IndexExpr>()): Map<string, IndexExpr> {
+  switch (v.k) {
+    case 'load':
+    case 'index':
+      return dataIndices(v.index, found);
+    case 'random':
+      if (v.key) checkedIndices(v.key, found);
+      return dataIndices(v.counter, found);
+    case 'unary':
+    case 'cast':
+      return checkedIndices(v.a, found);
+    case 'binary':
+      checkedIndices(v.a, found);
+      return checkedIndices(v.b, found);
+    case 'where':
+      return checkedIndices(v.cond, found);
+    default:
+      return found;
+  }
+}
+
+/** Whether every evaluation of `v` evaluates the data-dependent index `check`, so its range check runs. */
 export function evaluatesIndex(v: ValueExpr, check: IndexExpr): boolean {
-  const want = keyOf(check);
-  const inIndex = (e: IndexExpr): boolean => {
-    switch (e.k) {
-      case 'value':
-        return keyOf(e) === want || inValue(e.v);
-      case 'add':
-        return inIndex(e.a) || inIndex(e.b);
-      case 'mul':
-      case 'div':
-      case 'mod':
-        return inIndex(e.a);
-      default:
-        return false;
-    }
-  };
-  const inValue = (x: ValueExpr): boolean => {
-    switch (x.k) {
-      case 'load':
-        return inIndex(x.index);
-      case 'index':
-        return inIndex(x.index);
-      case 'unary':
-      case 'cast':
-        return inValue(x.a);
-      case 'binary':
-        return inValue(x.a) || inValue(x.b);
-      case 'where':
-        return inValue(x.cond) || inValue(x.a) || inValue(x.b);
-      case 'random':
-        return (x.key !== undefined && inValue(x.key)) || inIndex(x.counter);
-      default:
-        return false;
-    }
-  };
-  return inValue(v);
+  return checkedIndices(v).has(keyOf(check));
 }

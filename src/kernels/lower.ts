@@ -14,6 +14,7 @@ import { chooseMaterialized, groupUnits, isFold } from './fusion.js';
 import type { FoldNode, GraphFacts, Group, Unit } from './fusion.js';
 import {
   broadcastMap,
+  checkedIndices,
   evaluatesIndex,
   flatIndex,
   iadd,
@@ -54,6 +55,13 @@ const cnst = (value: number, dtype: KernelDType): ValueExpr => ({ k: 'const', va
 const index = (e: IndexExpr): ValueExpr => ({ k: 'index', index: e, dtype: 'i32' });
 const bin = (fn: BinaryFn, a: ValueExpr, b: ValueExpr, dtype: KernelDType): ValueExpr => ({ k: 'binary', fn, a, b, dtype });
 const select = (cond: ValueExpr, a: ValueExpr, b: ValueExpr): ValueExpr => ({ k: 'where', cond, a, b, dtype: a.dtype });
+
+/** e, after the range checks of `checks` (data-dependent indices): a test that holds once they pass. */
+function checking(e: ValueExpr, checks: readonly IndexExpr[]): ValueExpr {
+  if (checks.length === 0) return e;
+  const zero = checks.map((c) => imul(c, 0)).reduce((x, y) => iadd(x, y));
+  return select(bin('eq', index(zero), cnst(0, 'i32'), 'bool'), e, cnst(0, e.dtype));
+}
 
 /**
  * How a value is reached while building one expression: a leaf (a load, `acc`), or undefined to
@@ -125,8 +133,12 @@ class ExprBuilder {
     if (isUnaryNode(n)) return { k: 'unary', fn: n.op, a: operand(0), dtype };
     if (isBinaryNode(n)) return bin(n.op, operand(0), operand(1), isCompareFn(n.op) ? 'bool' : dtype);
     switch (n.op) {
-      case 'where':
-        return { k: 'where', cond: operand(0), a: operand(1), b: operand(2), dtype };
+      case 'where': {
+        // Only the chosen branch runs: the index checks of both run first, as the reference
+        // checks every gather.
+        const [a, b] = [operand(1), operand(2)];
+        return checking({ k: 'where', cond: operand(0), a, b, dtype }, [...checkedIndices(a).values(), ...checkedIndices(b).values()]);
+      }
       case 'cast': {
         const x = operand(0);
         return x.dtype === dtype ? x : { k: 'cast', a: x, dtype };
@@ -226,10 +238,8 @@ class ExprBuilder {
     const k = this.at(indices, idx.slice(axis, axis + r), s);
     const check = ivalue(k, xs[axis] as number);
     const e = this.at(x, [...idx.slice(0, axis), check, ...idx.slice(axis + r)], s);
-    if (evaluatesIndex(e, check)) return e;
-    // The map to x's buffer dropped the index (x broadcasts along the axis): its range check
-    // still runs, in a test that always holds once the check has passed.
-    return select(bin('eq', index(imul(check, 0)), cnst(0, 'i32'), 'bool'), e, cnst(0, e.dtype));
+    // The map to x's buffer may drop the index (x broadcasts along the axis): its check stays.
+    return evaluatesIndex(e, check) ? e : checking(e, [check]);
   }
 
   /** The fold of a reduction or matmul node at parallel point `p`, reduction variables `r`. */

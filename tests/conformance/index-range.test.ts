@@ -47,6 +47,14 @@ const VARIANTS: Variant[] = [
   { name: 'x[3] cast to i32, times 0', x: [3], idx: [2], size: 3, build: (b, x, i) => b.emit('mul', [b.emit('cast', [gather(b, x, i)], { to: 'i32' }), zeroI32(b)]) },
   { name: 'x[1] cast to i32, minus itself', x: [1], idx: [2], size: 1, build: (b, x, i) => sameTwice(b, b.emit('cast', [gather(b, x, i)], { to: 'i32' })) },
   { name: 'x[3] only in the test of a where', x: [3], idx: [2], size: 3, build: (b, x, i) => b.emit('where', [b.emit('gt', [gather(b, x, i), x0(b)]), x0(b), x0(b)]) },
+  { name: 'x[3] in the branch a where does not choose', x: [3], idx: [2], size: 3, build: (b, x, i) => b.emit('where', [b.emit('gt', [x0(b), x0(b)]), gather(b, x, i), x0(b)]) },
+  {
+    name: 'x[1] in both branches of a where',
+    x: [1],
+    idx: [2],
+    size: 1,
+    build: (b, x, i) => b.emit('where', [b.emit('gt', [x0(b), x0(b)]), gather(b, x, i), b.emit('neg', [gather(b, x, i)])]),
+  },
   { name: 'x[2, 3] transposed, axis 0', x: [2, 3], idx: [2], size: 3, build: (b, x, i) => gather(b, b.emit('transpose', [x], { perm: [1, 0] }), i) },
 ];
 
