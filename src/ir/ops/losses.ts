@@ -95,7 +95,7 @@ function classAxis(op: string, logits: TensorType, other: TensorType): number | 
 
 export const softmax_cross_entropy = composite({
   name: 'softmax_cross_entropy',
-  doc: 'mean over examples of -log_softmax(logits)[label] for i32 labels; examples with a label outside [0, C) are ignored, f32[]',
+  doc: 'mean over examples of -log_softmax(logits)[label] for i32 labels; examples with a label outside [0, C) are ignored, and with none left (all ignored, or an empty batch) the loss is 0, f32[]',
   operands: ['logits', 'labels'],
   decompose(e, [logits, labels]) {
     const op = 'softmax_cross_entropy';

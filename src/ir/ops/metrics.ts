@@ -16,7 +16,7 @@ function fractionTrue(e: Emitter, hits: string): string {
 
 export const accuracy = composite({
   name: 'accuracy',
-  doc: 'fraction of examples whose largest logit (last axis) is at the i32 label',
+  doc: 'fraction of examples whose largest logit (last axis) is at the i32 label; a label outside [0, C) is a miss, and an empty batch gives nan (0 / 0)',
   operands: ['logits', 'labels'],
   decompose(e, [logits, labels]) {
     const lt = e.typeOf(logits!);
