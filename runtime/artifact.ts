@@ -10,7 +10,8 @@ import { numelOf, type Tensor } from './tensor.js';
 export { ALIGN, alignUp };
 
 export const ARTIFACT_FORMAT = 'kiln-artifact';
-export const ARTIFACT_VERSION = 1;
+/** 2: the manifest lists the parameters stored without a value (`initialized`), and a module carries its program's digest. */
+export const ARTIFACT_VERSION = 2;
 /**
  * Targets this runtime executes. For 'js' the kernel program itself is the code; for 'wasm' the
  * code is a WebAssembly module, and the program stays in the manifest for its buffer layout and IO.
@@ -20,6 +21,8 @@ export type ArtifactTarget = (typeof ARTIFACT_TARGETS)[number];
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.bin';
 export const MODULE_FILE = 'module.wasm';
+/** The custom section of a module that holds the digest (programDigest, as hex text) of the program it was compiled from. */
+export const PROGRAM_SECTION = 'kiln.program';
 
 export interface WeightEntry {
   name: string;
@@ -36,7 +39,10 @@ export interface ArtifactManifest {
   version: number;
   target: ArtifactTarget;
   program: unknown;
+  /** The stored parameter values; null when none is stored. */
   weights: { file: string; tensors: WeightEntry[] } | null;
+  /** The parameters written without a stored value, which start from their initializers: with the weights table, every parameter exactly once. */
+  initialized: string[];
   /** The code file: present for 'wasm' (the module), absent for 'js'. */
   code?: { file: string; byteLength: number };
   /** sha256 (hex) of the canonical JSON of every other manifest field, followed by the weights bytes, then the code bytes. */
@@ -111,6 +117,40 @@ export function artifactHash(manifest: Readonly<Record<string, unknown>>, weight
   return h.hex();
 }
 
+/** sha256 (hex) of the canonical JSON of a validated program, numbers encoded as in the manifest: what a module records as the program it was compiled from. */
+export function programDigest(program: KernelProgram): string {
+  return new Sha256().update(canonicalJson(encodeNumbers(program))).hex();
+}
+
+/** An unsigned LEB128 number at `at` of `bytes`, and where it ends; undefined past the end. */
+function leb128(bytes: Uint8Array, at: number): { value: number; end: number } | undefined {
+  let value = 0;
+  for (let shift = 0; at < bytes.length && shift < 35; shift += 7) {
+    const byte = bytes[at++]!;
+    value += (byte & 0x7f) * 2 ** shift;
+    if (byte < 0x80) return { value, end: at };
+  }
+  return undefined;
+}
+
+/** The contents of the first custom section named `name` of a (validated) module, read from its bytes without compiling it. */
+export function customSection(bytes: Uint8Array, name: string): Uint8Array | undefined {
+  const want = new TextEncoder().encode(name);
+  for (let at = 8; at < bytes.length;) {
+    const id = bytes[at]!;
+    const size = leb128(bytes, at + 1);
+    if (!size) return undefined;
+    const end = size.end + size.value;
+    if (id === 0) {
+      const n = leb128(bytes, size.end);
+      const found = n && n.value === want.length && want.every((b, i) => bytes[n.end + i] === b);
+      if (found) return bytes.subarray(n.end + n.value, end);
+    }
+    at = end;
+  }
+  return undefined;
+}
+
 /**
  * Why `bytes` is not a WebAssembly module this engine compiles, or undefined when it is. validate
  * decodes and type-checks without generating code (WasmExecutable compiles once, later); only a
@@ -174,6 +214,12 @@ function checkHeader(raw: unknown, src: Sources): asserts raw is Record<string, 
   const at = src.manifest;
   if (!isObject(raw)) fail(at, 'not a JSON object');
   if (raw.format !== ARTIFACT_FORMAT) fail(at, `not a Kiln artifact (format is ${show(raw.format)}, expected "${ARTIFACT_FORMAT}")`);
+  if (raw.version === 1) {
+    fail(
+      at,
+      "artifact version 1 states neither which parameters start from their initializers nor the program a module was compiled for, which this runtime checks; recompile it with 'kiln compile'",
+    );
+  }
   if (raw.version !== ARTIFACT_VERSION) fail(at, `unsupported artifact version ${show(raw.version)} (this runtime reads ${ARTIFACT_VERSION})`);
   if (!ARTIFACT_TARGETS.includes(raw.target as ArtifactTarget)) fail(at, `unknown target ${show(raw.target)} (this runtime runs: ${ARTIFACT_TARGETS.join(', ')})`);
 }
@@ -232,6 +278,58 @@ function checkLength(bytes: Uint8Array | undefined, expected: number, where: str
   if (bytes.length > expected) fail(where, `${bytes.length - expected} unexpected bytes after the ${holds.contents} (expected ${expected} bytes)`);
 }
 
+/** A module must carry the digest of the manifest's program: one compiled for another program (another batch size) would run on the wrong layout. */
+function checkDigest(module: Uint8Array, program: KernelProgram, file: string, manifest: string): void {
+  const section = customSection(module, PROGRAM_SECTION);
+  if (!section) fail(file, `the module records no program digest (section '${PROGRAM_SECTION}'), so it cannot be matched to the manifest's program; recompile the artifact`);
+  const recorded = new TextDecoder().decode(section);
+  const expected = programDigest(program);
+  if (recorded !== expected) {
+    fail(
+      file,
+      `the module was compiled for the program with digest ${show(recorded)}, but ${manifest} holds program '${program.name}' with digest "${expected}"; recompile the artifact`,
+    );
+  }
+}
+
+/**
+ * The stored parameter values, read by `read`: every parameter is either in the weights table
+ * (with its dtype and shape) or listed in `initialized`, never both, so no lost table entry makes
+ * a parameter silently start from its initializer.
+ */
+function storedWeights(
+  program: KernelProgram,
+  table: { entries: WeightEntry[] } | null,
+  initialized: unknown,
+  at: string,
+  read: (e: WeightEntry) => Tensor,
+): Record<string, Tensor> {
+  if (!Array.isArray(initialized) || !initialized.every((n) => typeof n === 'string'))
+    fail(at, `initialized must be a list of parameter names (those without stored values), got ${show(initialized)}`);
+  const fresh = new Set<string>();
+  for (const name of initialized) {
+    if (!program.params.some((p) => p.name === name)) fail(at, `initialized: '${name}' is not a parameter of the program`);
+    if (fresh.has(name)) fail(at, `initialized: parameter '${name}' is listed twice`);
+    fresh.add(name);
+  }
+  const weights: Record<string, Tensor> = {};
+  for (const e of table?.entries ?? []) {
+    const p = program.params.find((x) => x.name === e.name);
+    const b = p && program.buffers.find((x) => x.name === p.buffer)!;
+    if (!b) fail(at, `weights: tensor '${e.name}' is not a parameter of the program`);
+    if (fresh.has(e.name)) fail(at, `weights: parameter '${e.name}' has a stored value, but initialized lists it too`);
+    if (b.dtype !== e.dtype || b.shape.join() !== e.shape.join()) {
+      fail(at, `weights: tensor '${e.name}' is ${e.dtype}[${e.shape.join(', ')}], but the parameter is ${b.dtype}[${b.shape.join(', ')}]`);
+    }
+    Object.defineProperty(weights, e.name, { value: read(e), enumerable: true, writable: true, configurable: true });
+  }
+  for (const p of program.params) {
+    if (!fresh.has(p.name) && !Object.hasOwn(weights, p.name))
+      fail(at, `weights: parameter '${p.name}' has no stored value${table ? ' in the weights table' : ' (weights is null)'}, and initialized does not list it`);
+  }
+  return weights;
+}
+
 function checkBody(raw: Record<string, unknown>, files: ArtifactFiles, src: Sources): Artifact {
   const at = src.manifest;
   const table = parseWeightsTable(raw.weights, at);
@@ -250,16 +348,8 @@ function checkBody(raw: Record<string, unknown>, files: ArtifactFiles, src: Sour
   const problem = module && wasmModuleProblem(module);
   if (problem) fail(src.file(code!.file), `not a WebAssembly module this runtime can compile (${problem})`);
   const program = parseProgram(raw.program, `${at}: program`);
-  const weights: Record<string, Tensor> = {};
-  for (const e of table?.entries ?? []) {
-    const p = program.params.find((x) => x.name === e.name);
-    const b = p && program.buffers.find((x) => x.name === p.buffer)!;
-    if (!b) fail(at, `weights: tensor '${e.name}' is not a parameter of the program`);
-    if (b.dtype !== e.dtype || b.shape.join() !== e.shape.join()) {
-      fail(at, `weights: tensor '${e.name}' is ${e.dtype}[${e.shape.join(', ')}], but the parameter is ${b.dtype}[${b.shape.join(', ')}]`);
-    }
-    Object.defineProperty(weights, e.name, { value: readWeight(bytes!, e, src.file(table!.file)), enumerable: true, writable: true, configurable: true });
-  }
+  if (module) checkDigest(module, program, src.file(code!.file), at);
+  const weights = storedWeights(program, table, raw.initialized, at, (e) => readWeight(bytes!, e, src.file(table!.file)));
   return module ? { target: 'wasm', program, weights, hash, wasm: module } : { target: 'js', program, weights, hash };
 }
 

@@ -6,6 +6,7 @@
 import { binaryResult, isBinaryFn, isUnaryFn, unaryResult } from './kernel-fns.js';
 import type { BufferRole, BufferSpec, IndexExpr, Kernel, KernelDType, KernelProgram, KernelStore, ParamInit, Reduction, ValueExpr } from './kernel-ir.js';
 import { liveIntervals, readsOnlyAtPoint } from './kernel-analysis.js';
+import { IndexBounds } from './index-bounds.js';
 import { initProblem } from './random.js';
 import { KilnRuntimeError, numelOf } from './tensor.js';
 
@@ -335,8 +336,12 @@ function parseUpdates(raw: unknown, buffers: ReadonlyMap<string, BufferSpec>, pa
  */
 function parseKernels(raw: unknown, buffers: ReadonlyMap<string, BufferSpec>, inPlace: ReadonlySet<string>, err: Err): { kernels: Kernel[]; written: Set<string> } {
   const written = new Set<string>();
+  const lengths = new Map([...buffers.values()].map((b) => [b.name, numelOf(b.shape)]));
   const kernels = namedList(raw, 'kernels', err, (r, i) => {
     const { kernel, reads } = parseKernel(r, i, buffers, inPlace, err);
+    IndexBounds.check(kernel, lengths, (where, { buffer, lo, hi }, length) =>
+      err(`kernel '${kernel.name}' ${where}: load of '${buffer}' at indices [${lo}, ${hi}] over the iteration space, outside the buffer's ${length} elements`),
+    );
     for (const name of reads) {
       const b = buffers.get(name)!;
       if ((b.role === 'temp' || b.role === 'output') && !written.has(name)) err(`kernel '${kernel.name}' reads ${b.role} '${name}' before any kernel writes it`);

@@ -9,8 +9,11 @@ import {
   ARTIFACT_TARGETS,
   MANIFEST_FILE,
   MODULE_FILE,
+  PROGRAM_SECTION,
   WEIGHTS_FILE,
   artifactHash,
+  customSection,
+  programDigest,
   encodeNumbers,
   wasmModuleProblem,
   weightsLayout,
@@ -56,6 +59,12 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
     if (problem) fail(source, `the module does not compile (${problem})`);
   } else if ('wasm' in options) fail(source, `target '${options.target}' takes no module`);
   const p = parseProgram(program, `${source}: program`);
+  if (code) {
+    const section = customSection(code, PROGRAM_SECTION);
+    const recorded = section && new TextDecoder().decode(section);
+    if (recorded !== programDigest(p))
+      fail(source, `the module was not compiled from program '${p.name}' (it records ${recorded ? `program digest ${recorded}` : 'no program digest'})`);
+  }
   const names = Object.keys(options.weights ?? {}).sort(); // sorted: the bytes depend only on the contents
   const tensors = names.map((name) => {
     const param = p.params.find((x) => x.name === name);
@@ -79,6 +88,10 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
     target: options.target,
     program: encodeNumbers(p),
     weights: table,
+    initialized: p.params
+      .map((x) => x.name)
+      .filter((name) => !names.includes(name))
+      .sort(),
     ...(code ? { code: { file: MODULE_FILE, byteLength: code.length } } : {}),
   } as const;
   return { manifest: { ...unsigned, hash: artifactHash(unsigned, bytes, code) }, weights: bytes, code };

@@ -171,7 +171,8 @@ describe('write, load, run', () => {
     const text = await readFile(join(dir, 'manifest.json'), 'utf8');
     const manifest = JSON.parse(text) as ArtifactManifest;
     expect(manifest.format).toBe('kiln-artifact');
-    expect(manifest.version).toBe(1);
+    expect(manifest.version).toBe(2);
+    expect(manifest.initialized).toEqual(['b']);
     expect(manifest.target).toBe('js');
     expect(manifest.weights).toEqual({ file: 'weights.bin', tensors: [{ name: 'w', dtype: 'f32', shape: [3, 4], offset: 0, byteLength: 48 }] });
     expect(manifest.hash).toMatch(/^[0-9a-f]{64}$/);
@@ -239,9 +240,9 @@ describe('refusals name the file and the fault', () => {
     const dir = await written();
     await editManifest(dir, (m) => (m.format = 'kiln-checkpoint'));
     expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: not a Kiln artifact (format is "kiln-checkpoint", expected "kiln-artifact")`);
-    await editManifest(dir, (m) => ((m.format = 'kiln-artifact'), (m.version = 2)));
-    expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unsupported artifact version 2 (this runtime reads 1)`);
-    await editManifest(dir, (m) => ((m.version = 1), (m.target = 'webgpu')));
+    await editManifest(dir, (m) => ((m.format = 'kiln-artifact'), (m.version = 3)));
+    expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unsupported artifact version 3 (this runtime reads 2)`);
+    await editManifest(dir, (m) => ((m.version = 2), (m.target = 'webgpu')));
     expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unknown target "webgpu" (this runtime runs: js, wasm)`);
   });
 

@@ -8,7 +8,8 @@
 
 import { dependsOnData, forEachLoad } from '../../../runtime/kernel-analysis.js';
 import type { Kernel, KernelProgram } from '../../../runtime/kernel-ir.js';
-import { alignUp } from '../../../runtime/artifact.js';
+import { PROGRAM_SECTION, alignUp, programDigest } from '../../../runtime/artifact.js';
+import { parseProgram } from '../../../runtime/program-validator.js';
 import { numelOf } from '../../../runtime/tensor.js';
 import {
   CONTROL_BYTES,
@@ -152,6 +153,8 @@ export async function generateWasm(p: KernelProgram, options: WasmOptions = {}):
     m.customSection(THREADS_SECTION, new TextEncoder().encode(JSON.stringify(info)));
     addBarrier(m, control, threads);
   } else m.setMemory(pages, 'memory');
+  // The program this module was compiled from: an artifact's loader matches it to the manifest's.
+  m.customSection(PROGRAM_SECTION, new TextEncoder().encode(programDigest(parseProgram(p))));
   for (const fn of HOST_F64) m.importFunction(fn, 'host', fn, ['f64'], 'f64');
   m.importFunction('pow', 'host', 'pow', ['f64', 'f64'], 'f64');
   m.importFunction('gather_range', 'host', 'gather_range', ['i32', 'i32'], 'none');

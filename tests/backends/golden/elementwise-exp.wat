@@ -257,4 +257,5 @@
  (func $run
   (call $k0)
  )
+ ;; custom section "kiln.program", size 64, contents: "5efce3c164ad2c8bafab199f0ce3a47b94ff0ddec219558ab932900e940f2f3c"
 )

@@ -239,4 +239,5 @@
  (func $run
   (call $k0)
  )
+ ;; custom section "kiln.program", size 64, contents: "171a4dfc83256ba52caffe7e2d869666ce6b64703824988bf62576290b2a8fae"
 )

@@ -177,4 +177,5 @@
  (func $run
   (call $k0)
  )
+ ;; custom section "kiln.program", size 64, contents: "75eba29c246ff9d4f29ec838ac316baafa8eb258a2a24c9ea7dc19384cc7b9a1"
 )

@@ -382,4 +382,5 @@
  (func $run
   (call $k0)
  )
+ ;; custom section "kiln.program", size 64, contents: "b0ab638c19f1e3129b3f24d02317ecdb8d6de431468c7e9dd8290b0ed7c8c680"
 )

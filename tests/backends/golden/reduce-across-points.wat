@@ -169,4 +169,5 @@
  (func $run
   (call $k0)
  )
+ ;; custom section "kiln.program", size 64, contents: "757974f79f8e3822d65b3fabf33996cae173b1299acaa1d77e814839a71c9712"
 )

@@ -231,4 +231,5 @@
  (func $run
   (call $k0)
  )
+ ;; custom section "kiln.program", size 64, contents: "ff12644ef52713bc8d1f445a206a9da1ce9068eb3f1be014fd5c275a7d074925"
 )

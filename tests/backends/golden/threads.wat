@@ -357,4 +357,5 @@
   )
  )
  ;; custom section "kiln.threads", size 36, contents: "{\"threads\":2,\"pages\":1,\"control\":64}"
+ ;; custom section "kiln.program", size 64, contents: "a7b6336559f99438807006e09b32be43084e08c7c32e3de9724282767e9e84eb"
 )
