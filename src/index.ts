@@ -37,15 +37,26 @@ const ERROR_CODES = Object.keys({
 } satisfies Record<ErrorCode, 1>);
 const RUNTIME_CODES = Object.keys({ input: 1, runtime: 1, artifact: 1, checkpoint: 1 } satisfies Record<RuntimeErrorCode, 1>);
 const async = { async: true };
+const precision = is.oneOf(['f32', 'f64']);
+const compileFields = { backend: is.string, shapes: is.object, training: is.boolean, threads: is.number, verify: is.boolean, precision };
+const trainingFields = { backend: is.string, optimizer: is.object, shapes: is.object, seed: is.number, loss: is.string, regularization: is.object, precision, threads: is.number };
+const fitFields = {
+  ...{ epochs: is.number, batchSize: is.number, validation: is.dataset, shuffle: is.boolean, seed: is.number, remainder: is.oneOf(['keep', 'drop']) },
+  ...{ earlyStopping: is.object, learningRate: is.function, onBatch: is.function, onEpoch: is.function },
+};
+const label = { what: 'a column name or index', test: (v: unknown) => typeof v === 'string' || typeof v === 'number' };
+const csvOptions = is.options({ file: is.string, label, labelDtype: is.oneOf(['i32', 'f32']), header: is.boolean, delimiter: is.string });
+const mnistFields = { count: is.number, seed: is.number };
 
+const graphOptions = is.options({ seed: is.number });
 export const graph = checked(builder.graph, 'graph', [
   ['name', is.string],
   ['body', is.function],
-  ['options?', is.options],
+  ['options?', graphOptions],
 ]);
 export const Builder = checked(builder.Builder, 'Builder', [
   ['name', is.string],
-  ['options?', is.options],
+  ['options?', graphOptions],
 ]);
 export type Builder = builder.Builder;
 export { init } from './frontend/builder.js';
@@ -100,7 +111,7 @@ export const compile = checked(
   'compile',
   [
     ['g', is.graph],
-    ['options?', is.options],
+    ['options?', is.options(compileFields)],
   ],
   async,
 );
@@ -110,7 +121,7 @@ export type { BackendName, CompileOptions, Executable } from './compile.js';
 // Passes: graph-to-graph functions, usable one by one.
 export const grad = checked(autodiff.grad, 'grad', [
   ['g', is.graph],
-  ['options?', is.options],
+  ['options?', is.options({ loss: is.string, wrt: is.array })],
 ]);
 export const gradOutputName = checked(autodiff.gradOutputName, 'gradOutputName', [['value', is.string]]);
 export type { GradOptions } from './passes/autodiff.js';
@@ -118,7 +129,7 @@ export const dce = checked(dceP.dce, 'dce', [['g', is.graph]]);
 export const decompose = checked(decomposeP.decompose, 'decompose', [['g', is.graph]]);
 export const specialize = checked(specializeP.specialize, 'specialize', [
   ['g', is.graph],
-  ['options?', is.options],
+  ['options?', is.options({ shapes: is.object })],
 ]);
 export type { SpecializeOptions } from './passes/specialize.js';
 export const setTrainingMode = checked(trainingMode.setTrainingMode, 'setTrainingMode', [
@@ -135,16 +146,16 @@ export type { Regularization } from './passes/regularize.js';
 // Training: the step program, optimizers and the epoch loop.
 const trainingParams = [
   ['model', is.graph],
-  ['options', is.options],
+  ['options', is.options(trainingFields)],
 ] as const;
 export const compileTraining = checked(trainer.compileTraining, 'compileTraining', trainingParams, async);
 export const Trainer = checked(trainer.Trainer, 'Trainer', trainingParams);
 export type Trainer = trainer.Trainer;
 export { STEP_INPUT } from './train/trainer.js';
 export type { TrainingOptions, Scalars } from './train/trainer.js';
-export const sgd = checked(optimizers.sgd, 'sgd', [['options', is.options]]);
-export const adam = checked(optimizers.adam, 'adam', [['options?', is.options]]);
-export const adamw = checked(optimizers.adamw, 'adamw', [['options?', is.options]]);
+export const sgd = checked(optimizers.sgd, 'sgd', [['options', is.options()]]);
+export const adam = checked(optimizers.adam, 'adam', [['options?', is.options()]]);
+export const adamw = checked(optimizers.adamw, 'adamw', [['options?', is.options()]]);
 export type { Optimizer, SgdOptimizer, AdamOptimizer } from './train/optimizers.js';
 const trainable = { what: 'a Trainer (from compileTraining)', test: (v: unknown) => typeof v === 'object' && v !== null && 'step' in v && typeof v.step === 'function' };
 export const fit = checked(
@@ -153,7 +164,7 @@ export const fit = checked(
   [
     ['trainer', trainable],
     ['train', is.dataset],
-    ['options', is.options],
+    ['options', is.options(fitFields)],
   ],
   async,
 );
@@ -173,21 +184,25 @@ export const splitSizes = checked(data.splitSizes, 'splitSizes', [
   ['size', is.number],
   ['ratios', is.array],
 ]);
-export const split = checked(data.split, 'split', [dataset, ['ratios', is.array], ['options?', is.options]]);
+export const split = checked(data.split, 'split', [dataset, ['ratios', is.array], ['options?', is.options({ seed: is.number, shuffle: is.boolean })]]);
 export const batchCount = checked(data.batchCount, 'batchCount', [dataset, ['batchSize', is.number], ['remainder?', is.oneOf(['keep', 'drop'])]]);
-export const batches = checked(data.batches, 'batches', [dataset, ['batchSize', is.number], ['options?', is.options]]);
+export const batches = checked(data.batches, 'batches', [
+  dataset,
+  ['batchSize', is.number],
+  ['options?', is.options({ remainder: is.oneOf(['keep', 'drop']), shuffle: is.boolean, seed: is.number })],
+]);
 export const parseCSV = checked(data.parseCSV, 'parseCSV', [
   ['text', is.string],
-  ['options?', is.options],
+  ['options?', csvOptions],
 ]);
 export const loadCSV = checked(data.loadCSV, 'loadCSV', [
   ['path', is.string],
-  ['options?', is.options],
+  ['options?', csvOptions],
 ]);
-export const loadMnist = checked(data.loadMnist, 'loadMnist', [['options?', is.options]]);
+export const loadMnist = checked(data.loadMnist, 'loadMnist', [['options?', is.options(mnistFields)]]);
 export const mnistDigits = checked(data.mnistDigits, 'mnistDigits', []);
 export const mnistPackageDir = checked(data.mnistPackageDir, 'mnistPackageDir', [['resolve?', is.function]]);
-export const mnistSplits = checked(data.mnistSplits, 'mnistSplits', [['options?', is.options]]);
+export const mnistSplits = checked(data.mnistSplits, 'mnistSplits', [['options?', is.options({ ...mnistFields, ratios: is.array })]]);
 export { MNIST_PIXELS } from './data/index.js';
 export type { Batch, BatchOptions, Column, ColumnData, ColumnDType, ColumnInput, Dataset, Remainder, CSVOptions, MnistOptions } from './data/index.js';
 
@@ -195,7 +210,7 @@ export type { Batch, BatchOptions, Column, ColumnData, ColumnDType, ColumnInput,
 const modelParams = [
   ['source', is.string],
   ['file?', is.string],
-  ['options?', is.options],
+  ['options?', is.options({ readFile: is.function, model: is.string, library: is.boolean })],
 ] as const;
 export const checkModel = checked(dsl.checkModel, 'checkModel', modelParams);
 export const formatModel = checked(dsl.formatModel, 'formatModel', modelParams.slice(0, 2));

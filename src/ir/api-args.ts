@@ -12,6 +12,8 @@ import { KilnError } from './errors.js';
 export interface Expected {
   readonly what: string;
   test(v: unknown): boolean;
+  /** For an options object: what each field accepts when it is given (absent fields are the callee's to judge). */
+  readonly fields?: Readonly<Record<string, Expected>>;
 }
 
 /** One parameter: its name (ending in '?' when it may be left out or undefined) and what it accepts. */
@@ -29,7 +31,7 @@ export const is = {
   boolean: expected('a boolean', (v) => typeof v === 'boolean'),
   function: expected('a function', (v) => typeof v === 'function'),
   object: expected('an object', isRecord),
-  options: expected('an options object', isRecord),
+  options: (fields: Readonly<Record<string, Expected>> = {}): Expected => ({ ...expected('an options object', isRecord), fields }),
   array: expected('an array', Array.isArray),
   arrayLike: expected('an array or typed array of numbers', (v) => Array.isArray(v) || isTypedArray(v)),
   span: expected('a source span { file?, line, col }', (v) => isRecord(v) && typeof v.line === 'number' && typeof v.col === 'number'),
@@ -57,15 +59,21 @@ export function describeValue(v: unknown): string {
 /** The signature as messages show it: `parse(source, file?, options?)`. */
 const signature = (name: string, params: readonly Param[]): string => `${name}(${params.map(([p]) => p).join(', ')})`;
 
-/** Throws a 'usage' KilnError at the first argument that `params` does not accept. */
+/** Throws a 'usage' KilnError at the first argument (or field of an options argument) that `params` does not accept. */
 export function checkArgs(name: string, params: readonly Param[], args: readonly unknown[]): void {
+  const refuse = (what: string, want: Expected, got: string): never => {
+    throw new KilnError('usage', `${signature(name, params)}: '${what}' must be ${want.what}${got}`);
+  };
   params.forEach(([param, want], i) => {
     const optional = param.endsWith('?');
-    const v = args[i];
-    if ((optional && v === undefined) || want.test(v)) return;
     const bare = optional ? param.slice(0, -1) : param;
-    const missing = v === undefined && i >= args.length ? `, but it is missing` : `, got ${describeValue(v)}`;
-    throw new KilnError('usage', `${signature(name, params)}: '${bare}' must be ${want.what}${missing}`);
+    const v = args[i];
+    if (optional && v === undefined) return;
+    if (!want.test(v)) refuse(bare, want, v === undefined && i >= args.length ? ', but it is missing' : `, got ${describeValue(v)}`);
+    for (const [key, field] of Object.entries(want.fields ?? {})) {
+      const f = (v as Record<string, unknown>)[key];
+      if (f !== undefined && !field.test(f)) refuse(`${bare}.${key}`, field, `, got ${describeValue(f)}`);
+    }
   });
 }
 

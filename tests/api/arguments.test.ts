@@ -29,6 +29,7 @@ const CASES: Record<string, Case> = {
       ['name', [1, () => undefined]],
       ['body', ['m', {}]],
       ['options', ['m', () => undefined, 'seed']],
+      ['options.seed', ['m', () => undefined, { seed: '1' }]],
     ],
   },
   Builder: {
@@ -98,6 +99,7 @@ const CASES: Record<string, Case> = {
     calls: [
       ['g', ['model.kiln']],
       ['options', [g, 'wasm']],
+      ['options.shapes', [g, { shapes: 'B=2' }]],
     ],
   },
   grad: {
@@ -132,6 +134,7 @@ const CASES: Record<string, Case> = {
     calls: [
       ['model', [source, {}]],
       ['options', [g]],
+      ['options.optimizer', [g, { optimizer: 'adam' }]],
     ],
   },
   Trainer: {
@@ -154,6 +157,7 @@ const CASES: Record<string, Case> = {
       ['trainer', [{}, ds, {}]],
       ['train', [{ step: () => undefined }, [1, 2], {}]],
       ['options', [{ step: () => undefined }, ds, 3]],
+      ['options.epochs', [{ step: () => undefined }, ds, { epochs: '3', batchSize: 2 }]],
     ],
   },
   checkModel: {
@@ -195,6 +199,7 @@ const CASES: Record<string, Case> = {
       ['source', [{ source }]],
       ['file', [source, { file: 'm.kiln' }]],
       ['options', [source, 'm.kiln', 'strict']],
+      ['options.model', [source, undefined, { model: 2 }]],
     ],
   },
   batchCount: {
@@ -209,6 +214,7 @@ const CASES: Record<string, Case> = {
       ['ds', [undefined, 2]],
       ['batchSize', [ds, undefined]],
       ['options', [ds, 2, 'drop']],
+      ['options.remainder', [ds, 2, { remainder: 'truncate' }]],
     ],
   },
   fromArrays: {
@@ -265,6 +271,7 @@ const CASES: Record<string, Case> = {
     calls: [
       ['text', [Buffer.from('a\n1\n')]],
       ['options', ['a\n1\n', ';']],
+      ['options.label', ['a\n1\n', { label: true }]],
     ],
   },
   loadMnist: { calls: [['options', [100]]] },
@@ -319,6 +326,11 @@ describe('what a refusal says', () => {
       throw new Error('parse accepted an object for the file');
     })();
     expect(e.message).toBe("parse(source, file?, options?): 'file' must be a string, got an object");
+  });
+
+  it('a field of an options object is named with its path', async () => {
+    const e = await refusal(() => kiln.compile(g, { shapes: 'B=2' } as unknown as kiln.CompileOptions));
+    expect((e as Error).message).toBe(`compile(g, options?): 'options.shapes' must be an object, got the string "B=2"`);
   });
 
   it('a missing argument is called missing', async () => {
