@@ -294,10 +294,49 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): { me
   return { meta, params };
 }
 
+/** Temporary files of saves running in this process, which a cleanup must leave alone. */
+const SAVING = new Set<string>();
+
+/** `.NAME.PID.HEX.tmp`: the temporary file a save of checkpoint NAME writes before renaming it. */
+function tempPattern(base: string): RegExp {
+  const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${escaped}\\.(\\d+)\\.[0-9a-f]{12}\\.tmp$`);
+}
+
+/** Whether process `pid` is running (one that cannot be signalled for lack of permission is). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes what saves of `path` killed midway left behind: its temporary files written by this
+ * process (when no save of this process still writes them) or by processes no longer running.
+ * Best effort: a directory that cannot be listed, or a file already gone, is not an error.
+ */
+async function removeStaleTemps(path: string): Promise<void> {
+  const [{ readdir, unlink }, nodePath] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+  const dir = nodePath.dirname(path);
+  const pattern = tempPattern(nodePath.basename(path));
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = pattern.exec(name)?.[1];
+    if (pid === undefined) continue;
+    const temp = nodePath.join(dir, name);
+    const stale = Number(pid) === process.pid ? !SAVING.has(temp) : !isRunning(Number(pid));
+    if (stale) await unlink(temp).catch(() => undefined);
+  }
+}
+
 /**
  * Saves atomically: the bytes go to a uniquely named temporary file beside `path`, which is
  * fsynced and renamed over it, so a reader sees the old checkpoint or the new one, never half.
- * On failure the temporary file is removed and an existing checkpoint stays as it was.
+ * On failure the temporary file is removed and an existing checkpoint stays as it was; the
+ * temporary files of earlier saves that were killed midway are removed first.
  */
 export async function saveCheckpoint(path: string, params: Record<string, Tensor>, meta: CheckpointMeta): Promise<void> {
   const bytes = encode(params, meta, `cannot save checkpoint ${path}`); // fails before any file is touched
@@ -306,8 +345,10 @@ export async function saveCheckpoint(path: string, params: Record<string, Tensor
   const dir = nodePath.dirname(path);
   const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
   const temp = nodePath.join(dir, `.${nodePath.basename(path)}.${process.pid}.${suffix}.tmp`);
+  SAVING.add(temp);
   let created = false;
   try {
+    await removeStaleTemps(path);
     const file = await open(temp, 'wx');
     created = true;
     try {
@@ -321,14 +362,17 @@ export async function saveCheckpoint(path: string, params: Record<string, Tensor
   } catch (e) {
     if (created) await unlink(temp).catch(() => undefined);
     fail(path, `cannot save checkpoint (${fsReason(e)})`);
+  } finally {
+    SAVING.delete(temp);
   }
   const unsynced = await syncDirectory(dir);
   if (unsynced) fail(path, `checkpoint written, but its directory could not be synced (${fsReason(unsynced)})`);
 }
 
-/** Reads and decodes a checkpoint file; every error names `path`. */
+/** Reads and decodes a checkpoint file; every error names `path`. Stale temporary files of its saves are removed. */
 export async function loadCheckpoint(path: string): Promise<{ meta: CheckpointMeta; params: Record<string, Tensor> }> {
   const { readFile } = await import('node:fs/promises');
+  await removeStaleTemps(path);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

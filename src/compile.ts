@@ -9,6 +9,7 @@ import type { StageContext } from './passes/pipeline.js';
 import type { SpecializeOptions } from './passes/specialize.js';
 import type { Graph } from './ir/graph.js';
 import { verify } from './ir/verify.js';
+import { KilnError } from './ir/errors.js';
 import type { Tensor } from './ir/types.js';
 import type { IOSpec, TensorLike } from '../runtime/tensor.js';
 import type { RunOptions } from '../runtime/program-executable.js';
@@ -72,8 +73,21 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
   };
   const ctx: StageContext = { shapes: options.shapes ?? {}, ...(options.training !== undefined ? { mode: options.training } : {}) };
   const stageOptions = options.verify !== undefined ? { verify: options.verify } : {};
-  // The oracle runs the graph as written, composites spelled out, nothing optimized.
-  if (backend.input === 'graph') return backend.compile(runGraphStages(g, ctx, { ...stageOptions, until: 'specialize' }), backendOptions);
-  // The compiler's path: optimize, fuse into kernels, plan memory; the backend executes the schedule.
-  return backend.compile(runToKernels(g, ctx, stageOptions), backendOptions);
+  try {
+    // The oracle runs the graph as written, composites spelled out, nothing optimized; the
+    // compiler's path optimizes, fuses into kernels and plans memory, and the backend executes the schedule.
+    const exe =
+      backend.input === 'graph'
+        ? backend.compile(runGraphStages(g, ctx, { ...stageOptions, until: 'specialize' }), backendOptions)
+        : backend.compile(runToKernels(g, ctx, stageOptions), backendOptions);
+    return await exe;
+  } catch (e) {
+    throw allocationError(e, `compile: ${options.backend ?? 'reference'} backend, graph ${g.name}`);
+  }
+}
+
+/** Every tensor fits the size limit, yet all of them together may not fit this process's memory. */
+function allocationError(e: unknown, what: string): unknown {
+  const allocation = e instanceof RangeError && /allocation failed|Invalid (typed )?array( buffer)? length/i.test(e.message);
+  return allocation ? new KilnError('runtime', `${what}: cannot allocate the memory its tensors need (${e.message})`) : e;
 }

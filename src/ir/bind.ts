@@ -7,7 +7,7 @@ import type { Graph } from './graph.js';
 import { getOp } from './ops/index.js';
 import { schemaOf } from './op.js';
 import type { AttrValue, Attrs } from './op.js';
-import { formatType, shapeSymbols } from './types.js';
+import { MAX_TENSOR_ELEMENTS, formatBytes, formatType, isValidDim, shapeSymbols } from './types.js';
 import type { Dim, Shape, TensorType } from './types.js';
 
 /** Every symbol in the graph with the first place it appears, for messages. */
@@ -33,12 +33,12 @@ export function bindShapes(g: Graph, shapes: Readonly<Record<string, number>> = 
       const known = symbols.size ? `its symbols are ${[...symbols.keys()].join(', ')}` : 'it has no symbolic dims';
       fail('bind', `shapes: '${name}' is not a dimension of graph ${g.name} (${known})`);
     }
-    if (!Number.isInteger(size) || size < 0) fail('bind', `shapes: ${name} must be a non-negative integer, got ${size}`);
+    if (typeof size !== 'number' || !isValidDim(size)) fail('bind', `shapes: ${name} must be a non-negative integer (at most 2^53-1), got ${String(size)}`);
   }
   for (const [name, where] of symbols) {
     if (!(name in shapes)) fail('bind', `unbound symbolic dimension '${name}' (first in ${where}); pass shapes: { ${name}: <size> }`);
   }
-  if (symbols.size === 0) return g;
+  if (symbols.size === 0) return checkSizes(g);
   const dim = (d: Dim): Dim => (typeof d === 'string' ? shapes[d]! : d);
   const type = (t: TensorType): TensorType => ({ dtype: t.dtype, shape: t.shape.map(dim) });
   const b = new GraphBuilder(g.name);
@@ -53,5 +53,28 @@ export function bindShapes(g: Graph, shapes: Readonly<Record<string, number>> = 
   }
   for (const o of g.outputs) b.output(o.name, o.value, o.span);
   for (const u of g.updates) b.update(u.param, u.value, u.span);
-  return b.build();
+  return checkSizes(b.build());
+}
+
+const ELEMENT_BYTES = { f32: 4, i32: 4, bool: 1 } as const;
+
+/**
+ * `g`, once every value's shape is concrete and small enough for a backend to hold; else a
+ * 'shape' error naming the first value too large, with its type, size and the limit.
+ */
+export function checkSizes(g: Graph): Graph {
+  const values = [
+    ...g.inputs.map((v) => ({ what: `input ${v.name}`, ...v })),
+    ...g.params.map((v) => ({ what: `param ${v.name}`, ...v })),
+    ...g.nodes.map((v) => ({ what: `%${v.name} = ${v.op}(...)`, ...v })),
+  ];
+  for (const v of values) {
+    let n = 1;
+    for (const d of v.type.shape) n *= typeof d === 'number' ? d : 1;
+    if (n > MAX_TENSOR_ELEMENTS) {
+      const size = `${n} elements, ${formatBytes(n * ELEMENT_BYTES[v.type.dtype])}`;
+      fail('shape', `${v.what}: ${formatType(v.type)} holds ${size}; a tensor holds at most ${MAX_TENSOR_ELEMENTS} elements (2^31-1)`, v.span);
+    }
+  }
+  return g;
 }

@@ -10,7 +10,7 @@ export function isDType(s: unknown): s is DType {
   return typeof s === 'string' && (DTYPES as readonly string[]).includes(s);
 }
 
-/** A dimension: a non-negative integer, or a named symbol (`B`) bound at compile time. */
+/** A dimension: a non-negative safe integer, or a named symbol (`B`) bound at compile time. */
 export type Dim = number | string;
 export type Shape = readonly Dim[];
 
@@ -22,8 +22,29 @@ export interface TensorType {
 
 const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** What a dim may be, for messages. */
+export const DIM_RULE = 'a dim is an integer from 0 to 2^53-1 or a symbol';
+
+/** Dims are safe integers: past 2^53 two sizes can read the same and element counts stop being exact. */
 export function isValidDim(d: unknown): d is Dim {
-  return (typeof d === 'number' && Number.isInteger(d) && d >= 0 && !Object.is(d, -0)) || (typeof d === 'string' && SYMBOL.test(d));
+  return (typeof d === 'number' && Number.isSafeInteger(d) && d >= 0 && !Object.is(d, -0)) || (typeof d === 'string' && SYMBOL.test(d));
+}
+
+/**
+ * The most elements one tensor may hold: typed arrays index with 32-bit signed integers here
+ * (V8 allows a little more, and wasm's 4 GiB memory less in bytes, which its backend checks).
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/** "1.2 GB" for a byte count, for size messages. */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let u = 0;
+  while (n >= 1000 && u < units.length - 1) {
+    n /= 1000;
+    u++;
+  }
+  return u === 0 ? `${n} bytes` : `${n.toPrecision(3)} ${units[u]}`;
 }
 
 export function formatShape(shape: Shape): string {

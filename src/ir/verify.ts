@@ -10,7 +10,7 @@ import type { Graph, Node } from './graph.js';
 import { checkInitializer } from './init.js';
 import { checkArity, checkAttrs } from './op.js';
 import { getOp } from './ops/index.js';
-import { DTYPES, formatType, isDType, isValidDim, sameType } from './types.js';
+import { DIM_RULE, DTYPES, formatType, isDType, isValidDim, sameType } from './types.js';
 import type { TensorType } from './types.js';
 
 /** A declaration of a graph, for callers that know where each one was written. */
@@ -58,7 +58,7 @@ function checkType(t: TensorType, what: Label, span: SourceSpan | undefined): vo
   const shape: unknown = t.shape;
   if (!Array.isArray(shape)) bad(`${what()}: shape is not a list of dims`, span);
   shape.forEach((d: unknown, i) => {
-    if (!isValidDim(d)) bad(`${what()}: invalid dim ${showDim(d)} at axis ${i} (a dim is an integer >= 0 or a symbol)`, span);
+    if (!isValidDim(d)) bad(`${what()}: invalid dim ${showDim(d)} at axis ${i} (${DIM_RULE})`, span);
   });
 }
 

@@ -143,8 +143,8 @@ describe('symbolic dims at compile time', () => {
   });
 
   it('binding a negative or fractional size is an error', async () => {
-    await expectKilnAsync(compile(batched(), { shapes: { B: -1 } }), 'bind', 'shapes: B must be a non-negative integer, got -1');
-    await expectKilnAsync(compile(batched(), { shapes: { B: 1.5 } }), 'bind', 'shapes: B must be a non-negative integer, got 1.5');
+    await expectKilnAsync(compile(batched(), { shapes: { B: -1 } }), 'bind', 'shapes: B must be a non-negative integer (at most 2^53-1), got -1');
+    await expectKilnAsync(compile(batched(), { shapes: { B: 1.5 } }), 'bind', 'shapes: B must be a non-negative integer (at most 2^53-1), got 1.5');
   });
 
   it('the bound shape is what run checks', async () => {

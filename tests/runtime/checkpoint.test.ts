@@ -1,6 +1,7 @@
 // Checkpoints: round trips, deterministic bytes, each refusal with its message, atomic save and load, compatibility checks.
 
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
@@ -318,6 +319,81 @@ describe('saving and loading checkpoint files', () => {
     bytes[bytes.length - 10] ^= 1;
     await writeFile(path, bytes);
     expect((await refusalOf(loadCheckpoint(path))).message).toBe(`${path}: checksum mismatch (the file is corrupt or was tampered with)`);
+  });
+});
+
+describe('temporary files of saves killed midway', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kiln-ckpt-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // A name with regex metacharacters, so the temp-file pattern must escape it.
+  const name = 'm+1 (v2).ckpt';
+  /** The pid of a process that has exited. */
+  const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
+
+  /** Fake leftovers: stale ones (this process, no save running; a process that has exited) and ones to keep. */
+  async function leaveTemps(): Promise<{ stale: string[]; kept: string[] }> {
+    const stale = [`.${name}.${process.pid}.0123456789ab.tmp`, `.${name}.${deadPid()}.aaaaaaaaaaaa.tmp`];
+    const kept = [
+      `.${name}.${process.ppid}.bbbbbbbbbbbb.tmp`, // a running process may be saving right now
+      `.other.ckpt.${process.pid}.0123456789ab.tmp`, // another checkpoint's
+      `.${name}.tmp`, // not the pattern of a save
+      `${name}.bak`,
+    ];
+    for (const f of [...stale, ...kept]) await writeFile(join(dir, f), new Uint8Array(1024));
+    return { stale, kept };
+  }
+
+  it('the next load removes them, and only them', async () => {
+    const path = join(dir, name);
+    await saveCheckpoint(path, sample(), meta);
+    const { kept } = await leaveTemps();
+    expect((await loadCheckpoint(path)).meta).toEqual(meta);
+    expect((await readdir(dir)).sort()).toEqual([name, ...kept].sort());
+  });
+
+  it('the next save removes them, and only them', async () => {
+    const path = join(dir, name);
+    const { kept } = await leaveTemps();
+    await saveCheckpoint(path, sample(), meta);
+    expect((await readdir(dir)).sort()).toEqual([name, ...kept].sort());
+  });
+
+  it('a load of a checkpoint that is missing still removes them', async () => {
+    const path = join(dir, name);
+    const { kept } = await leaveTemps();
+    await refusalOf(loadCheckpoint(path));
+    expect((await readdir(dir)).sort()).toEqual([...kept].sort());
+  });
+
+  it('a load while a save of this process is writing leaves its temporary file alone', async () => {
+    const path = join(dir, name);
+    const big = { w: { dtype: 'f32', shape: [1 << 23], data: new Float32Array(1 << 23).fill(1.5) } as Tensor };
+    const saving = saveCheckpoint(path, big, meta);
+    let seen: string[] = [];
+    while (seen.length === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      seen = (await readdir(dir)).filter((f) => f.endsWith('.tmp'));
+    }
+    // Whether the load finds the new checkpoint depends on timing; the save must succeed either way.
+    await loadCheckpoint(path).catch(() => undefined);
+    await saving;
+    expect(await readdir(dir)).toEqual([name]);
+    expect((await loadCheckpoint(path)).params.w!.data[123]).toBe(1.5);
+  });
+
+  it('saves and loads running at once in this process leave each other alone', async () => {
+    const path = join(dir, name);
+    await saveCheckpoint(path, sample(), meta);
+    const steps = Array.from({ length: 12 }, (_, i) => i);
+    const runs = steps.map((step) => (step % 3 === 0 ? loadCheckpoint(path) : saveCheckpoint(path, sample(), { ...meta, step })));
+    await Promise.all(runs);
+    expect(await readdir(dir)).toEqual([name]);
   });
 });
 
