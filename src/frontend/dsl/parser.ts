@@ -12,6 +12,7 @@ import type { Decl, DimExpr, Expr, InitExpr, KeywordArg, Program, Stmt, TypeExpr
 import { AstBuilder } from './ast-builder.js';
 import type { Arg } from './ast-builder.js';
 import type { Diagnostic } from './diagnostics.js';
+import { nestingProblem } from './limits.js';
 import {
   AdditiveOp,
   allTokens,
@@ -467,6 +468,13 @@ let instance: KilnParser | undefined;
  */
 export function parseProgram(source: string, file?: string): { program: Program; diagnostics: Diagnostic[] } {
   const lexed = lex(source, file);
+  const tooDeep = nestingProblem(lexed.tokens, file);
+  if (tooDeep) {
+    // Parsing this would overflow the stack: the limit is the one error reported.
+    const program: Program = { decls: [], comments: [] };
+    if (file !== undefined) program.file = file;
+    return { program, diagnostics: inOrder([...lexed.diagnostics, tooDeep]) };
+  }
   const parser = (instance ??= new KilnParser());
   const builder = new AstBuilder(file);
   parser.b = builder;
