@@ -13,6 +13,7 @@ import { AstBuilder } from './ast-builder.js';
 import type { Arg } from './ast-builder.js';
 import type { Diagnostic } from './diagnostics.js';
 import { nestingProblem } from './limits.js';
+import { elideLongNames } from './scope.js';
 import {
   AdditiveOp,
   allTokens,
@@ -489,7 +490,8 @@ export function parseProgram(source: string, file?: string): { program: Program;
   parser.input = [];
   const program: Program = { decls, comments: lexed.comments.map((t) => builder.comment(t)) };
   if (file !== undefined) program.file = file;
-  return { program, diagnostics: inOrder([...lexed.diagnostics, ...syntax, ...builder.diagnostics]) };
+  const diagnostics = inOrder([...lexed.diagnostics, ...syntax, ...builder.diagnostics]);
+  return { program, diagnostics: diagnostics.map((d) => ({ ...d, message: elideLongNames(d.message) })) };
 }
 
 /** What was found, as the "got ..." half of a message. */
