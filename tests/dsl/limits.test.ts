@@ -29,6 +29,7 @@ const CHAINS: Record<string, (n: number) => string> = {
   powers: (n) => model(`x${' ** x'.repeat(n)}`),
   minuses: (n) => model(`${'-'.repeat(n)}x`),
   comparisons: (n) => model(`x${' < x'.repeat(n)}`),
+  'operands that are keywords': (n) => model(`true${' + false'.repeat(n)}`),
   'a chain inside the deepest nesting': (n) => model(`${'relu('.repeat(MAX_NESTING)}x${' ** -x'.repeat(n / 2)}${')'.repeat(MAX_NESTING)}`),
   'a chain inside unclosed nesting': (n) => model(`${'('.repeat(MAX_NESTING)}x${' ** x'.repeat(n)}`),
 };
@@ -92,6 +93,13 @@ describe('operator chains', () => {
     expect(excerpt).toMatch(/^3 \| \.\.\..*\.\.\.$/);
     expect(excerpt!.length).toBeLessThan(200);
     expect(excerpt![caret!.length - 1]).toBe('+');
+  });
+
+  test('after an unclosed parenthesis, each statement counts its operators again', () => {
+    const lets = Array.from({ length: 600 }, (_, i) => `  let h${i} = x + x * x`).join('\n');
+    const found = outcome(`model m {\n  input x: f32[2]\n  let a = relu(x\n${lets}\n  output y = a\n}\n`);
+    expect(found[0]).toBe("4:3: expected ',' or ')' after an argument, got the keyword 'let'");
+    expect(found.join('\n')).not.toMatch(/operators in one expression/);
   });
 
   test('operators are counted per statement, not per model', () => {

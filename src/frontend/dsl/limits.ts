@@ -5,7 +5,30 @@
 import { tokenMatcher } from 'chevrotain';
 import type { IToken } from 'chevrotain';
 import type { Diagnostic } from './diagnostics.js';
-import { AdditiveOp, CompareOp, Equals, Keyword, LBrace, LBracket, LParen, MultiplicativeOp, RBrace, RBracket, RParen, Semicolon, StarStar } from './lexer.js';
+import {
+  AdditiveOp,
+  CompareOp,
+  Def,
+  Equals,
+  Import,
+  Input,
+  LBrace,
+  LBracket,
+  Let,
+  Loss,
+  LParen,
+  Model,
+  MultiplicativeOp,
+  Output,
+  Param,
+  RBrace,
+  RBracket,
+  Return,
+  RParen,
+  Semicolon,
+  StarStar,
+  Train,
+} from './lexer.js';
 
 /**
  * Parentheses, brackets and calls open inside one another. About 200 unclosed '(' overflowed
@@ -22,8 +45,12 @@ export const MAX_OPERATORS = 1000;
 
 const isOperator = (t: IToken): boolean => tokenMatcher(t, AdditiveOp) || tokenMatcher(t, MultiplicativeOp) || tokenMatcher(t, CompareOp) || tokenMatcher(t, StarStar);
 
-/** Where a statement begins at the outermost level: the operator count starts again. */
-const startsAgain = (t: IToken): boolean => tokenMatcher(t, Keyword) || tokenMatcher(t, Equals) || tokenMatcher(t, Semicolon) || tokenMatcher(t, LBrace) || tokenMatcher(t, RBrace);
+/** Words that begin a declaration or a statement: an expression before them has ended. */
+const STARTS = [Import, Def, Model, Train, Input, Param, Let, Output, Loss, Return];
+
+/** Where the operator count starts again: at each statement, even after an unclosed '('. */
+const startsAgain = (t: IToken, depth: number): boolean =>
+  STARTS.some((k) => tokenMatcher(t, k)) || (depth === 0 && (tokenMatcher(t, Equals) || tokenMatcher(t, Semicolon) || tokenMatcher(t, LBrace) || tokenMatcher(t, RBrace)));
 
 /** The first place where `tokens` nest deeper, or chain more operators, than the limits allow. */
 export function nestingProblem(tokens: readonly IToken[], file: string | undefined): Diagnostic | undefined {
@@ -36,7 +63,7 @@ export function nestingProblem(tokens: readonly IToken[], file: string | undefin
       depth = Math.max(0, depth - 1);
     } else if (isOperator(t)) {
       if (++operators > MAX_OPERATORS) return at(t, file, `more than ${MAX_OPERATORS} operators in one expression; split it with 'let'`);
-    } else if (depth === 0 && startsAgain(t)) {
+    } else if (startsAgain(t, depth)) {
       operators = 0;
     }
   }
