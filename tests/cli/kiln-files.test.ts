@@ -93,10 +93,10 @@ describe('kiln check: nothing passes that compile refuses, every excerpt from it
     const path = file('deep.kiln', `model m {\n  input x: f32[2]\n  output y = ${'relu('.repeat(500)}x${')'.repeat(500)}\n}\n`);
     const { code, err } = await kiln('check', path);
     expect(code).toBe(1);
-    expect(err.split('\n')[0]).toBe(`${path}:3:338: nesting deeper than 64 levels of parentheses, brackets and calls`);
+    expect(err.split('\n')[0]).toBe(`${path}:3:178: nesting deeper than 32 levels of parentheses, brackets, calls, '**' or unary '-'`);
     const fmt = await kiln('fmt', path);
     expect(fmt.code).toBe(1);
-    expect(fmt.err).toContain(`${path}:3:338: nesting deeper than 64 levels`);
+    expect(fmt.err).toContain(`${path}:3:178: nesting deeper than 32 levels`);
     expect(fmt.err).not.toMatch(/RangeError|at .*\.js/);
   });
 });

@@ -15,6 +15,10 @@ const NESTINGS: Record<string, (n: number) => string> = {
   'unclosed calls': (n) => model(`${'relu('.repeat(n)}x`),
   brackets: (n) => model(`sum(x, axes=${'['.repeat(n - 1)}0${']'.repeat(n - 1)})`), // the call is a level
   'keyword arguments': (n) => model(`${'sum(x, axes='.repeat(n)}0${')'.repeat(n)}`),
+  'unclosed keyword arguments': (n) => model(`${'sum(x, axes='.repeat(n)}0`),
+  powers: (n) => model(`x${' ** x'.repeat(n)}`),
+  minuses: (n) => model(`${'-'.repeat(n)}x`),
+  'powers and minuses in a call': (n) => model(`relu(${'-x ** '.repeat((n - 1) >> 1)}${(n - 1) % 2 ? '-' : ''}x)`),
   'mixed, in a def': (n) => {
     const opens = Array.from({ length: n }, (_, i) => (i % 2 ? '(' : '['));
     const closes = opens.map((o) => (o === '(' ? ')' : ']')).reverse();
@@ -26,12 +30,11 @@ const NESTINGS: Record<string, (n: number) => string> = {
 const CHAINS: Record<string, (n: number) => string> = {
   additions: (n) => model(`x${' + x'.repeat(n)}`),
   products: (n) => model(`x${' * x'.repeat(n)}`),
-  powers: (n) => model(`x${' ** x'.repeat(n)}`),
-  minuses: (n) => model(`${'-'.repeat(n)}x`),
+  'minuses between operands': (n) => model(`x${' - -x'.repeat(n / 2)}`),
   comparisons: (n) => model(`x${' < x'.repeat(n)}`),
   'operands that are keywords': (n) => model(`true${' + false'.repeat(n)}`),
-  'a chain inside the deepest nesting': (n) => model(`${'relu('.repeat(MAX_NESTING)}x${' ** -x'.repeat(n / 2)}${')'.repeat(MAX_NESTING)}`),
-  'a chain inside unclosed nesting': (n) => model(`${'('.repeat(MAX_NESTING)}x${' ** x'.repeat(n)}`),
+  'a chain inside the deepest nesting': (n) => model(`${'relu('.repeat(MAX_NESTING - 2)}x${' * x ** -x'.repeat(n / 3)}${')'.repeat(MAX_NESTING - 2)}`),
+  'a chain inside unclosed nesting': (n) => model(`${'('.repeat(MAX_NESTING - 2)}x${' * -x ** x'.repeat(n / 3)}`),
 };
 
 /** Checks and formats `source`: diagnostics with a place in it, or none; never a throw other than a DiagnosticsError. */
@@ -59,13 +62,13 @@ describe('nesting', () => {
       for (const n of [MAX_NESTING + 1, 200, 300, 430, 512, 5000, 100_000]) {
         const found = outcome(make(n));
         expect(found, `${n} levels`).toHaveLength(1);
-        expect(found[0]).toMatch(new RegExp(`^(2|3):\\d+: nesting deeper than ${MAX_NESTING} levels of parentheses, brackets and calls$`));
+        expect(found[0]).toMatch(new RegExp(`^(2|3):\\d+: nesting deeper than ${MAX_NESTING} levels of parentheses, brackets, calls, '\\*\\*' or unary '-'$`));
       }
     });
   }
 
   test('the place is the first bracket past the limit', () => {
-    expect(outcome(model(`${'('.repeat(200)}x`))).toEqual([`3:${14 + MAX_NESTING}: nesting deeper than ${MAX_NESTING} levels of parentheses, brackets and calls`]);
+    expect(outcome(model(`${'('.repeat(200)}x`))).toEqual([`3:${14 + MAX_NESTING}: nesting deeper than ${MAX_NESTING} levels of parentheses, brackets, calls, '**' or unary '-'`]);
   });
 });
 
