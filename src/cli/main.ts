@@ -157,8 +157,8 @@ function registerCheck(program: Command, err: (s: string) => void): void {
           continue;
         }
         const source = readSource(file);
-        const { diagnostics } = checkModel(source, file, { library: true });
-        for (const d of diagnostics) err(`${formatDiagnostic(d, source)}\n`);
+        const { diagnostics, sourceOf } = checkModel(source, file, { library: true });
+        for (const d of diagnostics) err(`${formatDiagnostic(d, sourceOf)}\n`);
         failed ||= diagnostics.length > 0;
       }
       if (failed) throw new CheckFailed();

@@ -51,6 +51,56 @@ describe('kiln check', () => {
   });
 });
 
+describe('kiln check: nothing passes that compile refuses, every excerpt from its own file', () => {
+  test('an error in an imported file shows a line of that file', async () => {
+    file('lib3.kiln', 'def twice(x) {\n  let y = x + x\n  return y @ q\n}\n');
+    const path = file('uses-lib3.kiln', 'import "lib3.kiln"\nmodel m {\n  input x: f32[2]\n  output o = twice(x)\n}\n');
+    const { code, err } = await kiln('check', path);
+    expect(code).toBe(1);
+    expect(err).toBe(`${join(tmp, 'lib3.kiln')}:3:14: unknown name 'q'\n3 |   return y @ q\n                 ^\n`);
+  });
+
+  test('a syntax error in an imported file shows a line of that file', async () => {
+    file('lib4.kiln', 'def f(x) {\n  return (x\n}\n');
+    const path = file('uses-lib4.kiln', 'import "lib4.kiln"\nmodel m {\n  input x: f32[2]\n  output o = f(x)\n}\n');
+    const { err } = await kiln('check', path);
+    expect(err.split('\n').slice(0, 2)).toEqual([`${join(tmp, 'lib4.kiln')}:3:1: expected ')' to close '(', got '}'`, '3 | }']);
+  });
+
+  test('a param dim that no input has is reported at the dim', async () => {
+    const path = file('unbound.kiln', 'model m {\n  input x: f32[B, 3]\n  param w: f32[3, C]\n  output y = x @ w\n}\n');
+    const { code, err } = await kiln('check', path);
+    expect(code).toBe(1);
+    expect(err.split('\n')[0]).toBe(`${path}:3:19: param w: dimension 'C' is in no input's shape, so its size is never known; use a number or a symbol of an input`);
+  });
+
+  test('a file with a train section and no model says so', async () => {
+    const path = file('train-only.kiln', 'train {\n  epochs = 3\n}\n');
+    expect(await kiln('check', path)).toEqual({
+      code: 1,
+      out: '',
+      err: `${path}:1:1: no model in this file; declare one with model NAME { ... }\n1 | train {\n    ^\n`,
+    });
+  });
+
+  test("'return' in a model is the error reported, not missing outputs", async () => {
+    const path = file('model-return.kiln', 'model m {\n  input x: f32[2]\n  return relu(x)\n}\n');
+    const { err } = await kiln('check', path);
+    expect(err.split('\n').filter((l) => l.startsWith(path))).toEqual([`${path}:3:3: 'return' outside a def; a model gives its results with 'output'`]);
+  });
+
+  test('nesting past the limit is a diagnostic with its place, for check and fmt', async () => {
+    const path = file('deep.kiln', `model m {\n  input x: f32[2]\n  output y = ${'relu('.repeat(500)}x${')'.repeat(500)}\n}\n`);
+    const { code, err } = await kiln('check', path);
+    expect(code).toBe(1);
+    expect(err.split('\n')[0]).toBe(`${path}:3:178: nesting deeper than 32 levels of parentheses, brackets, calls, '**' or unary '-'`);
+    const fmt = await kiln('fmt', path);
+    expect(fmt.code).toBe(1);
+    expect(fmt.err).toContain(`${path}:3:178: nesting deeper than 32 levels`);
+    expect(fmt.err).not.toMatch(/RangeError|at .*\.js/);
+  });
+});
+
 describe('kiln fmt', () => {
   const messy = 'model m{input x:f32[B,2];let y=relu( x )*2   # twice\n output y}\n';
   const canonical = 'model m {\n  input x: f32[B, 2]\n  let y = relu(x) * 2  # twice\n  output y\n}\n';

@@ -23,6 +23,8 @@ function lower(source: string, model?: string): LowerResult {
   return lowerProgram(parsed.program, { source, file: 'm.kiln', readFile, parse: parseProgram, ...(model ? { model } : {}) });
 }
 
+const UNKNOWN_SIZE = "is in no input's shape, so its size is never known; use a number or a symbol of an input";
+
 /** A model around some statements, with x: f32[B, 3] and y: i32[B] declared on lines 2 and 3. */
 const m = (body: string) => `model m {\n  input x: f32[B, 3]\n  input y: i32[B]\n${body}\n}`;
 
@@ -67,7 +69,14 @@ const CASES: [string, string, string[]][] = [
     'import "lib/layers.kiln"\n' + m('  let h = dense(x, 4, 2)\n  output h'),
     ['lib/layers.kiln:3:10: matmul: inner dimensions differ in f32[B, 3] @ f32[4, 2] (3 vs 4) (in dense called at m.kiln:5:11)'],
   ],
-  ['return outside a def', m('  return x\n  output x'), ["4:3: 'return' outside a def"]],
+  ['return outside a def', m('  return x\n  output x'), ["4:3: 'return' outside a def; a model gives its results with 'output'"]],
+  ['return as the only result of a model', m('  return x'), ["4:3: 'return' outside a def; a model gives its results with 'output'"]],
+  ['a param dim that no input has', m('  param w: f32[3, C]\n  output o = x'), [`4:19: param w: dimension 'C' ${UNKNOWN_SIZE}`]],
+  [
+    'a param dim that no input has, in a def',
+    'def f(x) {\n  param w: f32[D, 3]\n  return x\n}\n' + m('  output o = f(x)'),
+    [`2:16: param w: dimension 'D' ${UNKNOWN_SIZE} (in f called at 8:14)`],
+  ],
   ['a def without return', 'def f(x) {\n  let y = relu(x)\n}\n' + m('  output o = f(x)'), ['1:5: def f has no return']],
   [
     'statements a def may not hold',
@@ -163,5 +172,22 @@ describe('semantic errors', () => {
     const two = 'model a { input x: f32[2]; output x }\nmodel b { input x: f32[2]; output x }';
     expect(at(lower(two))).toEqual(['2:7: this file holds 2 models (a, b); choose one with the model option']);
     expect(at(lower(two, 'mlp'))).toEqual(["1:1: no model named 'mlp' (models: a, b)"]);
+  });
+
+  test('a param may use the symbols of the inputs, declared before or after it', () => {
+    expect(lower(m('  param w: f32[3, B]\n  output o = x @ w')).diagnostics).toEqual([]);
+    expect(lower('model m {\n  param b: f32[N]\n  input x: f32[N]\n  output o = x + b\n}').diagnostics).toEqual([]);
+  });
+
+  test('a library is a file of defs: a train section alone, or beside defs, still needs a model', () => {
+    const library = (source: string) => {
+      const parsed = parseProgram(source, 'l.kiln');
+      return lowerProgram(parsed.program, { file: 'l.kiln', library: true }).diagnostics.map((d) => `${d.span.line}:${d.span.col}: ${d.message}`);
+    };
+    const none = ['1:1: no model in this file; declare one with model NAME { ... }'];
+    expect(library('def f(x) { return x }')).toEqual([]);
+    expect(library('train { epochs = 1 }')).toEqual(none);
+    expect(library('def f(x) { return x }\ntrain { epochs = 1 }')).toEqual(none);
+    expect(library('# nothing\n')).toEqual(none);
   });
 });

@@ -14,7 +14,7 @@ import type { BinaryOp, CallExpr, DefDecl, DimExpr, Expr, ImportDecl, InitExpr, 
 import { applyOp, attributes, isCallName, lowerOpCall, lowerTrain, opNames } from './calls.js';
 import type { CallContext, TrainConfig } from './calls.js';
 import type { Diagnostic } from './diagnostics.js';
-import { Scope, alreadyDefined, boundNames, checkDef, describeExpr, place, plural, suggest, unknownAmong, unknownName, where } from './scope.js';
+import { Scope, alreadyDefined, elideLongNames, boundNames, checkDef, describeExpr, place, plural, suggest, unknownAmong, unknownName, where } from './scope.js';
 import type { Binding, Val } from './scope.js';
 
 export type { TrainConfig } from './calls.js';
@@ -89,6 +89,9 @@ class Lowering {
   private readonly entries: DefEntry[] = [];
   /** Reports made, including repeats that were dropped. */
   private count = 0;
+  /** The symbols of the inputs' shapes, and each symbol of a param's shape, reported unless an input has it. */
+  readonly inputSymbols = new Set<string>();
+  readonly paramSymbols: { symbol: string; unbound: () => void }[] = [];
 
   constructor(private readonly options: LowerOptions) {}
 
@@ -107,6 +110,7 @@ class Lowering {
 
   report(message: string, span: SourceSpan): void {
     this.count++;
+    message = elideLongNames(message);
     const at = place(span);
     const key = `${at.file ?? ''}:${at.line}:${at.col}:${message}`;
     if (this.seen.has(key)) return; // a def's body lowered once per call repeats its errors
@@ -244,7 +248,9 @@ class Lowering {
       if (!m) this.report(`no model named '${wanted}'${suggest(wanted, first.keys())} (${names ? `models: ${names}` : 'the file has none'})`, start);
       return m;
     }
-    if (models.length === 0 && !this.options.library) this.report(`no model in this file; declare one with model NAME { ... }`, start);
+    // A library is a file of defs; a file with neither defs nor a model (a train section alone) is not one.
+    const library = this.options.library && program.decls.some((d) => d.kind === 'def' || d.kind === 'import') && !program.decls.some((d) => d.kind === 'train');
+    if (models.length === 0 && !library) this.report(`no model in this file; declare one with model NAME { ... }`, start);
     if (models.length > 1) this.report(`this file holds ${models.length} models (${names}); choose one with the model option`, models[1]!.nameSpan);
     return models.length === 1 ? models[0] : undefined;
   }
@@ -256,7 +262,10 @@ class Lowering {
     const state: ModelState = { outputs: new Map(), loss: undefined };
     const frame = new Frame(this, b, unit, new Scope('', boundNames(model.body)), state, undefined);
     for (const s of model.body) frame.statement(s);
-    if (state.outputs.size === 0) this.report(`model ${model.name} has no outputs; declare one with 'output' or 'loss'`, model.nameSpan);
+    for (const p of this.paramSymbols) if (!this.inputSymbols.has(p.symbol)) p.unbound();
+    // A `return` in the model is reported, and explains the missing outputs.
+    const returns = model.body.some((s) => s.kind === 'return');
+    if (state.outputs.size === 0 && !returns) this.report(`model ${model.name} has no outputs; declare one with 'output' or 'loss'`, model.nameSpan);
     if (this.diagnostics.length > 0) return undefined;
     try {
       return b.build();
@@ -348,6 +357,7 @@ class Frame implements CallContext {
         if (!this.model) return this.report(`'input' is not allowed in a def`, s.span);
         const type = this.tensorType(s.type);
         if (!this.declare(s.name, s.nameSpan)) return;
+        for (const d of this.symbols(s.type)) this.l.inputSymbols.add(d.name);
         const sym = type && this.guard(s.span, () => this.b.input(s.name, type.dtype, type.shape));
         return this.bind(s.name, sym && { kind: 'tensor', sym, span: s.span }, s.nameSpan);
       }
@@ -356,6 +366,10 @@ class Frame implements CallContext {
         const init = s.init ? this.initializer(s.init) : null; // null: the default initializer
         if (!this.declare(s.name, s.nameSpan)) return;
         const name = this.scope.prefix + s.name;
+        for (const d of this.symbols(s.type)) {
+          const message = `param ${s.name}: dimension '${d.name}' is in no input's shape, so its size is never known; use a number or a symbol of an input`;
+          this.l.paramSymbols.push({ symbol: d.name, unbound: () => this.report(message, d.span) });
+        }
         const sym = type && init !== undefined ? this.guard(s.span, () => this.b.param(name, type.dtype, type.shape, init ?? undefined)) : undefined;
         return this.bind(s.name, sym && { kind: 'tensor', sym, span: s.span }, s.nameSpan);
       }
@@ -370,7 +384,7 @@ class Frame implements CallContext {
       case 'loss':
         return this.loss(s.value, s.span);
       case 'return': {
-        if (!this.call) return this.report(`'return' outside a def`, s.span);
+        if (!this.call) return this.report(`'return' outside a def; a model gives its results with 'output'`, s.span);
         const value = this.expr(s.value, undefined);
         this.returned ??= { value };
         return;
@@ -411,6 +425,11 @@ class Frame implements CallContext {
       return this.report(`loss must be an f32 scalar, got ${formatType(sym.type)}${hint}`, e.span);
     }
     this.guard(span, () => this.b.output('loss', sym));
+  }
+
+  /** The names in a type that are symbols, not def arguments. */
+  private symbols(t: TypeExpr): { name: string; span: Span }[] {
+    return t.dims.flatMap((d) => (d.kind === 'name' && !this.scope.get(d.name) ? [d] : []));
   }
 
   /** A declared type; names in it are def arguments (numbers) or symbols. */

@@ -12,6 +12,8 @@ import type { Decl, DimExpr, Expr, InitExpr, KeywordArg, Program, Stmt, TypeExpr
 import { AstBuilder } from './ast-builder.js';
 import type { Arg } from './ast-builder.js';
 import type { Diagnostic } from './diagnostics.js';
+import { nestingProblem } from './limits.js';
+import { elideLongNames } from './scope.js';
 import {
   AdditiveOp,
   allTokens,
@@ -467,6 +469,13 @@ let instance: KilnParser | undefined;
  */
 export function parseProgram(source: string, file?: string): { program: Program; diagnostics: Diagnostic[] } {
   const lexed = lex(source, file);
+  const tooDeep = nestingProblem(lexed.tokens, file);
+  if (tooDeep) {
+    // Parsing this would overflow the stack: the limit is the one error reported.
+    const program: Program = { decls: [], comments: [] };
+    if (file !== undefined) program.file = file;
+    return { program, diagnostics: inOrder([...lexed.diagnostics, tooDeep]) };
+  }
   const parser = (instance ??= new KilnParser());
   const builder = new AstBuilder(file);
   parser.b = builder;
@@ -481,7 +490,8 @@ export function parseProgram(source: string, file?: string): { program: Program;
   parser.input = [];
   const program: Program = { decls, comments: lexed.comments.map((t) => builder.comment(t)) };
   if (file !== undefined) program.file = file;
-  return { program, diagnostics: inOrder([...lexed.diagnostics, ...syntax, ...builder.diagnostics]) };
+  const diagnostics = inOrder([...lexed.diagnostics, ...syntax, ...builder.diagnostics]);
+  return { program, diagnostics: diagnostics.map((d) => ({ ...d, message: elideLongNames(d.message) })) };
 }
 
 /** What was found, as the "got ..." half of a message. */

@@ -93,18 +93,34 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** Names longer than this get no "did you mean". */
+export const MAX_SUGGESTED = 100;
+
 /** The candidate nearest to `name`, when it is near enough to be a likely typo. */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
   if (name.length < 2) return undefined; // one letter is as near to every other as to none
+  // The distance takes time in the product of the lengths: a name this long is no typo.
+  if (name.length > MAX_SUGGESTED) return undefined;
   const limit = Math.max(1, Math.floor(name.length / 3));
+  const lower = name.toLowerCase();
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const c of candidates) {
-    if (c === name) continue;
-    const d = distance(name.toLowerCase(), c.toLowerCase());
+    // Lengths further apart than the limit are at least that many edits apart.
+    if (c === name || Math.abs(c.length - name.length) > limit) continue;
+    const d = distance(lower, c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   return best;
+}
+
+/** Names in a message longer than this are shown by their start and their length. */
+const LONGEST_SHOWN = 60;
+
+/** `message` with each very long name in it cut short: `'aaaa...' (40000 characters)`. */
+export function elideLongNames(message: string): string {
+  const long = new RegExp(`[A-Za-z0-9_]{${LONGEST_SHOWN + 1},}`, 'g');
+  return message.replace(long, (w) => `${w.slice(0, LONGEST_SHOWN / 2)}... (${w.length} characters)`);
 }
 
 /** ` (did you mean 'x'?)`, or nothing when no candidate is near. */
