@@ -421,19 +421,12 @@ describe('a large file', () => {
     return out.join('\n');
   }
 
-  it('parses 2,000 lines without diagnostics, in milliseconds', () => {
+  // Its speed is measured side by side in bench/dsl.ts (`npm run bench:dsl`), not timed here.
+  it('parses 2,000 lines without diagnostics', () => {
     const source = generate(2000);
     expect(source.split('\n').length).toBe(2000);
     const first = parseProgram(source, 'big.kiln');
     expect(first.diagnostics).toEqual([]);
     expect(first.program.decls.length).toBe(source.match(/^def /gm)!.length + 3);
-    const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      parseProgram(source, 'big.kiln');
-      times.push(performance.now() - t0);
-    }
-    // About 5 ms here on a quiet machine; the bound only catches a pathological slowdown.
-    expect(Math.min(...times)).toBeLessThan(100);
   });
 });
