@@ -10,7 +10,7 @@ import type { AttrArgs, AttrValue, CompositeName, OpName, PlainOpName } from '..
 import { getOp } from '../ir/ops/index.js';
 import { SLICE_END } from '../ir/ops/movement.js';
 import { mix32 } from '../ir/random.js';
-import { formatShape, formatType, isDType, isValidDim, sizeMonomial } from '../ir/types.js';
+import { DIM_RULE, formatShape, formatType, isDType, isValidDim, sizeMonomial } from '../ir/types.js';
 import type { DType, Dim, TensorType } from '../ir/types.js';
 import { callSite } from './call-site.js';
 import { Sym } from './sym.js';
@@ -474,7 +474,7 @@ export class Builder {
   private checkType(what: string, dtype: DType, shape: readonly Dim[], span: SourceSpan | undefined): TensorType {
     if (!isDType(dtype)) fail('usage', `${what}: unknown dtype '${String(dtype)}' (expected f32, i32 or bool)`, span);
     if (!Array.isArray(shape) || !shape.every(isValidDim)) {
-      fail('shape', `${what}: invalid shape ${JSON.stringify(shape)} (integers >= 0 or symbol names)`, span);
+      fail('shape', `${what}: invalid shape ${JSON.stringify(shape)} (${DIM_RULE})`, span);
     }
     return { dtype, shape: [...shape] };
   }

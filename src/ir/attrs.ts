@@ -137,7 +137,7 @@ function describeKind(kind: AttrKind): string {
     bool: 'true or false',
     ints: 'a list of integers',
     floats: 'a list of numbers',
-    shape: 'a shape (integers >= 0 or symbols)',
+    shape: 'a shape (integers from 0 to 2^53-1 or symbols)',
     dtype: 'a dtype (f32, i32 or bool)',
     string: 'a string',
   };

@@ -10,7 +10,7 @@ import type { Graph, Initializer, Node } from './graph.js';
 import { checkArity, checkAttrs, withSpan } from './op.js';
 import type { AttrArgs, Attrs, Emitter, OpDef, OpName } from './op.js';
 import { getOp } from './ops/index.js';
-import { formatType, isDType, isValidDim } from './types.js';
+import { DIM_RULE, formatType, isDType, isValidDim } from './types.js';
 import type { TensorType } from './types.js';
 
 /** The result type of applying `def` to operands of the given types (attrs already checked). */
@@ -32,7 +32,7 @@ export function inferType(def: OpDef, inputs: readonly TensorType[], attrs: Read
 function checkType(t: TensorType, what: string, span?: SourceSpan): void {
   if (!isDType(t.dtype)) fail('dtype', `${what}: unknown dtype '${String(t.dtype)}' (expected f32, i32 or bool)`, span);
   const dims: readonly unknown[] = t.shape;
-  if (!dims.every(isValidDim)) fail('shape', `${what}: invalid shape [${dims.join(', ')}]`, span);
+  if (!dims.every(isValidDim)) fail('shape', `${what}: invalid shape [${dims.join(', ')}] (${DIM_RULE})`, span);
 }
 
 export class GraphBuilder implements Emitter {

@@ -9,7 +9,7 @@ import { INITIALIZERS } from './init.js';
 import { checkAttrs } from './op.js';
 import type { AttrKind, AttrSchema, AttrValue, Attrs } from './op.js';
 import { OPS, getOp } from './ops/index.js';
-import { DTYPES, isDType, isValidDim } from './types.js';
+import { DIM_RULE, DTYPES, isDType, isValidDim } from './types.js';
 import type { Dim, TensorType } from './types.js';
 import { verify } from './verify.js';
 
@@ -141,7 +141,7 @@ function readType(v: unknown, path: string): TensorType {
   if (!isDType(o.dtype)) bad(child(path, 'dtype'), `invalid dtype ${shown(o.dtype)} (expected ${DTYPES.join(', ')})`);
   const shapePath = child(path, 'shape');
   const shape = list(o.shape, shapePath).map((d, i): Dim => {
-    if (!isValidDim(d)) bad(child(shapePath, i), `invalid dim ${shown(d)} (a dim is an integer >= 0 or a symbol)`);
+    if (!isValidDim(d)) bad(child(shapePath, i), `invalid dim ${shown(d)} (${DIM_RULE})`);
     return d;
   });
   return { dtype: o.dtype, shape };

@@ -17,7 +17,7 @@ import { INITIALIZERS } from './init.js';
 import { checkAttrName, checkAttrs } from './op.js';
 import type { AttrKind, AttrSchema, AttrValue } from './op.js';
 import { OPS, getOp } from './ops/index.js';
-import { DTYPES, formatType, isDType, isValidDim } from './types.js';
+import { DIM_RULE, DTYPES, formatType, isDType, isValidDim } from './types.js';
 import type { Dim, TensorType } from './types.js';
 import { verify } from './verify.js';
 import type { GraphSite } from './verify.js';
@@ -405,7 +405,7 @@ class Parser {
       do {
         const t = this.take();
         const d: unknown = t.kind === 'number' ? Number(t.text) : t.kind === 'word' ? t.text : undefined;
-        if (!isValidDim(d)) this.error('a dim (an integer >= 0 or a symbol)', t);
+        if (!isValidDim(d)) this.error(`a dim (${DIM_RULE.replace('a dim is ', '')})`, t);
         shape.push(d);
       } while (this.isPunct(',') && this.take());
     }

@@ -133,11 +133,15 @@ describe('format and version', () => {
 describe('structural errors name the JSON path', () => {
   const cases: [string, (d: JsonObject) => void, string | RegExp][] = [
     ['an unknown op', (d) => (obj(d, 'graph', 'nodes', 1).op = 'foo'), "graph.nodes[1].op: unknown op 'foo'"],
-    ['an invalid dim', (d) => (list(d, 'graph', 'inputs', 0, 'type', 'shape')[1] = -2), 'graph.inputs[0].type.shape[1]: invalid dim -2 (a dim is an integer >= 0 or a symbol)'],
+    [
+      'an invalid dim',
+      (d) => (list(d, 'graph', 'inputs', 0, 'type', 'shape')[1] = -2),
+      'graph.inputs[0].type.shape[1]: invalid dim -2 (a dim is an integer from 0 to 2^53-1 or a symbol)',
+    ],
     [
       'a symbol that is no identifier',
       (d) => (list(d, 'graph', 'nodes', 0, 'type', 'shape')[0] = 'B+1'),
-      'graph.nodes[0].type.shape[0]: invalid dim "B+1" (a dim is an integer >= 0 or a symbol)',
+      'graph.nodes[0].type.shape[0]: invalid dim "B+1" (a dim is an integer from 0 to 2^53-1 or a symbol)',
     ],
     ['an invalid dtype', (d) => (obj(d, 'graph', 'params', 0, 'type').dtype = 'f64'), 'graph.params[0].type.dtype: invalid dtype "f64" (expected f32, i32, bool)'],
     ['a missing key', (d) => delete obj(d, 'graph', 'nodes', 0).type, 'graph.nodes[0].type: missing'],

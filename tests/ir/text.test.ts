@@ -259,7 +259,7 @@ describe('parse errors', () => {
     expect(dtype.detail).toBe("expected a type (a dtype: f32, i32, bool), got 'f64'");
     expect(dtype.span).toEqual({ line: 2, col: 12 });
     const dim = parseError(lines('graph g {', '  input x: f32[3, -2]', '}'));
-    expect(dim.detail).toBe("expected a dim (an integer >= 0 or a symbol), got '-2'");
+    expect(dim.detail).toBe("expected a dim (an integer from 0 to 2^53-1 or a symbol), got '-2'");
     expect(dim.span).toEqual({ line: 2, col: 19 });
   });
 

@@ -70,7 +70,7 @@ const rules: Record<string, Rule[]> = {
     ['pad i32 with a fraction', 'pad', [I(4)], { before: [1], after: [0], value: 0.5 }, 'attr', 'pad: value 0.5 does not fit i32'],
     ['pad with too few entries', 'pad', [F(2, 2)], { before: [1], after: [1] }, 'attr', 'pad: before and after need one entry per axis of f32[2, 2]'],
     ['concat past the rank', 'concat', [F(2), F(2)], { axis: 1 }, 'attr', 'concat: axis 1 is out of range for rank 1'],
-    ['reshape to a negative dim', 'reshape', [F(2)], { shape: [-1] }, 'attr', "reshape: attribute 'shape' must be a shape (integers >= 0 or symbols), got [-1]"],
+    ['reshape to a negative dim', 'reshape', [F(2)], { shape: [-1] }, 'attr', "reshape: attribute 'shape' must be a shape (integers from 0 to 2^53-1 or symbols), got [-1]"],
   ],
   matmul: [
     ['inner dims differ', 'matmul', [F(2, 3), F(4, 5)], {}, 'shape', 'matmul: inner dimensions differ in f32[2, 3] @ f32[4, 5] (3 vs 4)'],
@@ -92,7 +92,7 @@ const rules: Record<string, Rule[]> = {
   random: [
     ['an f32 key', 'random_uniform', [F()], { shape: [2] }, 'dtype', "random_uniform: operand 'key' must be an i32 scalar, got f32[]"],
     ['a non-scalar key', 'random_normal', [I(2)], { shape: [2] }, 'dtype', "random_normal: operand 'key' must be an i32 scalar, got i32[2]"],
-    ['a negative dim', 'random_normal', [], { shape: [2, -1] }, 'attr', "random_normal: attribute 'shape' must be a shape (integers >= 0 or symbols), got [2,-1]"],
+    ['a negative dim', 'random_normal', [], { shape: [2, -1] }, 'attr', "random_normal: attribute 'shape' must be a shape (integers from 0 to 2^53-1 or symbols), got [2,-1]"],
     ['no shape', 'random_uniform', [], {}, 'attr', "random_uniform: missing attribute 'shape' (shape)"],
   ],
   constant: [
