@@ -63,7 +63,7 @@ const CASES: Case[] = [
 
 async function moduleText(c: Case, program: unknown): Promise<string> {
   let wat = '';
-  await generateWasm(parseProgram(program, c.name), { ...c.options, text: (t) => (wat = t) });
+  await generateWasm(parseProgram(program, c.name), { ...c.options, digest: true, text: (t) => (wat = t) });
   return wat;
 }
 

@@ -130,6 +130,8 @@ export interface WasmOptions {
   threads?: number;
   /** With threads: the least work (points times reduction steps) worth sharing; tests lower it to share every kernel. */
   minSplitWork?: number;
+  /** Records the program's digest in a custom section, for an artifact's loader to match; compileWasm sets it, compile()'s own modules need none. */
+  digest?: boolean;
 }
 
 /** Builds, validates and optimizes the module for a program; returns its bytes. */
@@ -154,7 +156,7 @@ export async function generateWasm(p: KernelProgram, options: WasmOptions = {}):
     addBarrier(m, control, threads);
   } else m.setMemory(pages, 'memory');
   // The program this module was compiled from: an artifact's loader matches it to the manifest's.
-  m.customSection(PROGRAM_SECTION, new TextEncoder().encode(programDigest(parseProgram(p))));
+  if (options.digest) m.customSection(PROGRAM_SECTION, new TextEncoder().encode(programDigest(parseProgram(p))));
   for (const fn of HOST_F64) m.importFunction(fn, 'host', fn, ['f64'], 'f64');
   m.importFunction('pow', 'host', 'pow', ['f64', 'f64'], 'f64');
   m.importFunction('gather_range', 'host', 'gather_range', ['i32', 'i32'], 'none');
