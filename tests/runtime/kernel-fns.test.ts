@@ -7,7 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { generateWasm } from '../../src/backends/wasm/codegen.js';
 import { BINARY_F32, BINARY_I32, COMPARE, UNARY_F32, UNARY_I32 } from '../../src/backends/wasm/scalar.js';
-import { VECTOR_BINARY_F32, VECTOR_BINARY_I32, VECTOR_COMPARE, VECTOR_UNARY_F32, VECTOR_UNARY_I32, type Lanewise } from '../../src/backends/wasm/simd.js';
+import { VECTOR_BINARY_F32, VECTOR_BINARY_I32, VECTOR_UNARY_F32, VECTOR_UNARY_I32, type Lanewise } from '../../src/backends/wasm/simd.js';
 import { compileKernel, type Storage } from '../../runtime/interpreter.js';
 import { BINARY_FNS, UNARY_FNS, binaryResult, type ArithTable, type BinaryFn, type CompareTable, type UnaryFn, type UnaryTable } from '../../runtime/kernel-fns.js';
 import type { KernelDType, KernelProgram, ValueExpr } from '../../runtime/kernel-ir.js';
@@ -63,7 +63,7 @@ describe('kernel function tables are exhaustive', () => {
     ] as const) {
       expect(sorted(Object.keys(table)), d).toEqual(sorted(BINARY.filter((fn) => binaryOn(fn, d) && BINARY_FNS[fn].result === 'operand')));
     }
-    for (const table of [COMPARE, VECTOR_COMPARE]) expect(sorted(Object.keys(table))).toEqual(sorted(BINARY.filter((fn) => BINARY_FNS[fn].result === 'bool')));
+    expect(sorted(Object.keys(COMPARE))).toEqual(sorted(BINARY.filter((fn) => BINARY_FNS[fn].result === 'bool')));
   });
 });
 
@@ -103,7 +103,7 @@ const CASES = [
 ];
 
 function vectorBinary(fn: BinaryFn, d: KernelDType): unknown {
-  if (BINARY_FNS[fn].result === 'bool') return VECTOR_COMPARE[fn as keyof typeof VECTOR_COMPARE];
+  if (BINARY_FNS[fn].result === 'bool') return COMPARE[fn as keyof typeof COMPARE];
   const table: Record<string, unknown> = d === 'f32' ? VECTOR_BINARY_F32 : VECTOR_BINARY_I32;
   return table[fn] ?? 'scalar';
 }

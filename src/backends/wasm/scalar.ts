@@ -11,7 +11,7 @@ import type { IndexExpr, KernelDType, ValueExpr } from '../../../runtime/kernel-
 import { f32Below, mix32 } from '../../../runtime/random.js';
 import { numelOf } from '../../../runtime/tensor.js';
 import type { HostMathFn } from '../../../runtime/wasm.js';
-import type { Expr, FloatBinary, I32Binary, ModuleBuilder } from './binaryen.js';
+import type { Expr, F32x4Binary, FloatBinary, I32Binary, I32x4Binary, ModuleBuilder } from './binaryen.js';
 import type { KernelFn } from './kernel-fn.js';
 import { wasmType, type Typed } from './kernel-host.js';
 import { scalarFn } from './transcendental.js';
@@ -75,8 +75,8 @@ export const UNARY_I32: UnaryTable<'i32', Unary> = {
   step: ({ m }, a) => m.i32('gt_s', a, m.i32Const(0)),
 };
 
-/** Comparisons: the f32 op and the signed i32 op. */
-export const COMPARE: CompareTable<[FloatBinary, I32Binary]> = {
+/** Comparisons: the f32 op and the signed i32 op, whose names the scalar and the f32x4/i32x4 forms share (simd.ts renders from this table too). */
+export const COMPARE: CompareTable<[FloatBinary & F32x4Binary, I32Binary & I32x4Binary]> = {
   eq: ['eq', 'eq'],
   ne: ['ne', 'ne'],
   lt: ['lt', 'lt_s'],

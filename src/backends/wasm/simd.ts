@@ -9,12 +9,13 @@
 // have a vector form is stated for every function in the tables below ('scalar' where none).
 
 import { linearize, isPointIndex, type LinearIndex } from '../../../runtime/kernel-analysis.js';
-import { entryOf, isCompareFn, type ArithTable, type CompareTable, type UnaryTable } from '../../../runtime/kernel-fns.js';
+import { entryOf, isCompareFn, type ArithTable, type UnaryTable } from '../../../runtime/kernel-fns.js';
 import type { Kernel, KernelDType, KernelProgram, ValueExpr } from '../../../runtime/kernel-ir.js';
 import { numelOf } from '../../../runtime/tensor.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
 import type { Expr, F32x4Binary, I32x4Binary, ModuleBuilder } from './binaryen.js';
 import type { VectorHost } from './kernel-host.js';
+import { COMPARE } from './scalar.js';
 
 /** Points per vector. */
 export const LANES = 4;
@@ -73,14 +74,6 @@ export const VECTOR_UNARY_I32: UnaryTable<'i32', Lanewise<VectorUnary>> = {
 export const VECTOR_BINARY_F32: ArithTable<'f32', Lanewise<F32x4Binary>> = { add: 'add', sub: 'sub', mul: 'mul', div: 'div', max: 'max', min: 'min', pow: 'scalar' };
 /** i32x4 has no division. */
 export const VECTOR_BINARY_I32: ArithTable<'i32', Lanewise<I32x4Binary>> = { add: 'add', sub: 'sub', mul: 'mul', max: 'max_s', min: 'min_s', div: 'scalar' };
-export const VECTOR_COMPARE: CompareTable<[F32x4Binary, I32x4Binary]> = {
-  eq: ['eq', 'eq'],
-  ne: ['ne', 'ne'],
-  lt: ['lt', 'lt_s'],
-  le: ['le', 'le_s'],
-  gt: ['gt', 'gt_s'],
-  ge: ['ge', 'ge_s'],
-};
 
 /** vectorizable() admits nothing else. */
 function unexpected(what: string): never {
@@ -249,7 +242,7 @@ export class VectorGen {
         const t = e.a.dtype === 'f32' ? 'f32' : 'i32';
         const [a, b] = [this.as(this.value(e.a), t), this.as(this.value(e.b), t)];
         if (isCompareFn(e.fn)) {
-          const [fop, iop] = VECTOR_COMPARE[e.fn];
+          const [fop, iop] = COMPARE[e.fn];
           return { e: t === 'f32' ? m.f32x4(fop, a, b) : m.i32x4(iop, a, b), t: 'mask' };
         }
         if (t === 'f32') return { e: m.f32x4(lanewise(VECTOR_BINARY_F32, e.fn) ?? unexpected(e.fn), a, b), t };
