@@ -8,17 +8,7 @@ import { bindShapes } from '../../src/ir/bind.js';
 import { parseGraph, printGraph } from '../../src/ir/text.js';
 import { verify } from '../../src/ir/verify.js';
 import { runPipeline } from '../../src/passes/pipeline.js';
-
-async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    argv,
-    (s) => (out += s),
-    (s) => (err += s),
-  );
-  return { code, out, err };
-}
+import { kiln } from './run-kiln.js';
 
 const xor = () => parseGraph(readFileSync('examples/xor.kir', 'utf8'));
 

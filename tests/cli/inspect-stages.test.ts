@@ -3,24 +3,13 @@
 // Trainer's, and a stage that needs training says so without --train.
 
 import { describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { parseGraph, printGraph } from '../../src/ir/text.js';
 import { verify } from '../../src/ir/verify.js';
 import { STAGES, STAGE_NAMES, TRAINING_STAGES } from '../../src/passes/pipeline.js';
 import { adam } from '../../src/train/optimizers.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { loadGraphFile } from '../../src/cli/load.js';
-
-async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    argv,
-    (s) => (out += s),
-    (s) => (err += s),
-  );
-  return { code, out, err };
-}
+import { kiln } from './run-kiln.js';
 
 const MODEL = 'examples/mnist-mlp.kiln';
 

@@ -5,20 +5,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { parseModel } from '../../src/frontend/dsl/index.js';
 import { printGraph } from '../../src/ir/text.js';
-
-async function kiln(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(
-    argv,
-    (s) => (out += s),
-    (s) => (err += s),
-  );
-  return { code, out, err };
-}
+import { kiln } from './run-kiln.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kiln-files-'));
 function file(name: string, text: string): string {
