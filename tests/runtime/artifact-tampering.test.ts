@@ -5,12 +5,13 @@ import { PROGRAM_SECTION, artifactFromObject, artifactHash, customSection, progr
 import type { KernelProgram } from '../../runtime/kernel-ir.js';
 import { parseProgram } from '../../runtime/program-validator.js';
 import { KernelExecutable } from '../../runtime/kernel-executable.js';
-import { KilnRuntimeError, type Tensor } from '../../runtime/tensor.js';
+import type { Tensor } from '../../runtime/tensor.js';
 import { compileWasm } from '../../src/backends/wasm/index.js';
 import { kernelProgram } from '../../src/compile.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import { encodeArtifact } from '../../src/kernels/artifact.js';
 import { jsonCopy, list, obj, type Json, type JsonObject } from '../support/json.js';
+import { refusalSync } from './artifact-refusal.js';
 
 const PIXELS = 784;
 const HIDDEN = 8;
@@ -29,17 +30,6 @@ const WEIGHTS: Record<string, Tensor> = {
   w: { dtype: 'f32', shape: [PIXELS, HIDDEN], data: Float32Array.from({ length: PIXELS * HIDDEN }, (_, i) => ((i % 13) - 6) / 64) },
   b: { dtype: 'f32', shape: [HIDDEN], data: Float32Array.from({ length: HIDDEN }, (_, i) => i / 8) },
 };
-
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KilnRuntimeError);
-    expect((e as KilnRuntimeError).code).toBe('artifact');
-    return (e as Error).message;
-  }
-  throw new Error('expected an artifact refusal');
-}
 
 /** A js artifact of dense(2) with every weight stored, its manifest edited by `edit` and its hash recomputed. */
 function tampered(edit: (m: JsonObject) => void, weights: Record<string, Tensor> = WEIGHTS): () => unknown {
@@ -83,12 +73,12 @@ describe('an artifact edited on purpose, with its hash recomputed', () => {
     const m = obj(jsonCopy(manifest));
     obj(m, 'code').byteLength = other.length;
     m.hash = artifactHash(m, weights, other);
-    const message = refusal(() => artifactFromObject(m, { weights, code: other }));
+    const message = refusalSync(() => artifactFromObject(m, { weights, code: other }));
     expect(message).toBe(
       `module.wasm: the module was compiled for the program with digest "${programDigest(parseProgram(two))}", but manifest.json holds program 'dense' with digest "${programDigest(parseProgram(four))}"; recompile the artifact`,
     );
     // The writer refuses the pair before anything is written.
-    expect(refusal(() => encodeArtifact(four, { target: 'wasm', wasm: other }))).toBe(
+    expect(refusalSync(() => encodeArtifact(four, { target: 'wasm', wasm: other }))).toBe(
       `artifact: the module was not compiled from program 'dense' (it records program digest ${programDigest(parseProgram(two))})`,
     );
   });
@@ -103,13 +93,13 @@ describe('an artifact edited on purpose, with its hash recomputed', () => {
     expect(customSection(renamed, PROGRAM_SECTION)).toBeUndefined();
     const m = obj(jsonCopy(manifest));
     m.hash = artifactHash(m, weights, renamed);
-    expect(refusal(() => artifactFromObject(m, { weights, code: renamed }))).toBe(
+    expect(refusalSync(() => artifactFromObject(m, { weights, code: renamed }))).toBe(
       `module.wasm: the module records no program digest (section '${PROGRAM_SECTION}'), so it cannot be matched to the manifest's program; recompile the artifact`,
     );
   });
 
   it('an index constant multiplied by 100000: the load leaves its buffer', () => {
-    const message = refusal(
+    const message = refusalSync(
       tampered((m) => {
         const mul = find(obj(pixelKernel(m), 'reduce'), (o) => o.k === 'mul' && typeof o.by === 'number' && o.by > 1)!;
         mul.by = (mul.by as number) * 100000;
@@ -119,29 +109,29 @@ describe('an artifact edited on purpose, with its hash recomputed', () => {
   });
 
   it('a reduction extent changed from 784 to 785: the loads run one past the end', () => {
-    const message = refusal(tampered((m) => (obj(pixelKernel(m), 'reduce').shape = [PIXELS + 1])));
+    const message = refusalSync(tampered((m) => (obj(pixelKernel(m), 'reduce').shape = [PIXELS + 1])));
     const [, buffer, length] = OUTSIDE.exec(message) ?? [];
     expect(message).toMatch(OUTSIDE);
     expect(Number(length)).toBe(buffer === 'x' ? 2 * PIXELS : PIXELS * HIDDEN);
   });
 
   it('a weights entry removed: the parameter is named', () => {
-    const message = refusal(tampered((m) => list(m, 'weights', 'tensors').splice(0, 1)));
+    const message = refusalSync(tampered((m) => list(m, 'weights', 'tensors').splice(0, 1)));
     expect(message).toBe("manifest.json: weights: parameter 'b' has no stored value in the weights table, and initialized does not list it");
   });
 
   it('weights: null without listing the parameters as initialized', () => {
-    expect(refusal(tampered((m) => (m.weights = null)))).toBe("manifest.json: weights: parameter 'w' has no stored value (weights is null), and initialized does not list it");
+    expect(refusalSync(tampered((m) => (m.weights = null)))).toBe("manifest.json: weights: parameter 'w' has no stored value (weights is null), and initialized does not list it");
     // Listing them is what the writer does for an artifact compiled without weights.
     const loaded = tampered((m) => ((m.weights = null), (m.initialized = ['b', 'w'])))() as { weights: object };
     expect(loaded.weights).toEqual({});
   });
 
   it('initialized must list parameters, each once, none with a stored value', () => {
-    expect(refusal(tampered((m) => (m.initialized = ['w'])))).toBe("manifest.json: weights: parameter 'w' has a stored value, but initialized lists it too");
-    expect(refusal(tampered((m) => (m.initialized = ['v'])))).toBe("manifest.json: initialized: 'v' is not a parameter of the program");
-    expect(refusal(tampered((m) => (m.initialized = ['b', 'b']), { w: WEIGHTS.w! }))).toBe("manifest.json: initialized: parameter 'b' is listed twice");
-    expect(refusal(tampered((m) => delete m.initialized))).toBe('manifest.json: initialized must be a list of parameter names (those without stored values), got undefined');
+    expect(refusalSync(tampered((m) => (m.initialized = ['w'])))).toBe("manifest.json: weights: parameter 'w' has a stored value, but initialized lists it too");
+    expect(refusalSync(tampered((m) => (m.initialized = ['v'])))).toBe("manifest.json: initialized: 'v' is not a parameter of the program");
+    expect(refusalSync(tampered((m) => (m.initialized = ['b', 'b']), { w: WEIGHTS.w! }))).toBe("manifest.json: initialized: parameter 'b' is listed twice");
+    expect(refusalSync(tampered((m) => delete m.initialized))).toBe('manifest.json: initialized must be a list of parameter names (those without stored values), got undefined');
   });
 
   it('the writer lists the parameters it stores no value for, and they start from their initializers', () => {
@@ -153,7 +143,7 @@ describe('an artifact edited on purpose, with its hash recomputed', () => {
   });
 
   it('an artifact of version 1 is refused, asking for a recompile', () => {
-    expect(refusal(tampered((m) => (m.version = 1)))).toBe(
+    expect(refusalSync(tampered((m) => (m.version = 1)))).toBe(
       "manifest.json: artifact version 1 states neither which parameters start from their initializers nor the program a module was compiled for, which this runtime checks; recompile it with 'kiln compile'",
     );
   });

@@ -9,7 +9,7 @@ import { parseProgram } from '../../runtime/program-validator.js';
 import { KernelExecutable, loadExecutable } from '../../runtime/executable.js';
 import { WasmExecutable } from '../../runtime/wasm.js';
 import type { BufferSpec, IndexExpr, KernelProgram, ValueExpr } from '../../runtime/kernel-ir.js';
-import { KilnRuntimeError, type Tensor } from '../../runtime/tensor.js';
+import type { Tensor } from '../../runtime/tensor.js';
 import { compileWasm } from '../../src/backends/wasm/index.js';
 import { compile, kernelProgram } from '../../src/compile.js';
 import type { Graph } from '../../src/ir/graph.js';
@@ -18,6 +18,7 @@ import { encodeArtifact, writeArtifact } from '../../src/kernels/artifact.js';
 import { updateInPlace } from '../../src/kernels/in-place-updates.js';
 import { planMemory } from '../../src/kernels/memory.js';
 import { jsonCopy, list, obj, type JsonObject } from '../support/json.js';
+import { refusal, refusalSync } from './artifact-refusal.js';
 
 const v = (axis: number): IndexExpr => ({ k: 'var', axis });
 const lin = (...terms: [number, number][]): IndexExpr =>
@@ -99,30 +100,6 @@ async function written(withWeights = true): Promise<string> {
   const dir = join(root, 'mlp');
   await writeArtifact(dir, planMemory(updateInPlace(mlp())), { target: 'js', ...(withWeights ? { weights: { w: W } } : {}) });
   return dir;
-}
-
-/** The KilnRuntimeError('artifact') a promise rejects with. */
-async function refusal(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(KilnRuntimeError);
-  expect((e as KilnRuntimeError).code).toBe('artifact');
-  return (e as Error).message;
-}
-
-function refusalSync(fn: () => unknown): string {
-  return (() => {
-    try {
-      fn();
-    } catch (e) {
-      expect(e).toBeInstanceOf(KilnRuntimeError);
-      expect((e as KilnRuntimeError).code).toBe('artifact');
-      return (e as Error).message;
-    }
-    throw new Error('expected an artifact refusal');
-  })();
 }
 
 describe('write, load, run', () => {
