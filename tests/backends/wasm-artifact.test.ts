@@ -22,6 +22,17 @@ const RUNTIME = join(process.cwd(), 'dist/runtime/index.js');
  * the log shows it even if a caller swallowed the refusal. Unlike process.moduleLoadList (Node's
  * internals only) or require.cache (CommonJS only), this sees every ES module.
  */
+/** The four XOR cases with their labels: the batch (B=4) both tests run examples/xor.kiln on. */
+const XOR_BATCH = {
+  x: [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ],
+  y: [[0], [1], [1], [0]],
+};
+
 const HOOKS = `
 import { appendFileSync } from 'node:fs';
 let log;
@@ -48,15 +59,7 @@ test('a wasm artifact runs in a process that loads only runtime/, to the outputs
     expect(r).toBe(0);
     expect(printed).toMatch(new RegExp(`^wrote .+ \\(target wasm\\): \\d+ kernels, .*, module ${readFileSync(join(out, 'module.wasm')).length} bytes\\n$`));
 
-    const inputs = {
-      x: [
-        [0, 0],
-        [0, 1],
-        [1, 0],
-        [1, 1],
-      ],
-      y: [[0], [1], [1], [0]],
-    };
+    const inputs = XOR_BATCH;
     const log = join(dir, 'resolved.log');
     writeFileSync(join(dir, 'hooks.mjs'), HOOKS);
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url, { data: { log: ${JSON.stringify(log)} } });\n`);
@@ -153,15 +156,7 @@ test('the runtime runs an artifact held in memory without importing any Node bui
     ).toBe(0);
     writeFileSync(join(dir, 'hooks.mjs'), NO_NODE_HOOKS);
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n`);
-    const inputs = {
-      x: [
-        [0, 0],
-        [0, 1],
-        [1, 0],
-        [1, 1],
-      ],
-      y: [[0], [1], [1], [0]],
-    };
+    const inputs = XOR_BATCH;
     const script = join(dir, 'run.mjs');
     writeFileSync(
       script,
