@@ -191,7 +191,8 @@ function kilnTrainStep(batch: number, threads = 1): Entry {
       const t1 = performance.now();
       kernelProgram(trainer.trainGraph, { B: batch });
       const t2 = performance.now();
-      const exe = await compile(trainer.trainGraph, kilnOptions({ B: batch }, threads));
+      // Guarded, as the Trainer runs it: a step with a non-finite update commits nothing.
+      const exe = await compile(trainer.trainGraph, { ...kilnOptions({ B: batch }, threads), guardUpdates: true });
       const t3 = performance.now();
       exe.setParams(kilnParams(mlpWeights()));
       const { x, y } = mlpBatch(batch);

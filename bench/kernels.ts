@@ -1,13 +1,14 @@
 // Kernels per training step and per inference of the MNIST MLP (784-256-256-10, B = 128); run `node dist/bench/kernels.js` after a build.
 
 import { mnistMlpGraph } from '../examples/mnist-mlp.js';
+import type { KernelProgram } from '../runtime/kernel-ir.js';
 import type { Graph } from '../src/ir/graph.js';
 import { lowerToKernels } from '../src/kernels/lower.js';
 import { liveLowerBound, totalTempBytes } from '../src/kernels/memory.js';
 import { kernelProgram } from '../src/compile.js';
 import { dce } from '../src/passes/dce.js';
 import { decompose } from '../src/passes/decompose.js';
-import { runPipeline } from '../src/passes/pipeline.js';
+import { runPipeline, runToKernels } from '../src/passes/pipeline.js';
 import { specialize } from '../src/passes/specialize.js';
 import { adam } from '../src/train/optimizers.js';
 import { Trainer } from '../src/train/trainer.js';
@@ -44,8 +45,11 @@ for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).jo
 // once in this schedule) and against giving every temp its own place.
 console.log('\nArena after memory planning (full pipeline, fused):\n');
 const memRows: string[][] = [['program', 'arena bytes', 'lower bound', 'arena / bound', 'all temps', 'arena / all']];
-for (const [what, g] of programs) {
-  const p = kernelProgram(g, shapes);
+// The Trainer runs its step guarded (src/kernels/guard-updates.ts): the same kernels, plus a
+// backup of every value updated in place, live to the end of the step.
+const step = programs[0]!;
+const guardedStep: [string, KernelProgram] = [`${step[0]}, guarded as the Trainer runs it`, runToKernels(step[1], { shapes, guardUpdates: true })];
+for (const [what, p] of [...programs.map(([w, g]) => [w, kernelProgram(g, shapes)] as [string, KernelProgram]), guardedStep]) {
   const bound = liveLowerBound(p);
   const total = totalTempBytes(p);
   const ratio = (a: number, b: number) => (b === 0 ? '-' : (a / b).toFixed(3));

@@ -385,13 +385,14 @@ export function compileKernel(k: Kernel, arrays: ReadonlyMap<string, Storage>): 
   const v = s.vars;
   const p = s.point;
   const extents = k.shape;
+  const counted = countingStores(k, arrays);
   const advance = (): void => {
     for (let a = rank - 1; a >= 0; a--) {
       if (++v[a]! < extents[a]!) return;
       v[a] = 0;
     }
   };
-  if (values.length === 1) {
+  if (values.length === 1 && counted.length === 0) {
     const [value, out] = [values[0]!, outs[0]!];
     return () => {
       v.fill(0);
@@ -412,8 +413,20 @@ export function compileKernel(k: Kernel, arrays: ReadonlyMap<string, Storage>): 
       if (fold) fold();
       for (let j = 0; j < values.length; j++) held[j] = values[j]!();
       for (let j = 0; j < outs.length; j++) outs[j]![i] = held[j]!;
+      // As stored (rounded to f32): x - x is 0 unless x is NaN or ±Infinity.
+      for (const c of counted) if (outs[c.store]![i]! - outs[c.store]![i]! !== 0) c.counts[c.index]++;
     }
   };
+}
+
+/** The stores of `k` that count their non-finite values (a guarded program's updates), with their count arrays. */
+function countingStores(k: Kernel, arrays: ReadonlyMap<string, Storage>): { store: number; counts: Storage; index: number }[] {
+  return k.stores.flatMap((st, store) => {
+    if (!st.countNonFinite) return [];
+    const counts = arrays.get(st.countNonFinite.buffer);
+    if (!counts) throw new KilnRuntimeError('runtime', `kernel '${k.name}' counts into unknown buffer '${st.countNonFinite.buffer}'`);
+    return [{ store, counts, index: st.countNonFinite.index }];
+  });
 }
 
 /** Compiles a program's schedule over its buffers' arrays: the result runs every kernel in order. */

@@ -183,6 +183,7 @@ export function liveIntervals(p: KernelProgram): Map<string, { first: number; la
     for (const b of kernelReads(k)) use(b, i, false);
     for (const s of k.stores) use(s.buffer, i, true);
   });
-  for (const ref of [...p.outputs, ...p.updates]) use(ref.buffer, p.kernels.length, false);
+  // Backups are put back after the run when a guarded update is refused.
+  for (const ref of [...p.outputs, ...p.updates, ...(p.guard?.backups ?? [])]) use(ref.buffer, p.kernels.length, false);
   return live;
 }

@@ -71,6 +71,11 @@ export interface KernelStore {
   buffer: string;
   /** Stored at the point's row-major offset in `buffer` (as many elements as the kernel's space; its shape may be a reshape of it). */
   value: ValueExpr;
+  /**
+   * An f32 store of a guarded program's update: each stored value that is NaN or ±Infinity adds
+   * 1 to element `index` of the i32 buffer `buffer` (the program's guard counts).
+   */
+  countNonFinite?: { buffer: string; index: number };
 }
 
 export interface Kernel {
@@ -115,6 +120,26 @@ export interface KernelProgram {
   params: { name: string; buffer: string; init: ParamInit }[];
   /** After a run, parameter `param` takes the contents of `buffer`. */
   updates: { param: string; buffer: string }[];
+  /**
+   * A guarded program's updates are all or nothing: a run commits them only when every count
+   * is 0, that is when no new value of any parameter is NaN or ±Infinity; otherwise every
+   * parameter keeps the value it had before the run.
+   */
+  guard?: Guard;
   /** Bytes of the arena that holds every 'temp' buffer (4 bytes per element, any dtype). */
   arenaBytes: number;
+}
+
+export interface Guard {
+  /**
+   * An i32 buffer with one count per update (in the order of `updates`), zeroed by the executor
+   * before each run, added to by the stores that carry `countNonFinite`; also an output.
+   */
+  counts: string;
+  /**
+   * For each update stored in place: a temp that the same kernel fills with the parameter's
+   * values from before the run (a store of the parameter at the point), put back when a count is
+   * not 0. An update from another buffer needs none: its copy is what is skipped.
+   */
+  backups: { param: string; buffer: string }[];
 }

@@ -4,13 +4,14 @@
 //
 // The executor contract, in the order run() calls it (a GPU queue fits it as well as the
 // synchronous JS and Wasm executors do):
-//   upload(inputs)     the given inputs into the program's input buffers
+//   upload(inputs)     the given inputs into the program's input buffers (and a guarded program's counts zeroed)
 //   syncParams()       the parameter buffers in line with the store (another program may have updated it)
 //   dispatch()         the whole schedule; may only enqueue it and return a promise
 //   readback(names)    fresh copies of just the outputs asked for, as the schedule left them; may
 //                      return a promise (a mapped copy), but must capture the values before any
 //                      later write to the buffers it reads, as a queue orders a copy before later work
-//   applyUpdates()     the parameter updates, all together, after the readback was issued
+//   applyUpdates()     the parameter updates, all together, after the readback was issued; a guarded
+//                      program whose counts are not all 0 instead puts its backups back
 // run() awaits only what is a promise, so a synchronous executor pays no extra tick. A run whose
 // steps are asynchronous holds the buffers until its readback resolves: a later run waits for it,
 // so overlapping run() calls never see each other's buffers.
@@ -161,6 +162,7 @@ export abstract class ProgramExecutable {
       const buffer = this.buffers.get(i.buffer)!;
       if (t && t.data !== buffer) buffer.set(t.data);
     }
+    if (this.program.guard) this.buffers.get(this.program.guard.counts)!.fill(0);
   }
 
   /** Runs the schedule; here synchronously (execute), so there is nothing to wait for. */
@@ -181,6 +183,12 @@ export abstract class ProgramExecutable {
 
   /** The parameter updates, together: a source that is itself a parameter is read before any changes. */
   protected applyUpdates(): void {
+    const guard = this.program.guard;
+    if (guard && this.buffers.get(guard.counts)!.some((n) => n !== 0)) {
+      // Refused: what the kernels wrote in place goes back; the other updates are not copied.
+      for (const b of guard.backups) this.paramView(b.param).set(this.buffers.get(b.buffer)!);
+      return;
+    }
     const params = new Set(this.paramBuffer.values());
     // An update from the parameter's own buffer was written in place by its kernel.
     const staged = this.program.updates

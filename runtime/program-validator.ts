@@ -7,6 +7,7 @@ import { binaryResult, isBinaryFn, isUnaryFn, unaryResult } from './kernel-fns.j
 import type { BufferRole, BufferSpec, IndexExpr, Kernel, KernelDType, KernelProgram, KernelStore, ParamInit, Reduction, ValueExpr } from './kernel-ir.js';
 import { liveIntervals, readsOnlyAtPoint } from './kernel-analysis.js';
 import { IndexBounds } from './index-bounds.js';
+import { parseGuard } from './guard-validator.js';
 import { initProblem } from './random.js';
 import { KilnRuntimeError, numelOf } from './tensor.js';
 
@@ -222,7 +223,12 @@ function parseKernel(
     if (numelOf(b.shape) !== numelOf(shape)) err(`${name} store ${j}: buffer '${b.name}' [${b.shape.join(', ')}] does not hold the kernel's shape [${shape.join(', ')}]`);
     const value = checker.value(s.value, `${name} store ${j}`);
     if (value.dtype !== b.dtype) err(`${name} store ${j}: a ${value.dtype} value into ${b.dtype} buffer '${b.name}'`);
-    return { buffer: b.name, value };
+    if (s.countNonFinite === undefined) return { buffer: b.name, value };
+    // Where it counts is checked against the program's guard (parseGuard).
+    const c = s.countNonFinite;
+    if (!isObject(c) || typeof c.buffer !== 'string' || !isCount(c.index)) err(`${name} store ${j} has a malformed countNonFinite`);
+    if (b.dtype !== 'f32') err(`${name} store ${j} counts non-finite values of ${b.dtype} buffer '${b.name}' (only f32 stores are counted)`);
+    return { buffer: b.name, value, countNonFinite: { buffer: c.buffer, index: c.index } };
   });
   if (stores.length === 0) err(`${name} stores nothing`);
   const stored = new Set<string>();
@@ -378,12 +384,26 @@ export function parseProgram(raw: unknown, source = 'program'): KernelProgram {
   const inPlace = new Set(updates.filter((u) => u.buffer === paramBuffers.get(u.param)!.name).map((u) => u.buffer));
   for (const o of outputs) if (inPlace.has(o.buffer)) err(`output '${o.name}' reads parameter buffer '${o.buffer}', which a kernel updates in place`);
   const { kernels, written } = parseKernels(raw.kernels, buffers, inPlace, err);
+  const guard = raw.guard === undefined ? undefined : parseGuard(raw.guard, { buffers, outputs, updates, kernels, inPlace, paramBuffers }, err);
+  if (!guard && kernels.some((k) => k.stores.some((st) => st.countNonFinite)))
+    err(`kernel '${kernels.find((k) => k.stores.some((st) => st.countNonFinite))!.name}' counts non-finite values, but the program has no guard`);
+  if (guard) written.add(guard.counts); // the executor zeroes it before each run
   for (const ref of [...outputs.map((o) => ({ what: `output '${o.name}'`, buffer: o.buffer })), ...updates.map((u) => ({ what: `update of '${u.param}'`, buffer: u.buffer }))]) {
     const b = buffers.get(ref.buffer)!;
     if ((b.role === 'temp' || b.role === 'output') && !written.has(b.name)) err(`${ref.what} reads ${b.role} '${b.name}', which no kernel writes`);
   }
   if (!isCount(raw.arenaBytes)) err(`arenaBytes must be a non-negative integer, got ${show(raw.arenaBytes)}`);
-  const program: KernelProgram = { name: raw.name, buffers: [...buffers.values()], kernels, inputs, outputs, params, updates, arenaBytes: raw.arenaBytes };
+  const program: KernelProgram = {
+    name: raw.name,
+    buffers: [...buffers.values()],
+    kernels,
+    inputs,
+    outputs,
+    params,
+    updates,
+    arenaBytes: raw.arenaBytes,
+    ...(guard ? { guard } : {}),
+  };
   placeTemps(program, err);
   return program;
 }

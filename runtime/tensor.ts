@@ -24,7 +24,7 @@ export interface IOSpec {
   optional?: boolean;
 }
 
-export type RuntimeErrorCode = 'input' | 'runtime' | 'artifact' | 'checkpoint';
+export type RuntimeErrorCode = 'input' | 'runtime' | 'artifact' | 'checkpoint' | 'nonfinite';
 
 /** An error caused by how a compiled program is called or what it is given. */
 export class KilnRuntimeError extends Error {

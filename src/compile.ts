@@ -69,9 +69,14 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
   const backendOptions = {
     ...(options.paramStore ? { paramStore: options.paramStore } : {}),
     ...(options.precision ? { precision: options.precision } : {}),
+    ...(options.guardUpdates ? { guardUpdates: true } : {}),
     threads: options.threads ?? 1,
   };
-  const ctx: StageContext = { shapes: options.shapes ?? {}, ...(options.training !== undefined ? { mode: options.training } : {}) };
+  const ctx: StageContext = {
+    shapes: options.shapes ?? {},
+    ...(options.training !== undefined ? { mode: options.training } : {}),
+    ...(options.guardUpdates ? { guardUpdates: true } : {}),
+  };
   const stageOptions = options.verify !== undefined ? { verify: options.verify } : {};
   try {
     // The oracle runs the graph as written, composites spelled out, nothing optimized; the

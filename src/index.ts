@@ -35,14 +35,24 @@ const ERROR_CODES = Object.keys({
   ...{ shape: 1, dtype: 1, attr: 1, arity: 1, 'unknown-op': 1, verify: 1, parse: 1 },
   ...{ json: 1, input: 1, bind: 1, runtime: 1, data: 1, usage: 1 },
 } satisfies Record<ErrorCode, 1>);
-const RUNTIME_CODES = Object.keys({ input: 1, runtime: 1, artifact: 1, checkpoint: 1 } satisfies Record<RuntimeErrorCode, 1>);
+const RUNTIME_CODES = Object.keys({ input: 1, runtime: 1, artifact: 1, checkpoint: 1, nonfinite: 1 } satisfies Record<RuntimeErrorCode, 1>);
 const async = { async: true };
 const precision = is.oneOf(['f32', 'f64']);
-const compileFields = { backend: is.string, shapes: is.object, training: is.boolean, threads: is.number, verify: is.boolean, precision };
-const trainingFields = { backend: is.string, optimizer: is.object, shapes: is.object, seed: is.number, loss: is.string, regularization: is.object, precision, threads: is.number };
+const compileFields = { backend: is.string, shapes: is.object, training: is.boolean, threads: is.number, verify: is.boolean, precision, guardUpdates: is.boolean };
+const trainingFields = {
+  backend: is.string,
+  optimizer: is.object,
+  shapes: is.object,
+  seed: is.number,
+  loss: is.string,
+  regularization: is.object,
+  precision,
+  threads: is.number,
+  nonFinite: is.oneOf(['skip', 'error']),
+};
 const fitFields = {
   ...{ epochs: is.number, batchSize: is.number, validation: is.dataset, shuffle: is.boolean, seed: is.number, remainder: is.oneOf(['keep', 'drop']) },
-  ...{ earlyStopping: is.object, learningRate: is.function, onBatch: is.function, onEpoch: is.function },
+  ...{ earlyStopping: is.object, learningRate: is.function, onBatch: is.function, onEpoch: is.function, onSkippedStep: is.function },
 };
 const label = { what: 'a column name or index', test: (v: unknown) => typeof v === 'string' || typeof v === 'number' };
 const csvOptions = is.options({ file: is.string, label, labelDtype: is.oneOf(['i32', 'f32']), header: is.boolean, delimiter: is.string });
@@ -151,7 +161,7 @@ const trainingParams = [
 export const compileTraining = checked(trainer.compileTraining, 'compileTraining', trainingParams, async);
 export const Trainer = checked(trainer.Trainer, 'Trainer', trainingParams);
 export type Trainer = trainer.Trainer;
-export { STEP_INPUT } from './train/trainer.js';
+export { NONFINITE_OUTPUT, STEP_INPUT } from './train/trainer.js';
 export type { TrainingOptions, Scalars } from './train/trainer.js';
 export const sgd = checked(optimizers.sgd, 'sgd', [['options', is.options()]]);
 export const adam = checked(optimizers.adam, 'adam', [['options?', is.options()]]);

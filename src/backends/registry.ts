@@ -22,6 +22,8 @@ export interface BackendOptions {
   paramStore?: Map<string, Tensor>;
   precision?: Precision;
   threads?: number;
+  /** Graph backends: updates all or nothing (kernel backends get a guarded program instead). */
+  guardUpdates?: boolean;
 }
 
 interface BackendCommon<N extends string> {
@@ -57,7 +59,7 @@ export const BACKEND_LIST = [
     input: 'graph',
     threads: false,
     precisions: ['f32', 'f64'],
-    compile: (g, o) => new ReferenceExecutable(g, { ...storeOf(o), ...(o.precision ? { precision: o.precision } : {}) }),
+    compile: (g, o) => new ReferenceExecutable(g, { ...storeOf(o), ...(o.precision ? { precision: o.precision } : {}), ...(o.guardUpdates ? { guardUpdates: true } : {}) }),
   } satisfies GraphBackend<'reference'>,
   {
     name: 'js',

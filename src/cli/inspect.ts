@@ -46,6 +46,7 @@ function trainingContext(g: Graph, flags: InspectFlags, section: Parameters<type
   const l1 = section.l1 ?? 0;
   return {
     mode: true,
+    guardUpdates: true,
     training: {
       loss: flags.loss,
       optimizer: chooseOptimizer(flags, section),

@@ -18,7 +18,7 @@ import { fit } from '../train/fit.js';
 import type { EpochLog, FitResult } from '../train/fit.js';
 import { adam, adamw, describeOptimizer, sgd } from '../train/optimizers.js';
 import type { Optimizer } from '../train/optimizers.js';
-import { STEP_INPUT, compileTraining } from '../train/trainer.js';
+import { NONFINITE_OUTPUT, STEP_INPUT, compileTraining } from '../train/trainer.js';
 import type { Scalars, Trainer } from '../train/trainer.js';
 import { loadModelFile } from './load.js';
 import { epochProgress } from './progress.js';
@@ -228,14 +228,14 @@ const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : String(v
 /** `loss 0.2412  accuracy 0.9312  ...` for every quantity of a log, in its order. */
 function quantities(scalars: Scalars | EpochLog): string {
   return Object.entries(scalars)
-    .filter(([k]) => k !== 'epoch' && k !== 'seconds')
+    .filter(([k]) => k !== 'epoch' && k !== 'seconds' && k !== 'skipped')
     .map(([k, v]) => `${k} ${fmt(v)}`)
     .join('  ');
 }
 
 /** Loss curves on the left axis; accuracies, when the model reports any, on a 0..1 right axis. */
 export function trainingCurve(history: readonly EpochLog[], title: string): string {
-  const keys = [...new Set(history.flatMap((h) => Object.keys(h)))].filter((k) => k !== 'epoch' && k !== 'seconds');
+  const keys = [...new Set(history.flatMap((h) => Object.keys(h)))].filter((k) => k !== 'epoch' && k !== 'seconds' && k !== 'skipped');
   const base = (k: string): string => k.replace(/^val_/, '');
   const isAccuracy = (k: string): boolean => /acc/.test(k);
   const bases = [...new Set(keys.map(base))];
@@ -334,14 +334,17 @@ async function fitWithProgress(trainer: Trainer, s: Settings, data: ReturnType<t
           bar.start(epoch, s.epochs, batches);
           [started, epochLoss, seen] = [epoch, 0, 0];
         }
-        const n = Math.min(s.batchSize, train.size - batch * s.batchSize);
-        epochLoss += (scalars[trainer.lossName] ?? Number.NaN) * n;
+        const n = scalars[NONFINITE_OUTPUT] ? 0 : Math.min(s.batchSize, train.size - batch * s.batchSize);
+        epochLoss += n > 0 ? (scalars[trainer.lossName] ?? Number.NaN) * n : 0;
         seen += n;
         bar.update(batch + 1, seen, epochLoss / seen);
       },
+      onSkippedStep: () => {}, // the epoch line says how many
       onEpoch: (log) => {
         bar.stop();
-        io.out(`epoch ${log.epoch + 1}/${s.epochs}  ${quantities(log)}  ${log.seconds.toFixed(1)}s\n`);
+        const n = log['skipped'] ?? 0;
+        const skipped = n > 0 ? `  (${n} step${n === 1 ? '' : 's'} skipped: NaN or ±Infinity in the update; the weights were kept)` : '';
+        io.out(`epoch ${log.epoch + 1}/${s.epochs}  ${quantities(log)}  ${log.seconds.toFixed(1)}s${skipped}\n`);
       },
     });
   } finally {

@@ -1,6 +1,6 @@
 // The text form of a kernel program, for golden tests and `kiln inspect --after fusion`.
 
-import type { BufferSpec, IndexExpr, Kernel, KernelProgram, ValueExpr } from '../../runtime/kernel-ir.js';
+import type { BufferSpec, IndexExpr, Kernel, KernelProgram, KernelStore, ValueExpr } from '../../runtime/kernel-ir.js';
 
 /** Precedence of infix operators: a child binding less tightly than its parent is parenthesized. */
 const INFIX: Readonly<Record<string, { sym: string; prec: number }>> = {
@@ -38,7 +38,8 @@ class Printer {
     this.rank = k.shape.length;
     let head = `${k.name} ${k.pattern} at [${k.shape.join(', ')}]`;
     if (k.reduce) head += `, ${k.reduce.op} over [${k.reduce.shape.join(', ')}]: ${this.value(k.reduce.value)}`;
-    return [head, ...k.stores.map((s) => `  ${s.buffer} = ${this.value(s.value)}`)].join('\n');
+    const counted = (s: KernelStore) => (s.countNonFinite ? `  (non-finite counted in ${s.countNonFinite.buffer}[${s.countNonFinite.index}])` : '');
+    return [head, ...k.stores.map((s) => `  ${s.buffer} = ${this.value(s.value)}${counted(s)}`)].join('\n');
   }
 
   /** An index expression, with the precedence of its context. */
@@ -123,6 +124,8 @@ export function printKernels(p: KernelProgram): string {
   lines.push(...p.buffers.map((b) => bufferLine(b, p)));
   for (const o of p.outputs) lines.push(`  returns ${o.name} = ${o.buffer}`);
   for (const u of p.updates) lines.push(`  update ${u.param} = ${u.buffer}`);
+  if (p.guard)
+    lines.push(`  guard: updates commit only when ${p.guard.counts} is all 0; else ${p.guard.backups.map((b) => `${b.param} = ${b.buffer}`).join(', ') || 'nothing'} put back`);
   for (const k of p.kernels) lines.push(printer.kernel(k));
   return lines.join('\n');
 }

@@ -16,6 +16,7 @@ import { verify } from '../ir/verify.js';
 import { updateInPlace } from '../kernels/in-place-updates.js';
 import { lowerToKernels } from '../kernels/lower.js';
 import { planMemory } from '../kernels/memory.js';
+import { guardUpdates } from '../kernels/guard-updates.js';
 import { grad } from './autodiff.js';
 import { constantFold } from './constant-fold.js';
 import { cse } from './cse.js';
@@ -49,6 +50,8 @@ export interface StageContext {
   /** The mode of ops that behave differently in training (dropout); stage training-mode runs only when given. */
   mode?: boolean;
   training?: TrainingContext;
+  /** Make the program's updates all or nothing, committed only when every new value is finite (stage guard-updates). */
+  guardUpdates?: boolean;
 }
 
 /** Options of the graph passes alone (the optimization part of the list). */
@@ -114,6 +117,8 @@ export const STAGES: readonly Stage[] = [
   { name: 'fusion', kind: 'lower', run: (g) => lowerToKernels(g) },
   // Parameters take their new values in the kernel that computes them, where that is safe.
   { name: 'in-place-updates', kind: 'program', run: (p) => updateInPlace(p) },
+  // A training step commits its updates only when every new value is finite; the check rides on the kernels that store them.
+  { name: 'guard-updates', kind: 'program', applies: (c) => c.guardUpdates === true, run: (p) => guardUpdates(p) },
   // Temps get offsets in one arena.
   { name: 'memory', kind: 'program', run: (p) => planMemory(p) },
 ];

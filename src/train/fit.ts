@@ -4,10 +4,15 @@
 import type { Batch, Dataset } from '../data/dataset.js';
 import { batchCount, batches } from '../data/dataset.js';
 import { fail } from '../ir/errors.js';
+import { KilnRuntimeError } from '../../runtime/tensor.js';
 import type { Tensor, TensorLike } from '../../runtime/tensor.js';
+import { NONFINITE_OUTPUT } from '../kernels/guard-updates.js';
 import type { Scalars } from './trainer.js';
 
-/** What fit needs of a trainer; a Trainer is one, and tests may script their own. */
+/**
+ * What fit needs of a trainer; a Trainer is one, and tests may script their own. A step whose
+ * result has `nonfinite` > 0 was skipped (its update had NaN or ±Infinity, nothing changed).
+ */
 export interface Trainable {
   step(batch: Batch): Promise<Scalars>;
   evaluate(data: Dataset, options?: { batchSize?: number }): Promise<Scalars>;
@@ -43,9 +48,17 @@ export interface FitOptions {
   learningRate?: (epoch: number) => number;
   onBatch?: (info: { epoch: number; batch: number; batches: number; scalars: Scalars }) => void;
   onEpoch?: (log: EpochLog) => void;
+  /**
+   * Called for each step skipped because its update had NaN or ±Infinity. Without it, fit warns
+   * once per epoch that had any (console.warn).
+   */
+  onSkippedStep?: (info: { epoch: number; batch: number; nonfinite: number }) => void;
 }
 
-/** One epoch's training averages (weighted by batch size) and validation results (`val_` prefixed). */
+/**
+ * One epoch's training averages (weighted by batch size, over the steps applied) and validation
+ * results (`val_` prefixed); `skipped`, when some steps were skipped, counts them.
+ */
 export interface EpochLog {
   epoch: number;
   seconds: number;
@@ -57,6 +70,8 @@ export interface FitResult {
   /** The epoch whose weights the trainer holds at the end (the best one when restoring). */
   bestEpoch: number;
   stoppedEarly: boolean;
+  /** Steps skipped over all epochs because their update had NaN or ±Infinity. */
+  skippedSteps: number;
 }
 
 function firstDimOf(batch: Batch): number {
@@ -83,22 +98,40 @@ export async function fit(trainer: Trainable, train: Dataset, options: FitOption
   let bestState: Record<string, Tensor> | undefined;
   let waited = 0;
   let stoppedEarly = false;
+  let skippedSteps = 0;
 
   for (let epoch = 0; epoch < epochs; epoch++) {
     const started = performance.now();
     if (options.learningRate) trainer.learningRate = options.learningRate(epoch);
     const sums: Scalars = {};
     let seen = 0;
+    let skipped = 0;
     let index = 0;
     const order = batches(train, batchSize, { remainder, shuffle: options.shuffle ?? true, seed: ((options.seed ?? 0) * 1000003 + epoch) | 0 });
     for (const batch of order) {
       const scalars = await trainer.step(batch);
-      const n = firstDimOf(batch);
-      for (const [k, v] of Object.entries(scalars)) sums[k] = (sums[k] ?? 0) + v * n;
-      seen += n;
+      const nonfinite = scalars[NONFINITE_OUTPUT] ?? 0;
+      if (nonfinite > 0) {
+        skipped++;
+        options.onSkippedStep?.({ epoch, batch: index, nonfinite });
+      } else {
+        const n = firstDimOf(batch);
+        for (const [k, v] of Object.entries(scalars)) sums[k] = (sums[k] ?? 0) + v * n;
+        seen += n;
+      }
       options.onBatch?.({ epoch, batch: index++, batches: count, scalars });
     }
-    const log: EpochLog = { epoch, seconds: 0 };
+    if (skipped === count) {
+      throw new KilnRuntimeError(
+        'nonfinite',
+        `fit: every step of epoch ${epoch + 1} (${count}) had NaN or ±Infinity in its update and was skipped; look for NaN in the data, or lower the learning rate`,
+      );
+    }
+    skippedSteps += skipped;
+    if (skipped > 0 && !options.onSkippedStep) {
+      console.warn(`fit: epoch ${epoch + 1}: skipped ${skipped} of ${count} steps whose update had NaN or ±Infinity; their batches left the weights unchanged`);
+    }
+    const log: EpochLog = { epoch, seconds: 0, ...(skipped > 0 ? { skipped } : {}) };
     for (const [k, v] of Object.entries(sums)) log[k] = v / seen;
     if (options.validation) {
       for (const [k, v] of Object.entries(await trainer.evaluate(options.validation, { batchSize }))) log[`val_${k}`] = v;
@@ -121,5 +154,5 @@ export async function fit(trainer: Trainable, train: Dataset, options: FitOption
     }
   }
   if (es && restore && bestState && bestEpoch !== history.length - 1) trainer.setParams(bestState);
-  return { history, bestEpoch: es && restore ? bestEpoch : history.length - 1, stoppedEarly };
+  return { history, bestEpoch: es && restore ? bestEpoch : history.length - 1, stoppedEarly, skippedSteps };
 }

@@ -14,6 +14,7 @@ import { valueTypes } from '../ir/graph.js';
 import { formatType } from '../ir/types.js';
 import { verify } from '../ir/verify.js';
 import { dce } from '../passes/dce.js';
+import { NONFINITE_OUTPUT } from '../kernels/guard-updates.js';
 import { LR_INPUT } from '../passes/optimizer.js';
 import { runGraphStages } from '../passes/pipeline.js';
 import type { TrainingContext } from '../passes/pipeline.js';
@@ -37,10 +38,22 @@ export interface TrainingOptions {
   precision?: 'f32' | 'f64';
   /** Threads for backend 'wasm' (default 1). */
   threads?: number;
+  /**
+   * A step whose update has NaN or ±Infinity is never applied: the weights and optimizer state
+   * stay as they were. 'skip' (default) reports it in the step's result (`nonfinite`, the count
+   * of bad values) and goes on; 'error' throws a KilnRuntimeError naming the values.
+   */
+  nonFinite?: 'skip' | 'error';
 }
 
-/** The loss and every other scalar output (metrics) of one step or one evaluation. */
+/**
+ * The loss and every other scalar output (metrics) of one step or one evaluation. A step that
+ * was skipped because its update was not finite also has `nonfinite`, the count of bad values.
+ */
 export type Scalars = Record<string, number>;
+
+/** The step's result key (and the step program's output) that reports a skipped update. */
+export { NONFINITE_OUTPUT };
 
 export class Trainer {
   /** The training step as one graph: forward, loss, backward, optimizer updates. */
@@ -51,7 +64,10 @@ export class Trainer {
   /** The parameters being trained (the model's f32 parameters). */
   readonly trainable: readonly string[];
   learningRate: number;
+  /** Steps applied; a skipped step (non-finite update) does not count. */
   stepCount = 0;
+  /** Steps skipped because their update had NaN or ±Infinity. */
+  skippedSteps = 0;
   private readonly store = new Map<string, Tensor>();
   private readonly programs = new Map<string, Executable>();
   /** Evaluation graphs cut down to the inputs a batch provides, by input set. */
@@ -81,8 +97,9 @@ export class Trainer {
     }
     this.trainable = g.params.filter((p) => p.type.dtype === 'f32').map((p) => p.name);
     if (this.trainable.length === 0) fail('usage', `compileTraining: graph ${model.name} has no f32 parameters to train`);
-    for (const name of [LR_INPUT]) {
-      if (g.inputs.some((i) => i.name === name)) fail('usage', `compileTraining: the input name '${name}' is reserved for the learning rate`);
+    if (g.inputs.some((i) => i.name === LR_INPUT)) fail('usage', `compileTraining: the input name '${LR_INPUT}' is reserved for the learning rate`);
+    if (g.outputs.some((o) => o.name === NONFINITE_OUTPUT)) {
+      fail('usage', `compileTraining: the output name '${NONFINITE_OUTPUT}' is reserved for the step's count of non-finite update values`);
     }
     const step = g.inputs.find((i) => i.name === STEP_INPUT);
     if (step && (step.type.dtype !== 'i32' || step.type.shape.length !== 0)) {
@@ -92,16 +109,34 @@ export class Trainer {
     this.trainGraph = runGraphStages(g, { mode: true, training: { ...training, trainable: this.trainable } }, { from: 'training-mode', until: 'optimizer' });
   }
 
-  /** One optimizer step on one batch; returns the loss and metrics before the update. */
+  /**
+   * One optimizer step on one batch; returns the loss and metrics before the update. A step
+   * whose new weights or optimizer state would hold NaN or ±Infinity changes nothing: its
+   * result has `nonfinite` (how many bad values), or it throws with `nonFinite: 'error'`.
+   */
   async step(batch: Batch | Readonly<Record<string, TensorLike>>, options: { lr?: number } = {}): Promise<Scalars> {
     const lr = options.lr ?? this.learningRate;
     // A rate that is not a positive number would silently wreck the weights.
     if (!(lr > 0) || !Number.isFinite(lr)) fail('usage', `step: the learning rate must be a positive number, got ${lr}`);
     const feed = this.feed(this.trainGraph, batch);
     feed[LR_INPUT] = this.options.precision === 'f64' ? new Float64Array([lr]) : new Float32Array([lr]);
-    const out = await (await this.program('train', this.trainGraph, feed)).run(feed);
-    this.stepCount++;
-    return readScalars(out);
+    const { [NONFINITE_OUTPUT]: counts, ...out } = await (await this.program('train', this.trainGraph, feed)).run(feed);
+    const scalars = readScalars(out);
+    const bad = this.trainGraph.updates.map((u, i) => [u.param, Number(counts!.data[i])] as const).filter(([, n]) => n > 0);
+    if (bad.length === 0) {
+      this.stepCount++;
+      return scalars;
+    }
+    this.skippedSteps++;
+    const total = bad.reduce((s, [, n]) => s + n, 0);
+    if (this.options.nonFinite === 'error') {
+      const where = bad.map(([p, n]) => `${p} (${n})`).join(', ');
+      throw new KilnRuntimeError(
+        'nonfinite',
+        `step ${this.stepCount + 1}: the update has ${total} NaN or ±Infinity values, in ${where}; it was not applied and the weights are as before the step (loss ${scalars[this.lossName]})`,
+      );
+    }
+    return { ...scalars, [NONFINITE_OUTPUT]: total };
   }
 
   /**
@@ -212,6 +247,8 @@ export class Trainer {
         paramStore: this.store,
         precision: this.options.precision ?? 'f32',
         ...(this.options.threads ? { threads: this.options.threads } : {}),
+        // A step is all or nothing: one NaN in a batch must not reach the weights.
+        ...(kind === 'train' ? { guardUpdates: true } : {}),
       });
       this.programs.set(key, exe);
     }

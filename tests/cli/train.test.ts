@@ -76,6 +76,32 @@ function wellFormed(svg: string): boolean {
 }
 
 describe('kiln train', () => {
+  test("a step whose update is not finite is skipped and the epoch line says so (Adam's g² of a 1e30 feature overflows)", async () => {
+    const rows = separableCSV().trimEnd().split('\n');
+    rows[5] = `1e30,${rows[5]!.split(',').slice(1).join(',')}`;
+    const spiked = file('spiked.csv', `${rows.join('\n')}\n`);
+    const { code, out, err } = await kiln([
+      'train',
+      model,
+      '--dataset',
+      `csv:${spiked}`,
+      '--label',
+      'label',
+      '--no-progress',
+      '--split',
+      '1:0:0',
+      '--epochs',
+      '2',
+      '--batch',
+      '30',
+    ]);
+    expect([code, err]).toEqual([0, '']);
+    const epochs = out.split('\n').filter((l) => l.startsWith('epoch '));
+    expect(epochs).toHaveLength(2);
+    for (const l of epochs)
+      expect(l).toMatch(/^epoch \d\/2 {2}loss \d\.\d{4} {2}accuracy \d\.\d{4} {2}\d+\.\ds {2}\(1 step skipped: NaN or ±Infinity in the update; the weights were kept\)$/);
+  });
+
   test('learns a linearly separable set: epoch lines, a test line, a curve and a checkpoint', async () => {
     const curve = join(tmp, 'curve.svg');
     const ckpt = join(tmp, 'logreg.ckpt');

@@ -34,6 +34,7 @@ describe('the stage list', () => {
       'dce-2',
       'fusion',
       'in-place-updates',
+      'guard-updates',
       'memory',
     ]);
   });

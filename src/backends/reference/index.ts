@@ -12,6 +12,7 @@ import type { DType, Tensor, TensorData, TensorType } from '../../ir/types.js';
 import { KilnRuntimeError, prepareInputs, toTensor } from '../../../runtime/tensor.js';
 import type { IOSpec, TensorLike } from '../../../runtime/tensor.js';
 import type { RunOptions } from '../../../runtime/program-executable.js';
+import { NONFINITE_OUTPUT } from '../../kernels/guard-updates.js';
 
 export interface ReferenceOptions {
   /** 'f64' stores f32 values in doubles: for finite-difference gradient checks. */
@@ -22,6 +23,17 @@ export interface ReferenceOptions {
    * initialized from the graph's initializers.
    */
   paramStore?: Map<string, Tensor>;
+  /**
+   * Updates all or nothing: a run whose new parameter values include NaN or ±Infinity commits
+   * none, and output `nonfinite` (i32, one per update) counts them (src/kernels/guard-updates.ts).
+   */
+  guardUpdates?: boolean;
+}
+
+function countNonFinite(data: TensorData): number {
+  let n = 0;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) n++;
+  return n;
 }
 
 function concreteShape(t: TensorType): number[] {
@@ -42,6 +54,7 @@ export class ReferenceExecutable {
   private readonly ctx: EvalContext;
   private readonly allowF64: boolean;
   private readonly paramValues: Map<string, Tensor>;
+  private readonly guarded: boolean;
 
   constructor(graph: Graph, options: ReferenceOptions = {}) {
     this.graph = graph;
@@ -59,6 +72,11 @@ export class ReferenceExecutable {
       const t = types.get(o.value) ?? [...this.graph.inputs, ...this.graph.params].find((v) => v.name === o.value)!.type;
       return spec(o.name, t);
     });
+    this.guarded = options.guardUpdates === true;
+    if (this.guarded) {
+      if (this.outputs.some((o) => o.name === NONFINITE_OUTPUT)) fail('usage', `guarded updates: graph ${graph.name} already has an output '${NONFINITE_OUTPUT}'`);
+      this.outputs.push({ name: NONFINITE_OUTPUT, dtype: 'i32', shape: [graph.updates.length] });
+    }
     this.paramSpecs = this.graph.params.map((p) => spec(p.name, p.type));
     this.paramValues = options.paramStore ?? new Map<string, Tensor>();
     for (const p of this.graph.params) {
@@ -118,8 +136,11 @@ export class ReferenceExecutable {
     // Updates take effect together, after every node ran. The interpreter never writes into a
     // tensor it made, so sharing is safe, except with input arrays the caller still owns.
     const next = this.graph.updates.map((u) => [u.param, env.get(u.value)!] as const);
-    for (const [param, t] of next) {
-      this.paramValues.set(param, inputsGiven.some((i) => i.data === t.data) ? { ...t, data: t.data.slice() } : t);
+    const counts = this.guarded ? Int32Array.from(next, ([, t]) => (t.dtype === 'f32' ? countNonFinite(t.data) : 0)) : new Int32Array(0);
+    if (!this.guarded || counts.every((n) => n === 0)) {
+      for (const [param, t] of next) {
+        this.paramValues.set(param, inputsGiven.some((i) => i.data === t.data) ? { ...t, data: t.data.slice() } : t);
+      }
     }
 
     // Outputs never share storage with parameters or inputs (identity and reshape pass
@@ -131,6 +152,7 @@ export class ReferenceExecutable {
       const t = env.get(o.value)!;
       result[o.name] = held.has(t.data) ? { ...t, data: t.data.slice() } : t;
     }
+    if (this.guarded && (!wanted || wanted.has(NONFINITE_OUTPUT))) result[NONFINITE_OUTPUT] = { dtype: 'i32', shape: [counts.length], data: counts };
     return result;
   }
 

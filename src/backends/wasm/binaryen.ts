@@ -8,7 +8,7 @@ type Binaryen = typeof binaryenNs;
 export type Expr = number & { readonly __expr: unique symbol };
 export type ValType = 'i32' | 'f32' | 'f64' | 'v128';
 
-export type I32Unary = 'eqz';
+export type I32Unary = 'eqz' | 'popcnt';
 export type I32Binary =
   'add' | 'sub' | 'mul' | 'div_s' | 'div_u' | 'rem_s' | 'and' | 'or' | 'xor' | 'shl' | 'shr_u' | 'eq' | 'ne' | 'lt_s' | 'le_s' | 'gt_s' | 'ge_s' | 'lt_u' | 'ge_u';
 export type FloatUnary = 'neg' | 'abs' | 'sqrt';
@@ -223,6 +223,16 @@ export class ModuleBuilder {
   /** Bits of `ifTrue` where `mask` is 1, of `ifFalse` elsewhere. */
   bitselect(ifTrue: Expr, ifFalse: Expr, mask: Expr): Expr {
     return this.e(this.m.v128.bitselect(ifTrue, ifFalse, mask));
+  }
+
+  /** 1 when any bit of `v` is set. */
+  anyTrue(v: Expr): Expr {
+    return this.e(this.m.v128.any_true(v));
+  }
+
+  /** The high bit of each i32 lane of `v`, as bits 0..3 of an i32. */
+  i32x4Bitmask(v: Expr): Expr {
+    return this.e(this.m.i32x4.bitmask(v));
   }
 
   v128Convert(op: V128Convert, a: Expr): Expr {

@@ -47,6 +47,8 @@ export interface VectorHost {
   linear(l: LinearIndex): Expr;
   /** The local holding the first lane's row-major offset in the outputs. */
   readonly point: number;
+  /** Whether threads share the memory, so a count is added atomically. */
+  readonly atomic: boolean;
   /** `fn` of an f32x4 expression, where the module has a vector form of it. */
   vectorFn(fn: UnaryFn, x: Expr): Expr | undefined;
   /** The v128 local holding four reduction results (a matmul tile's, a vector reduction's), for 'acc'. */

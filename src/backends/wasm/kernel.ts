@@ -14,6 +14,7 @@ import { KernelFn } from './kernel-fn.js';
 import { wasmType, type TileHost, type VectorHost } from './kernel-host.js';
 import { nest, outerShare, vectorRows } from './loops.js';
 import { matmulPlan, tiledMatmul } from './matmul.js';
+import { countScalar } from './nonfinite.js';
 import { fold } from './reduce.js';
 import { ScalarGen } from './scalar.js';
 import { VectorGen, vectorizable } from './simd.js';
@@ -55,10 +56,15 @@ export class KernelGen {
         value: this.s.coerce(this.s.value(s.value), t),
       };
     });
-    if (stores.length === 1) return [stores[0]!.at(stores[0]!.value)];
+    const counted = this.k.stores.flatMap((s, j) => (s.countNonFinite && stores[j]!.t === 'f32' ? [{ j, c: s.countNonFinite }] : []));
+    if (stores.length === 1 && counted.length === 0) return [stores[0]!.at(stores[0]!.value)];
     // Every value of a point before any store: an output may sit in place over an input it reads at the point.
     const held = stores.map((s) => f.local(s.t));
-    return [...stores.map((s, j) => m.set(held[j]!, s.value)), ...stores.map((s, j) => s.at(m.get(held[j]!, s.t)))];
+    return [
+      ...stores.map((s, j) => m.set(held[j]!, s.value)),
+      ...stores.map((s, j) => s.at(m.get(held[j]!, s.t))),
+      ...counted.map(({ j, c }) => countScalar(m, this.layout, c, () => m.get(held[j]!, 'f32'), f.threads > 1)),
+    ];
   }
 
   /** The reduction and stores of the current point, as the scalar path computes them. */
@@ -96,6 +102,7 @@ export class KernelGen {
       local: (t: ValType) => f.local(t),
       linear: (l: LinearIndex) => this.s.linear(l),
       point: f.point,
+      atomic: f.threads > 1,
       vectorFn: (fn: UnaryFn, x: Expr) => (isTranscendental(fn) ? inlineTranscendental(f.m, fn, x, () => f.local('v128')) : undefined),
     };
   }

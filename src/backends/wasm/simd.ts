@@ -15,6 +15,7 @@ import { numelOf } from '../../../runtime/tensor.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
 import type { Expr, F32x4Binary, I32x4Binary, ModuleBuilder } from './binaryen.js';
 import type { VectorHost } from './kernel-host.js';
+import { countVector } from './nonfinite.js';
 import { COMPARE } from './scalar.js';
 
 /** Points per vector. */
@@ -295,8 +296,14 @@ export class VectorGen {
       const spec = this.p.buffers.find((b) => b.name === s.buffer)!;
       return { offset: this.layout.offsets.get(spec.name)!, e: this.as(this.value(s.value), spec.dtype === 'f32' ? 'f32' : 'i32') };
     });
-    if (values.length === 1) return [m.v128Store(values[0]!.offset, at(), values[0]!.e)];
+    const counted = this.k.stores.flatMap((s, j) => (s.countNonFinite && this.p.buffers.find((b) => b.name === s.buffer)!.dtype === 'f32' ? [{ j, c: s.countNonFinite }] : []));
+    if (values.length === 1 && counted.length === 0) return [m.v128Store(values[0]!.offset, at(), values[0]!.e)];
     const held = values.map(() => this.h.local('v128'));
-    return [...values.map((v, j) => m.set(held[j]!, v.e)), ...values.map((v, j) => m.v128Store(v.offset, at(), m.get(held[j]!, 'v128')))];
+    const mask = counted.length > 0 ? this.h.local('v128') : -1;
+    return [
+      ...values.map((v, j) => m.set(held[j]!, v.e)),
+      ...values.map((v, j) => m.v128Store(v.offset, at(), m.get(held[j]!, 'v128'))),
+      ...counted.map(({ j, c }) => countVector(m, this.layout, c, () => m.get(held[j]!, 'v128'), mask, this.h.atomic)),
+    ];
   }
 }
