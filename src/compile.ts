@@ -20,6 +20,7 @@ export { BACKENDS } from './backends/registry.js';
 export type { BackendName } from './backends/registry.js';
 
 export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
+  /** Where it runs (default 'wasm', the compiled backend; 'reference' is the oracle, chosen explicitly). */
   backend?: BackendName;
   /**
    * Sets the mode of ops that behave differently in training (dropout): true turns them on,
@@ -63,7 +64,7 @@ export function kernelProgram(g: Graph, shapes: Readonly<Record<string, number>>
 
 /** Compiles a graph for a backend; symbolic dims are bound by `shapes`. */
 export async function compile(g: Graph, options: CompileOptions = {}): Promise<Executable> {
-  const backend = backendOf(options.backend ?? 'reference');
+  const backend = backendOf(options.backend ?? 'wasm');
   verify(g); // graphs may come from anywhere: JSON, hand-built objects
   checkBackendOptions(backend, options);
   const backendOptions = {
@@ -87,7 +88,7 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
         : backend.compile(runToKernels(g, ctx, stageOptions), backendOptions);
     return await exe;
   } catch (e) {
-    throw allocationError(e, `compile: ${options.backend ?? 'reference'} backend, graph ${g.name}`);
+    throw allocationError(e, `compile: ${options.backend ?? 'wasm'} backend, graph ${g.name}`);
   }
 }
 

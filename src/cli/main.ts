@@ -56,7 +56,7 @@ function registerRun(program: Command, out: (s: string) => void): void {
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .requiredOption('--inputs <file>', 'a JSON object of named inputs (nested number arrays)')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=4 (repeatable)', collect, [])
-    .option('--backend <name>', `where to run: ${describeBackends()}`, 'reference')
+    .option('--backend <name>', `where to run: ${describeBackends()}`, 'wasm')
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string; threads?: string }) => {
       const exe = await compile(loadGraphFile(file), { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) });
@@ -91,7 +91,7 @@ function registerTrain(program: Command, out: (s: string) => void, progress: Pro
     .option('--l2 <strength>', 'L2 penalty on the weights (parameters of rank >= 2)')
     .option('--curve <file>', 'write the loss and accuracy per epoch as an SVG chart')
     .option('--save <file>', 'write the trained weights and optimizer state as a checkpoint')
-    .option('--backend <name>', `where to train: ${describeBackends()}`, 'reference')
+    .option('--backend <name>', `where to train: ${describeBackends()}`, 'wasm')
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
     .action((file: string, opts: TrainFlags) => trainCommand(file, opts, { out, progress }));
@@ -104,7 +104,7 @@ function registerCompile(program: Command, out: (s: string) => void): void {
     .description('compile a model ahead of time into an artifact that runtime/ loads and runs')
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
     .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.bin, module.wasm)')
-    .option('--target <target>', `the code to generate: ${describeBackends(artifactBackends())}`, 'js')
+    .option('--target <target>', `the code to generate: ${describeBackends(artifactBackends())}`, 'wasm')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
     .option('--weights <checkpoint>', 'start from the trained weights of a checkpoint (kiln train --save)')
     .option('--threads <n>', 'wasm: a module for n worker threads over shared memory (default 1; the runtime then needs worker threads)')

@@ -359,7 +359,7 @@ export async function trainCommand(modelPath: string, flags: TrainFlags, io: Tra
   const { train, validation, test } = data;
 
   const trainer = await compileTraining(model, {
-    backend: backendFlag(flags.backend ?? 'reference'),
+    backend: backendFlag(flags.backend ?? 'wasm'),
     threads: threadsFlag(flags.threads),
     optimizer,
     ...(seed !== undefined ? { seed } : {}),

@@ -26,6 +26,7 @@ import type { Optimizer } from './optimizers.js';
 export const STEP_INPUT = 'step';
 
 export interface TrainingOptions {
+  /** Where the step and evaluation run (default 'wasm'; 'reference' is the oracle, chosen explicitly). */
   backend?: BackendName;
   optimizer: Optimizer;
   /** Sizes of symbolic dims; a batch's own shapes take precedence for the dims it shows. */
@@ -242,7 +243,7 @@ export class Trainer {
     let exe = this.programs.get(key);
     if (!exe) {
       exe = await compile(g, {
-        backend: this.options.backend ?? 'reference',
+        backend: this.options.backend ?? 'wasm',
         shapes,
         paramStore: this.store,
         precision: this.options.precision ?? 'f32',

@@ -74,7 +74,7 @@ export async function runProgram(p: KernelProgram, feed: Feed = {}): Promise<Rec
 export async function reference(build: (b: GraphBuilder) => void, feed: Feed = {}): Promise<Record<string, Tensor>> {
   const b = new GraphBuilder('ref');
   build(b);
-  return (await compile(b.build())).run(feed);
+  return (await compile(b.build(), { backend: 'reference' })).run(feed);
 }
 
 export const dataOf = (t: Tensor | undefined): number[] => Array.from(t!.data);

@@ -152,7 +152,7 @@ describe('step, evaluate and predict', () => {
     const g = graph('slope', (b) => {
       b.output('loss', b.param('w', 'f32', [1]).sum());
     });
-    const trainer = await compileTraining(g, { optimizer: sgd({ lr: 0.1 }), precision: 'f64' });
+    const trainer = await compileTraining(g, { backend: 'reference', optimizer: sgd({ lr: 0.1 }), precision: 'f64' });
     trainer.setParams({ w: new Float64Array([1]) });
     await trainer.step({});
     // dloss/dw = 1: w = 1 - 0.1 in doubles, not 1 - f32(0.1) = 0.8999999985.
