@@ -9,7 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const TREES = {
   main: { config: 'tsconfig.build.json', out: 'dist', rootDir: '.', sources: ['src', 'runtime', 'examples', 'bench'] },
@@ -26,7 +27,7 @@ if (!tree) {
   process.stderr.write(`usage: node scripts/build.js ${Object.keys(TREES).join('|')} (got '${name ?? ''}')\n`);
   process.exit(2);
 }
-process.chdir(join(import.meta.dirname, '..'));
+process.chdir(join(dirname(fileURLToPath(import.meta.url)), '..'));
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 function build(...flags) {
@@ -39,7 +40,7 @@ function filesUnder(dir) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name));
+    .map((e) => join(e.parentPath ?? e.path, e.name)); // parentPath from Node 20.12, path before
 }
 
 /** The source file an output was written from, or undefined for a file tsc did not write. */
