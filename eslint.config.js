@@ -8,8 +8,8 @@ import tseslint from 'typescript-eslint';
 const sized = { skipBlankLines: true, skipComments: true };
 
 export default defineConfig(
-  // Build output, installed packages and coverage reports are not source.
-  globalIgnores(['dist/', 'node_modules/', 'coverage/']),
+  // Build output (the runtime package's too), installed packages and coverage reports are not source.
+  globalIgnores(['dist/', 'packages/*/dist/', 'node_modules/', 'coverage/']),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
