@@ -8,8 +8,8 @@ import tseslint from 'typescript-eslint';
 const sized = { skipBlankLines: true, skipComments: true };
 
 export default defineConfig(
-  // Build output (the runtime package's too), installed packages and coverage reports are not source.
-  globalIgnores(['dist/', 'packages/*/dist/', 'node_modules/', 'coverage/']),
+  // Build output (the runtime package's too), installed packages, coverage reports and what the README's commands write (out/) are not source.
+  globalIgnores(['dist/', 'packages/*/dist/', 'node_modules/', 'coverage/', 'out/']),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
