@@ -65,8 +65,10 @@ test('save, train on, load: weights, optimizer state and step count come back ex
   expect(Object.keys(saved).sort()).toEqual(['optimizer.step', 'w', 'w.m', 'w.v']);
   expect(saved['optimizer.step']!.data).toEqual([3]);
   await t.save(path);
-  // The file says what it holds: the graph, the step and the optimizer.
-  expect((await loadCheckpoint(path)).meta).toEqual({ graph: 'lin', step: 3, optimizer: 'adam(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8)' });
+  // The file says what it holds: the graph, the step and the optimizer, besides the model itself (tests/train/model-file.test.ts).
+  const { meta } = await loadCheckpoint(path);
+  expect(Object.keys(meta).sort()).toEqual(['graph', 'model', 'optimizer', 'step', 'training']);
+  expect(meta).toMatchObject({ graph: 'lin', step: 3, optimizer: 'adam(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8)' });
 
   for (let i = 0; i < 2; i++) await t.step(batch);
   t.setParams({ w: [[9], [9]] });
