@@ -89,6 +89,26 @@ function parseTraining(text: string, path: string): SavedTraining {
   };
 }
 
+/** The training record of a checkpoint's metadata, checked; undefined when it has none. */
+export function savedTraining(meta: Readonly<Record<string, unknown>>, path: string): SavedTraining | undefined {
+  const text = meta[TRAINING_KEY];
+  return typeof text === 'string' ? parseTraining(text, path) : undefined;
+}
+
+/**
+ * The values of the parameters `specs` lists, picked from a file's tensors (a trainer's also hold
+ * optimizer state, left out): every one must be there with its dtype and shape.
+ */
+export function weightsFor(
+  specs: ReadonlyArray<{ name: string; dtype: Tensor['dtype']; shape: readonly number[] }>,
+  tensors: Record<string, Tensor>,
+  path: string,
+): Record<string, Tensor> {
+  const picked = Object.fromEntries(Object.entries(tensors).filter(([n]) => specs.some((p) => p.name === n)));
+  checkCompatible(Object.fromEntries(specs.map((p) => [p.name, p])), picked, path);
+  return picked;
+}
+
 /** A model file, opened: its graph and weights for inference, and for a trainer's file what continues the training. */
 export class SavedModel {
   constructor(
@@ -159,7 +179,7 @@ export async function load(path: string): Promise<SavedModel> {
     return fail(path, `the stored model is not a valid graph (${(e as Error).message})`);
   }
   if (graph.name !== meta.graph) fail(path, `the stored model is graph '${graph.name}', but the file says it holds '${meta.graph}'`);
-  const training = typeof meta[TRAINING_KEY] === 'string' ? parseTraining(meta[TRAINING_KEY], path) : undefined;
+  const training = savedTraining(meta, path);
   // The model's parameters must fit their declarations; a trainer's file also holds optimizer state, checked when a trainer is built.
   const declared = declaredParams(graph);
   const own = Object.fromEntries(Object.entries(params).filter(([n]) => Object.hasOwn(declared, n) || !training));
