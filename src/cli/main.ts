@@ -107,7 +107,7 @@ function registerCompile(program: Command, out: (s: string) => void): void {
     .command('compile')
     .description('compile a model ahead of time into an artifact that runtime/ loads and runs')
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
-    .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.bin, module.wasm)')
+    .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.safetensors, module.wasm)')
     .option('--target <target>', `the code to generate: ${describeBackends(artifactBackends())}`, 'js')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
     .option('--weights <checkpoint>', 'start from the trained weights of a checkpoint (kiln train --save)')
