@@ -1,17 +1,21 @@
-// Artifacts as the runtime reads them: manifest.json (format, version, target, the kernel program, the weights table, for 'wasm' the module file, a sha256 hash), weights.bin and module.wasm; loading validates every part and refuses with an error naming the file. The program itself is checked by program-validator.ts.
+// Artifacts as the runtime reads them: manifest.json (format, version, target, the kernel program, the weights file, for 'wasm' the module file, a sha256 hash), weights.safetensors and module.wasm; loading validates every part and refuses with an error naming the file. The program itself is checked by program-validator.ts.
 
-import type { KernelDType, KernelProgram } from './kernel-ir.js';
-import { ALIGN, DTYPES, alignUp, fail, isCount, isObject, namedList, parseProgram, shapeOf, show } from './program-validator.js';
+import type { KernelProgram } from './kernel-ir.js';
+import { ALIGN, alignUp, fail, isCount, isObject, parseProgram, show } from './program-validator.js';
 import { fsReason } from './fs.js';
 import { Sha256 } from './sha256.js';
-import { numelOf, type Tensor } from './tensor.js';
+import { decodeSafetensors } from './safetensors.js';
+import type { Tensor } from './tensor.js';
 
-/** Arena and weight offsets are multiples of ALIGN bytes; the program validator lays temps out with the same rule. */
+/** Arena offsets are multiples of ALIGN bytes; the program validator lays temps out with the same rule. */
 export { ALIGN, alignUp };
 
 export const ARTIFACT_FORMAT = 'kiln-artifact';
-/** 2: the manifest lists the parameters stored without a value (`initialized`), and a module carries its program's digest. */
-export const ARTIFACT_VERSION = 2;
+/**
+ * 2: the manifest lists the parameters stored without a value (`initialized`), and a module carries its program's digest.
+ * 3: the weights are a safetensors file (runtime/safetensors.ts), as checkpoints are.
+ */
+export const ARTIFACT_VERSION = 3;
 /**
  * Targets this runtime executes. For 'js' the kernel program itself is the code; for 'wasm' the
  * code is a WebAssembly module, and the program stays in the manifest for its buffer layout and IO.
@@ -19,19 +23,10 @@ export const ARTIFACT_VERSION = 2;
 export const ARTIFACT_TARGETS = ['js', 'wasm'] as const;
 export type ArtifactTarget = (typeof ARTIFACT_TARGETS)[number];
 export const MANIFEST_FILE = 'manifest.json';
-export const WEIGHTS_FILE = 'weights.bin';
+export const WEIGHTS_FILE = 'weights.safetensors';
 export const MODULE_FILE = 'module.wasm';
 /** The custom section of a module that holds the digest (programDigest, as hex text) of the program it was compiled from. */
 export const PROGRAM_SECTION = 'kiln.program';
-
-export interface WeightEntry {
-  name: string;
-  dtype: KernelDType;
-  shape: number[];
-  /** Byte offset in the weights file. */
-  offset: number;
-  byteLength: number;
-}
 
 /** manifest.json. `program` is the KernelProgram with non-finite numbers and -0 spelled as strings ("NaN", "Infinity", "-Infinity", "-0"), which JSON cannot hold. */
 export interface ArtifactManifest {
@@ -39,8 +34,8 @@ export interface ArtifactManifest {
   version: number;
   target: ArtifactTarget;
   program: unknown;
-  /** The stored parameter values; null when none is stored. */
-  weights: { file: string; tensors: WeightEntry[] } | null;
+  /** The safetensors file of the stored parameter values; null when none is stored. */
+  weights: { file: string; byteLength: number } | null;
   /** The parameters written without a stored value, which start from their initializers: with the weights table, every parameter exactly once. */
   initialized: string[];
   /** The code file: present for 'wasm' (the module), absent for 'js'. */
@@ -70,8 +65,6 @@ declare const WebAssembly: {
   validate: (bytes: Uint8Array) => boolean;
   Module: new (bytes: Uint8Array) => object;
 };
-
-const ELEMENT_BYTES: Record<KernelDType, number> = { f32: 4, i32: 4, bool: 1 };
 
 // ---- numbers, canonical JSON and the hash --------------------------------------------------
 
@@ -166,41 +159,6 @@ export function wasmModuleProblem(bytes: Uint8Array): string | undefined {
   return 'WebAssembly.validate refused it';
 }
 
-/** Where each tensor goes in weights.bin: in the given order, each at an offset aligned to ALIGN. */
-export function weightsLayout(tensors: ReadonlyArray<{ name: string; dtype: KernelDType; shape: readonly number[] }>): { entries: WeightEntry[]; byteLength: number } {
-  let end = 0;
-  const entries = tensors.map((t) => {
-    const offset = alignUp(end);
-    const byteLength = numelOf(t.shape) * ELEMENT_BYTES[t.dtype];
-    end = offset + byteLength;
-    return { name: t.name, dtype: t.dtype, shape: [...t.shape], offset, byteLength };
-  });
-  return { entries, byteLength: end };
-}
-
-/** Writes one tensor's values little-endian at `entry.offset` of `out`. */
-export function writeWeight(out: Uint8Array, entry: WeightEntry, data: ArrayLike<number>): void {
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  for (let i = 0; i < data.length; i++) {
-    const at = entry.offset + i * ELEMENT_BYTES[entry.dtype];
-    if (entry.dtype === 'f32') view.setFloat32(at, data[i]!, true);
-    else if (entry.dtype === 'i32') view.setInt32(at, data[i]!, true);
-    else view.setUint8(at, data[i]!);
-  }
-}
-
-function readWeight(bytes: Uint8Array, e: WeightEntry, source: string): Tensor {
-  const n = numelOf(e.shape);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const data = e.dtype === 'f32' ? new Float32Array(n) : e.dtype === 'i32' ? new Int32Array(n) : new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const at = e.offset + i * ELEMENT_BYTES[e.dtype];
-    data[i] = e.dtype === 'f32' ? view.getFloat32(at, true) : e.dtype === 'i32' ? view.getInt32(at, true) : view.getUint8(at);
-    if (e.dtype === 'bool' && data[i]! > 1) fail(source, `tensor '${e.name}' (bool) holds ${data[i]} at element ${i}; bools are 0 or 1`);
-  }
-  return { dtype: e.dtype, shape: [...e.shape], data };
-}
-
 // ---- manifests -----------------------------------------------------------------------------
 
 interface Sources {
@@ -220,6 +178,7 @@ function checkHeader(raw: unknown, src: Sources): asserts raw is Record<string, 
       "artifact version 1 states neither which parameters start from their initializers nor the program a module was compiled for, which this runtime checks; recompile it with 'kiln compile'",
     );
   }
+  if (raw.version === 2) fail(at, "artifact version 2 keeps its weights in weights.bin, not in a safetensors file; recompile it with 'kiln compile'");
   if (raw.version !== ARTIFACT_VERSION) fail(at, `unsupported artifact version ${show(raw.version)} (this runtime reads ${ARTIFACT_VERSION})`);
   if (!ARTIFACT_TARGETS.includes(raw.target as ArtifactTarget)) fail(at, `unknown target ${show(raw.target)} (this runtime runs: ${ARTIFACT_TARGETS.join(', ')})`);
 }
@@ -230,33 +189,12 @@ function plainFileName(raw: unknown, what: string, at: string): string {
   return raw;
 }
 
-function parseWeightsTable(raw: unknown, at: string): { file: string; entries: WeightEntry[]; byteLength: number } | null {
+function parseWeightsEntry(raw: unknown, at: string): { file: string; byteLength: number } | null {
   if (raw === null) return null;
-  if (!isObject(raw)) fail(at, `weights must be null or an object, got ${show(raw)}`);
+  if (!isObject(raw)) fail(at, `weights must be null or { file, byteLength }, got ${show(raw)}`);
   const file = plainFileName(raw.file, 'weights.file', at);
-  const err: (m: string) => never = (m) => fail(at, `weights: ${m}`);
-  const entries = namedList(raw.tensors, 'tensors', err, (r, i): WeightEntry => {
-    if (typeof r.name !== 'string' || r.name === '') err(`tensor #${i} has no name`);
-    const what = `tensor '${r.name}'`;
-    if (!DTYPES.includes(r.dtype as KernelDType)) err(`${what} has unknown dtype ${show(r.dtype)}`);
-    const shape = shapeOf(r.shape, what, err);
-    if (!isCount(r.offset) || r.offset % ALIGN !== 0) err(`${what} has a bad offset ${show(r.offset)} (expected a non-negative multiple of ${ALIGN})`);
-    const need = numelOf(shape) * ELEMENT_BYTES[r.dtype as KernelDType];
-    if (r.byteLength !== need) err(`${what} has byteLength ${show(r.byteLength)}, but ${String(r.dtype)}[${shape.join(', ')}] takes ${need} bytes`);
-    return { name: r.name, dtype: r.dtype as KernelDType, shape, offset: r.offset, byteLength: need };
-  });
-  const names = new Set<string>();
-  for (const e of entries) {
-    if (names.has(e.name)) err(`duplicate tensor '${e.name}'`);
-    names.add(e.name);
-  }
-  const sorted = entries.filter((e) => e.byteLength > 0).sort((a, b) => a.offset - b.offset);
-  for (let i = 1; i < sorted.length; i++) {
-    const [a, b] = [sorted[i - 1]!, sorted[i]!];
-    if (b.offset < a.offset + a.byteLength) err(`tensors '${a.name}' and '${b.name}' overlap`);
-  }
-  const byteLength = sorted.reduce((end, e) => Math.max(end, e.offset + e.byteLength), 0);
-  return { file, entries, byteLength };
+  if (!isCount(raw.byteLength) || raw.byteLength < 8) fail(at, `weights.byteLength must be an integer of at least 8, got ${show(raw.byteLength)}`);
+  return { file, byteLength: raw.byteLength };
 }
 
 /** The code entry a target requires: a module file for 'wasm', none for 'js' (its program is the code). */
@@ -293,17 +231,11 @@ function checkDigest(module: Uint8Array, program: KernelProgram, file: string, m
 }
 
 /**
- * The stored parameter values, read by `read`: every parameter is either in the weights table
- * (with its dtype and shape) or listed in `initialized`, never both, so no lost table entry makes
- * a parameter silently start from its initializer.
+ * The stored parameter values, checked: every parameter is either in the weights file `file`
+ * (with its dtype and shape) or listed in `initialized`, never both, so no lost tensor makes a
+ * parameter silently start from its initializer.
  */
-function storedWeights(
-  program: KernelProgram,
-  table: { entries: WeightEntry[] } | null,
-  initialized: unknown,
-  at: string,
-  read: (e: WeightEntry) => Tensor,
-): Record<string, Tensor> {
+function storedWeights(program: KernelProgram, tensors: Record<string, Tensor> | undefined, initialized: unknown, at: string, file: string | undefined): Record<string, Tensor> {
   if (!Array.isArray(initialized) || !initialized.every((n) => typeof n === 'string'))
     fail(at, `initialized must be a list of parameter names (those without stored values), got ${show(initialized)}`);
   const fresh = new Set<string>();
@@ -312,31 +244,30 @@ function storedWeights(
     if (fresh.has(name)) fail(at, `initialized: parameter '${name}' is listed twice`);
     fresh.add(name);
   }
-  const weights: Record<string, Tensor> = {};
-  for (const e of table?.entries ?? []) {
-    const p = program.params.find((x) => x.name === e.name);
+  const weights = tensors ?? {};
+  for (const [name, t] of Object.entries(weights)) {
+    const p = program.params.find((x) => x.name === name);
     const b = p && program.buffers.find((x) => x.name === p.buffer)!;
-    if (!b) fail(at, `weights: tensor '${e.name}' is not a parameter of the program`);
-    if (fresh.has(e.name)) fail(at, `weights: parameter '${e.name}' has a stored value, but initialized lists it too`);
-    if (b.dtype !== e.dtype || b.shape.join() !== e.shape.join()) {
-      fail(at, `weights: tensor '${e.name}' is ${e.dtype}[${e.shape.join(', ')}], but the parameter is ${b.dtype}[${b.shape.join(', ')}]`);
+    if (!b) fail(file!, `tensor '${name}' is not a parameter of the program`);
+    if (fresh.has(name)) fail(at, `weights: parameter '${name}' has a stored value, but initialized lists it too`);
+    if (b.dtype !== t.dtype || b.shape.join() !== t.shape.join()) {
+      fail(file!, `tensor '${name}' is ${t.dtype}[${t.shape.join(', ')}], but the parameter is ${b.dtype}[${b.shape.join(', ')}]`);
     }
-    Object.defineProperty(weights, e.name, { value: read(e), enumerable: true, writable: true, configurable: true });
   }
   for (const p of program.params) {
     if (!fresh.has(p.name) && !Object.hasOwn(weights, p.name))
-      fail(at, `weights: parameter '${p.name}' has no stored value${table ? ' in the weights table' : ' (weights is null)'}, and initialized does not list it`);
+      fail(at, `weights: parameter '${p.name}' has no stored value${file ? ` in ${file}` : ' (weights is null)'}, and initialized does not list it`);
   }
   return weights;
 }
 
 function checkBody(raw: Record<string, unknown>, files: ArtifactFiles, src: Sources): Artifact {
   const at = src.manifest;
-  const table = parseWeightsTable(raw.weights, at);
+  const table = parseWeightsEntry(raw.weights, at);
   const code = parseCodeEntry(raw, at);
   const hash = raw.hash;
   if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(at, `hash must be 64 lowercase hex digits, got ${show(hash)}`);
-  if (table) checkLength(files.weights, table.byteLength, src.file(table.file), { listed: `${table.entries.length} tensors in it`, contents: 'tensor data' });
+  if (table) checkLength(files.weights, table.byteLength, src.file(table.file), { listed: `a weights file of ${table.byteLength} bytes`, contents: 'tensor data' });
   if (code) checkLength(files.code, code.byteLength, src.file(code.file), { listed: `a module of ${code.byteLength} bytes`, contents: 'module' });
   const bytes = table ? files.weights : undefined;
   const module = code ? files.code : undefined;
@@ -349,7 +280,9 @@ function checkBody(raw: Record<string, unknown>, files: ArtifactFiles, src: Sour
   if (problem) fail(src.file(code!.file), `not a WebAssembly module this runtime can compile (${problem})`);
   const program = parseProgram(raw.program, `${at}: program`);
   if (module) checkDigest(module, program, src.file(code!.file), at);
-  const weights = storedWeights(program, table, raw.initialized, at, (e) => readWeight(bytes!, e, src.file(table!.file)));
+  const weightsFile = table && src.file(table.file);
+  const tensors = bytes && decodeSafetensors(bytes, weightsFile!, 'artifact').tensors;
+  const weights = storedWeights(program, tensors, raw.initialized, at, weightsFile ?? undefined);
   return module ? { target: 'wasm', program, weights, hash, wasm: module } : { target: 'js', program, weights, hash };
 }
 
@@ -393,7 +326,7 @@ export async function loadArtifact(dir: string): Promise<Artifact> {
       return fail(src.file(file), `cannot read the ${what} (${fsReason(e)})`);
     }
   };
-  const table = parseWeightsTable(manifest.weights, src.manifest);
+  const table = parseWeightsEntry(manifest.weights, src.manifest);
   const code = parseCodeEntry(manifest, src.manifest);
   const files: ArtifactFiles = {};
   if (table) files.weights = await read(table.file, 'weights');

@@ -26,6 +26,7 @@ import * as regularizeP from './passes/regularize.js';
 import * as trainer from './train/trainer.js';
 import * as optimizers from './train/optimizers.js';
 import * as fitP from './train/fit.js';
+import * as modelFile from './model-file.js';
 import * as dsl from './frontend/dsl/index.js';
 import * as data from './data/index.js';
 import type { Graph } from './ir/graph.js';
@@ -179,6 +180,20 @@ export const fit = checked(
   async,
 );
 export type { FitOptions, FitResult, EpochLog, EarlyStopping, Trainable } from './train/fit.js';
+
+// Model files: the graph, its weights and, from trainer.save, the optimizer state, in one safetensors file.
+export const saveModel = checked(
+  modelFile.saveModel,
+  'saveModel',
+  [
+    ['path', is.string],
+    ['model', is.graph],
+    ['weights?', is.object],
+  ],
+  async,
+);
+export const load = checked(modelFile.load, 'load', [['path', is.string]], async);
+export type { SavedModel, SavedTraining } from './model-file.js';
 
 // Data for training: datasets of named columns, splits, batches, CSV and MNIST.
 const dataset = ['ds', is.dataset] as const;

@@ -15,6 +15,7 @@ import { schemaOf } from '../ir/op.js';
 import { artifactBackends, describeBackends, threadedList } from '../backends/registry.js';
 import { moduleThreads } from '../../runtime/threads.js';
 import { writeArtifact } from '../kernels/artifact.js';
+import { weightsFor } from '../model-file.js';
 import { registerInspect } from './inspect.js';
 import { loadGraphFile, readSource } from './load.js';
 import type { ProgressStream } from './progress.js';
@@ -58,8 +59,10 @@ function registerRun(program: Command, out: (s: string) => void): void {
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=4 (repeatable)', collect, [])
     .option('--backend <name>', `where to run: ${describeBackends()}`, 'wasm')
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
-    .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string; threads?: string }) => {
+    .option('--weights <file>', 'run with the weights of a model file or checkpoint (kiln train --save)')
+    .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string; threads?: string; weights?: string }) => {
       const exe = await compile(loadGraphFile(file), { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) });
+      if (opts.weights !== undefined) exe.setParams(weightsFor(exe.paramSpecs, (await loadCheckpoint(opts.weights)).params, opts.weights));
       let inputs: Record<string, TensorLike>;
       try {
         inputs = JSON.parse(readFileSync(opts.inputs, 'utf8')) as Record<string, TensorLike>;
@@ -90,7 +93,8 @@ function registerTrain(program: Command, out: (s: string) => void, progress: Pro
     .option('--patience <n>', 'stop after n epochs without a better val_loss (loss without a validation set), keeping the best weights')
     .option('--l2 <strength>', 'L2 penalty on the weights (parameters of rank >= 2)')
     .option('--curve <file>', 'write the loss and accuracy per epoch as an SVG chart')
-    .option('--save <file>', 'write the trained weights and optimizer state as a checkpoint')
+    .option('--save <file>', 'write the model, its trained weights and the optimizer state as a model file')
+    .option('--resume <file>', 'continue from a model file or checkpoint (--save): its weights, optimizer state, step and, unless --optimizer is given, optimizer')
     .option('--backend <name>', `where to train: ${describeBackends()}`, 'wasm')
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .option('--no-progress', 'no progress bar (there is none when stderr is not a terminal)')
@@ -103,7 +107,7 @@ function registerCompile(program: Command, out: (s: string) => void): void {
     .command('compile')
     .description('compile a model ahead of time into an artifact that runtime/ loads and runs')
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
-    .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.bin, module.wasm)')
+    .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.safetensors, module.wasm)')
     .option('--target <target>', `the code to generate: ${describeBackends(artifactBackends())}`, 'wasm')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
     .option('--weights <checkpoint>', 'start from the trained weights of a checkpoint (kiln train --save)')

@@ -21,6 +21,8 @@ import type { Optimizer } from '../train/optimizers.js';
 import { NONFINITE_OUTPUT, STEP_INPUT, compileTraining } from '../train/trainer.js';
 import type { Scalars, Trainer } from '../train/trainer.js';
 import { loadModelFile } from './load.js';
+import { loadCheckpoint } from '../../runtime/checkpoint.js';
+import { savedTraining } from '../model-file.js';
 import { epochProgress } from './progress.js';
 import type { ProgressStream } from './progress.js';
 import { lineChartSVG } from './svg.js';
@@ -42,6 +44,7 @@ export interface TrainFlags {
   l2?: string;
   curve?: string;
   save?: string;
+  resume?: string;
   backend?: string;
   threads?: string;
   progress: boolean;
@@ -353,10 +356,15 @@ async function fitWithProgress(trainer: Trainer, s: Settings, data: ReturnType<t
 }
 
 export async function trainCommand(modelPath: string, flags: TrainFlags, io: TrainIO): Promise<void> {
-  const s = trainSettings(modelPath, flags);
-  const { model, epochs, batchSize, seed, patience, optimizer, datasetName } = s;
+  // A resumed run keeps the saved seed unless --seed is given, and the saved optimizer (at its last learning rate) unless --optimizer is.
+  const saved = flags.resume === undefined ? undefined : savedTraining((await loadCheckpoint(flags.resume)).meta, flags.resume);
+  const settings = trainSettings(modelPath, flags);
+  const s = saved?.seed !== undefined && flags.seed === undefined ? { ...settings, seed: saved.seed } : settings;
+  const { model, epochs, batchSize, seed, patience, datasetName } = s;
   const data = trainingData(s, flags);
   const { train, validation, test } = data;
+  const lr = flags.lr === undefined ? saved?.learningRate : numberFlag('--lr', flags.lr, (v) => v > 0, 'a positive number');
+  const optimizer = saved && flags.optimizer === undefined ? { ...saved.optimizer, lr: lr! } : s.optimizer;
 
   const trainer = await compileTraining(model, {
     backend: backendFlag(flags.backend ?? 'wasm'),
@@ -366,6 +374,10 @@ export async function trainCommand(modelPath: string, flags: TrainFlags, io: Tra
     ...(s.l1 > 0 || s.l2 > 0 ? { regularization: { l1: s.l1, l2: s.l2 } } : {}),
   });
   const out = io.out;
+  if (flags.resume !== undefined) {
+    await trainer.load(flags.resume); // refuses a file of another model, keeping nothing of it
+    out(`resumed from ${flags.resume} at step ${trainer.stepCount}\n`);
+  }
   out(
     `train ${model.name} on ${datasetName}: ${train.size} train, ${validation?.size ?? 0} validation, ${test?.size ?? 0} test examples; ` +
       `${describeOptimizer(optimizer)}, batch ${batchSize}, ${epochs} epoch${epochs === 1 ? '' : 's'}\n`,

@@ -1,4 +1,4 @@
-// Writing artifacts (the compiler's side of runtime/artifact.ts): a kernel program, its weights and, for target 'wasm', its module become manifest.json, weights.bin and module.wasm in a directory, written atomically.
+// Writing artifacts (the compiler's side of runtime/artifact.ts): a kernel program, its weights and, for target 'wasm', its module become manifest.json, weights.safetensors and module.wasm in a directory, written atomically.
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
@@ -16,10 +16,9 @@ import {
   programDigest,
   encodeNumbers,
   wasmModuleProblem,
-  weightsLayout,
-  writeWeight,
   type ArtifactManifest,
 } from '../../runtime/artifact.js';
+import { encodeSafetensors } from '../../runtime/safetensors.js';
 import type { KernelProgram } from '../../runtime/kernel-ir.js';
 import { parseProgram } from '../../runtime/program-validator.js';
 import { KilnRuntimeError, toTensor, type Tensor } from '../../runtime/tensor.js';
@@ -71,16 +70,10 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
     if (!param) fail(source, `weight '${name}' is not a parameter of program '${p.name}' (its parameters: ${p.params.map((x) => x.name).join(', ') || 'none'})`);
     const b = p.buffers.find((x) => x.name === param.buffer)!;
     const t = toTensor(options.weights![name]!, { name, dtype: b.dtype, shape: b.shape }, `${source}: weight '${name}'`, true);
-    return { name, dtype: b.dtype, shape: b.shape, data: t.data };
+    return [name, t] as const;
   });
-  let table: ArtifactManifest['weights'] = null;
-  let bytes: Uint8Array | undefined;
-  if (tensors.length > 0) {
-    const { entries, byteLength } = weightsLayout(tensors);
-    bytes = new Uint8Array(byteLength);
-    entries.forEach((e, i) => writeWeight(bytes!, e, tensors[i]!.data));
-    table = { file: WEIGHTS_FILE, tensors: entries };
-  }
+  const bytes = tensors.length > 0 ? encodeSafetensors(Object.fromEntries(tensors), {}) : undefined;
+  const table: ArtifactManifest['weights'] = bytes ? { file: WEIGHTS_FILE, byteLength: bytes.length } : null;
   // A 'js' manifest has no code field at all, so its bytes (and hash) are as before 'wasm' existed.
   const unsigned = {
     format: ARTIFACT_FORMAT,
@@ -128,7 +121,8 @@ export async function writeArtifact(dir: string, program: KernelProgram, options
   const target = resolve(dir);
   const parent = dirname(target);
   const existing = await entriesOf(target);
-  const foreign = existing?.filter((f) => f !== MANIFEST_FILE && f !== WEIGHTS_FILE && f !== MODULE_FILE);
+  // weights.bin: the weights file of artifacts before version 3, which this one replaces.
+  const foreign = existing?.filter((f) => f !== MANIFEST_FILE && f !== WEIGHTS_FILE && f !== MODULE_FILE && f !== 'weights.bin');
   if (foreign && foreign.length > 0)
     fail(dir, `refusing to replace a directory that holds more than an artifact (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''})`);
   const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;

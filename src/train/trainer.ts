@@ -20,6 +20,7 @@ import { runGraphStages } from '../passes/pipeline.js';
 import type { TrainingContext } from '../passes/pipeline.js';
 import type { Regularization } from '../passes/regularize.js';
 import { describeOptimizer } from './optimizers.js';
+import { modelMetadata } from '../model-file.js';
 import type { Optimizer } from './optimizers.js';
 
 /** The input a model declares to receive the step count (an i32 scalar), e.g. as dropout's key. */
@@ -75,7 +76,8 @@ export class Trainer {
   private readonly predictGraphs = new Map<string, Graph>();
 
   constructor(
-    model: Graph,
+    /** The model as given, before any training stage: what save() writes. */
+    readonly model: Graph,
     private readonly options: TrainingOptions,
   ) {
     verify(model);
@@ -202,12 +204,18 @@ export class Trainer {
     this.anyProgram().setParams(values);
   }
 
-  /** Writes every parameter and the optimizer state to `path`, atomically. */
+  /**
+   * Writes the model (its graph), every parameter and the optimizer state to `path`, atomically:
+   * a model file that load(path) reopens for inference or to train on (src/model-file.ts).
+   */
   async save(path: string): Promise<void> {
+    const { optimizer, seed, regularization } = this.options;
+    const training = { optimizer, loss: this.lossName, learningRate: this.learningRate, ...(seed !== undefined ? { seed } : {}), ...(regularization ? { regularization } : {}) };
     await saveCheckpoint(path, this.state(), {
       graph: this.trainGraph.name,
       step: this.stepCount,
-      optimizer: describeOptimizer(this.options.optimizer),
+      optimizer: describeOptimizer(optimizer),
+      ...modelMetadata(this.model, training),
     });
   }
 

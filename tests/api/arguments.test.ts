@@ -160,6 +160,14 @@ const CASES: Record<string, Case> = {
       ['options.epochs', [{ step: () => undefined }, ds, { epochs: '3', batchSize: 2 }]],
     ],
   },
+  saveModel: {
+    calls: [
+      ['path', [1, g]],
+      ['model', ['m.safetensors', 'm']],
+      ['weights', ['m.safetensors', g, 3]],
+    ],
+  },
+  load: { calls: [['path', [{}]]] },
   checkModel: {
     calls: [
       ['source', [1]],

@@ -18,6 +18,7 @@ import { encodeArtifact, writeArtifact } from '../../src/kernels/artifact.js';
 import { updateInPlace } from '../../src/kernels/in-place-updates.js';
 import { planMemory } from '../../src/kernels/memory.js';
 import { jsonCopy, list, obj, type JsonObject } from '../support/json.js';
+import { readSafetensors, writeSafetensors } from '../support/safetensors.js';
 import { refusal, refusalSync } from './artifact-refusal.js';
 
 const v = (axis: number): IndexExpr => ({ k: 'var', axis });
@@ -134,7 +135,7 @@ describe('write, load, run', () => {
     expect(odd.slice(2)).toEqual([Infinity, -Infinity]);
   });
 
-  it('without weights: parameters start from their initializers, and weights.bin is not written', async () => {
+  it('without weights: parameters start from their initializers, and weights.safetensors is not written', async () => {
     const dir = await written(false);
     expect((await readdir(dir)).sort()).toEqual(['manifest.json']);
     const exe = await loadExecutable(dir);
@@ -148,17 +149,20 @@ describe('write, load, run', () => {
     const text = await readFile(join(dir, 'manifest.json'), 'utf8');
     const manifest = JSON.parse(text) as ArtifactManifest;
     expect(manifest.format).toBe('kiln-artifact');
-    expect(manifest.version).toBe(2);
+    expect(manifest.version).toBe(3);
     expect(manifest.initialized).toEqual(['b']);
     expect(manifest.target).toBe('js');
-    expect(manifest.weights).toEqual({ file: 'weights.bin', tensors: [{ name: 'w', dtype: 'f32', shape: [3, 4], offset: 0, byteLength: 48 }] });
+    const bytes = await readFile(join(dir, 'weights.safetensors'));
+    expect(manifest.weights).toEqual({ file: 'weights.safetensors', byteLength: bytes.length });
     expect(manifest.hash).toMatch(/^[0-9a-f]{64}$/);
-    const bytes = await readFile(join(dir, 'weights.bin'));
     expect(artifactHash(manifest as never, bytes)).toBe(manifest.hash);
-    expect(new Float32Array(bytes.buffer, bytes.byteOffset, 12)).toEqual(W.data);
+    // A safetensors file, as an independent reader sees it.
+    const file = readSafetensors(bytes);
+    expect(Object.keys(file.tensors)).toEqual(['w']);
+    expect(file.tensors.w).toMatchObject({ dtype: 'F32', shape: [3, 4], values: Array.from(W.data) });
     await writeArtifact(join(root, 'again'), planMemory(updateInPlace(mlp())), { target: 'js', weights: { w: W } });
     expect(await readFile(join(root, 'again', 'manifest.json'), 'utf8')).toBe(text);
-    expect(await readFile(join(root, 'again', 'weights.bin'))).toEqual(bytes);
+    expect(await readFile(join(root, 'again', 'weights.safetensors'))).toEqual(bytes);
   });
 
   it('in memory: encodeArtifact and artifactFromObject, no files', async () => {
@@ -180,7 +184,7 @@ describe('write, load, run', () => {
 
 describe('refusals name the file and the fault', () => {
   const manifestOf = (dir: string) => join(dir, 'manifest.json');
-  const weightsOf = (dir: string) => join(dir, 'weights.bin');
+  const weightsOf = (dir: string) => join(dir, 'weights.safetensors');
 
   async function editManifest(dir: string, edit: (m: Record<string, unknown>) => void, resign = false): Promise<void> {
     const m = JSON.parse(await readFile(manifestOf(dir), 'utf8')) as Record<string, unknown>;
@@ -202,7 +206,7 @@ describe('refusals name the file and the fault', () => {
     await unlink(weightsOf(dir));
     expect(await refusal(loadArtifact(dir))).toBe(`${weightsOf(dir)}: cannot read the weights (ENOENT: no such file or directory)`);
     const { manifest } = encodeArtifact(mlp(), { target: 'js', weights: { w: W } });
-    expect(refusalSync(() => artifactFromObject(manifest))).toBe('weights.bin: missing (the manifest lists 1 tensors in it)');
+    expect(refusalSync(() => artifactFromObject(manifest))).toBe(`weights.safetensors: missing (the manifest lists a weights file of ${manifest.weights!.byteLength} bytes)`);
   });
 
   it('a manifest that is not JSON, or not an object', async () => {
@@ -217,28 +221,32 @@ describe('refusals name the file and the fault', () => {
     const dir = await written();
     await editManifest(dir, (m) => (m.format = 'kiln-checkpoint'));
     expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: not a Kiln artifact (format is "kiln-checkpoint", expected "kiln-artifact")`);
-    await editManifest(dir, (m) => ((m.format = 'kiln-artifact'), (m.version = 3)));
-    expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unsupported artifact version 3 (this runtime reads 2)`);
-    await editManifest(dir, (m) => ((m.version = 2), (m.target = 'webgpu')));
+    await editManifest(dir, (m) => ((m.format = 'kiln-artifact'), (m.version = 4)));
+    expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unsupported artifact version 4 (this runtime reads 3)`);
+    await editManifest(dir, (m) => (m.version = 2));
+    expect(await refusal(loadArtifact(dir))).toBe(
+      `${manifestOf(dir)}: artifact version 2 keeps its weights in weights.bin, not in a safetensors file; recompile it with 'kiln compile'`,
+    );
+    await editManifest(dir, (m) => ((m.version = 3), (m.target = 'webgpu')));
     expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unknown target "webgpu" (this runtime runs: js, wasm)`);
   });
 
-  it('weights.bin truncated at several lengths, or with bytes added', async () => {
+  it('weights.safetensors truncated at several lengths, or with bytes added', async () => {
     const dir = await written();
     const bytes = await readFile(weightsOf(dir));
-    for (const length of [0, 1, 4, 24, 47]) {
+    for (const length of [0, 1, 4, 24, bytes.length - 1]) {
       await writeFile(weightsOf(dir), bytes.subarray(0, length));
-      expect(await refusal(loadArtifact(dir))).toBe(`${weightsOf(dir)}: truncated (expected 48 bytes, got ${length})`);
+      expect(await refusal(loadArtifact(dir))).toBe(`${weightsOf(dir)}: truncated (expected ${bytes.length} bytes, got ${length})`);
     }
     await writeFile(weightsOf(dir), Buffer.concat([bytes, Buffer.from([0, 0, 0, 0])]));
-    expect(await refusal(loadArtifact(dir))).toBe(`${weightsOf(dir)}: 4 unexpected bytes after the tensor data (expected 48 bytes)`);
+    expect(await refusal(loadArtifact(dir))).toBe(`${weightsOf(dir)}: 4 unexpected bytes after the tensor data (expected ${bytes.length} bytes)`);
   });
 
-  it('a flipped byte in weights.bin or in the manifest: hash mismatch', async () => {
+  it('a flipped byte in weights.safetensors or in the manifest: hash mismatch', async () => {
     const dir = await written();
     const bytes = await readFile(weightsOf(dir));
-    const mismatch = `${manifestOf(dir)}: hash mismatch: the manifest or weights.bin changed after the artifact was written`;
-    for (const at of [0, 17, 47]) {
+    const mismatch = `${manifestOf(dir)}: hash mismatch: the manifest or weights.safetensors changed after the artifact was written`;
+    for (const at of [0, 17, bytes.length - 1]) {
       const flipped = Buffer.from(bytes);
       flipped[at] = flipped[at]! ^ 0x10;
       await writeFile(weightsOf(dir), flipped);
@@ -325,15 +333,25 @@ describe('refusals name the file and the fault', () => {
     expect(refusalSync(withProgram(edit))).toContain(`manifest.json: program: ${message}`);
   });
 
-  it('weights that are not parameters of the program, or disagree with them', () => {
+  it('weights that are not parameters of the program, or disagree with them, or a weights file that is not Kiln safetensors', () => {
     const { manifest, weights } = encodeArtifact(planMemory(updateInPlace(mlp())), { target: 'js', weights: { w: W } });
-    const m = obj(jsonCopy(manifest));
-    obj(m, 'weights', 'tensors', 0).name = 'v';
-    m.hash = artifactHash(m, weights);
-    expect(refusalSync(() => artifactFromObject(m, weights))).toBe("manifest.json: weights: tensor 'v' is not a parameter of the program");
-    list(m, 'weights', 'tensors')[0] = { name: 'w', dtype: 'f32', shape: [4, 3], offset: 0, byteLength: 48 };
-    m.hash = artifactHash(m, weights);
-    expect(refusalSync(() => artifactFromObject(m, weights))).toBe("manifest.json: weights: tensor 'w' is f32[4, 3], but the parameter is f32[3, 4]");
+    /** The artifact with its weights file rewritten and both hashes recomputed, so the checks past them are reached. */
+    const withWeights = (edit: (header: Record<string, unknown>) => void) => {
+      const { header, data } = readSafetensors(weights!);
+      const edited = structuredClone(header);
+      edit(edited);
+      const bytes = writeSafetensors(edited, data);
+      const m = obj(jsonCopy(manifest));
+      obj(m, 'weights').byteLength = bytes.length;
+      m.hash = artifactHash(m, bytes);
+      return () => artifactFromObject(m, bytes);
+    };
+    expect(refusalSync(withWeights((h) => ((h.v = h.w), delete h.w)))).toBe("weights.safetensors: tensor 'v' is not a parameter of the program");
+    expect(refusalSync(withWeights((h) => ((h.w as { shape: number[] }).shape = [4, 3])))).toBe("weights.safetensors: tensor 'w' is f32[4, 3], but the parameter is f32[3, 4]");
+    expect(refusalSync(withWeights((h) => ((h.w as { dtype: string }).dtype = 'F64')))).toBe(
+      `weights.safetensors: tensor 'w' has dtype "F64", which Kiln does not read (it reads F32, I32 and BOOL)`,
+    );
+    expect(refusalSync(withWeights((h) => (h.__metadata__ = {})))).toBe("weights.safetensors: not a Kiln file (__metadata__ has no 'kiln.version')");
   });
 
   it('parseProgram is the same check for programs from anywhere', () => {
@@ -345,7 +363,7 @@ describe('atomic writes', () => {
   it('leave only the artifact directory: no temporary files', async () => {
     await written();
     expect(await readdir(root)).toEqual(['mlp']);
-    expect((await readdir(join(root, 'mlp'))).sort()).toEqual(['manifest.json', 'weights.bin']);
+    expect((await readdir(join(root, 'mlp'))).sort()).toEqual(['manifest.json', 'weights.safetensors']);
   });
 
   it('replace an existing artifact whole, leaving nothing behind', async () => {
@@ -426,12 +444,12 @@ describe("target 'wasm': the module beside the manifest", () => {
 
   it('lists module.wasm in the manifest, and the hash covers it after the weights', async () => {
     const dir = await writtenWasm();
-    expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'module.wasm', 'weights.bin']);
+    expect((await readdir(dir)).sort()).toEqual(['manifest.json', 'module.wasm', 'weights.safetensors']);
     const manifest = JSON.parse(await readFile(manifestOf(dir), 'utf8')) as ArtifactManifest;
     const code = await readFile(moduleOf(dir));
     expect(manifest.target).toBe('wasm');
     expect(manifest.code).toEqual({ file: 'module.wasm', byteLength: code.length });
-    expect(artifactHash(manifest as never, await readFile(join(dir, 'weights.bin')), code)).toBe(manifest.hash);
+    expect(artifactHash(manifest as never, await readFile(join(dir, 'weights.safetensors')), code)).toBe(manifest.hash);
     // The js manifest of the same program has no code field.
     const { manifest: js } = encodeArtifact(planMemory(updateInPlace(mlp())), { target: 'js' });
     expect('code' in js).toBe(false);
@@ -482,7 +500,7 @@ describe("target 'wasm': the module beside the manifest", () => {
       const flipped = Buffer.from(code);
       flipped[at] = flipped[at]! ^ 0x01;
       await writeFile(moduleOf(dir), flipped);
-      expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: hash mismatch: the manifest or weights.bin or module.wasm changed after the artifact was written`);
+      expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: hash mismatch: the manifest or weights.safetensors or module.wasm changed after the artifact was written`);
     }
   });
 
@@ -492,7 +510,7 @@ describe("target 'wasm': the module beside the manifest", () => {
     code[3] = 0x78; // "\0asm" -> "\0asx": no longer the magic number
     await writeFile(moduleOf(dir), code);
     const m = JSON.parse(await readFile(manifestOf(dir), 'utf8')) as Record<string, unknown>;
-    m.hash = artifactHash(m, await readFile(join(dir, 'weights.bin')), code);
+    m.hash = artifactHash(m, await readFile(join(dir, 'weights.safetensors')), code);
     await writeFile(manifestOf(dir), JSON.stringify(m));
     expect(await refusal(loadArtifact(dir))).toMatch(new RegExp(`^${literally(moduleOf(dir))}: not a WebAssembly module this runtime can compile \\(.*magic.*\\)$`, 'i'));
   });

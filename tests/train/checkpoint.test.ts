@@ -65,8 +65,10 @@ test('save, train on, load: weights, optimizer state and step count come back ex
   expect(Object.keys(saved).sort()).toEqual(['optimizer.step', 'w', 'w.m', 'w.v']);
   expect(saved['optimizer.step']!.data).toEqual([3]);
   await t.save(path);
-  // The file says what it holds: the graph, the step and the optimizer.
-  expect((await loadCheckpoint(path)).meta).toEqual({ graph: 'lin', step: 3, optimizer: 'adam(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8)' });
+  // The file says what it holds: the graph, the step and the optimizer, besides the model itself (tests/train/model-file.test.ts).
+  const { meta } = await loadCheckpoint(path);
+  expect(Object.keys(meta).sort()).toEqual(['graph', 'model', 'optimizer', 'step', 'training']);
+  expect(meta).toMatchObject({ graph: 'lin', step: 3, optimizer: 'adam(lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8)' });
 
   for (let i = 0; i < 2; i++) await t.step(batch);
   t.setParams({ w: [[9], [9]] });
@@ -120,16 +122,16 @@ describe('refused checkpoints leave the trainer as it was', () => {
   test('a truncated file', async () => {
     await writeFile(path, bytes.subarray(0, bytes.length - 10));
     const e = await refusal(t.load(path));
-    expect(e.message).toBe(`${path}: truncated (expected at least ${bytes.length} bytes, got ${bytes.length - 10})`);
+    expect(e.message).toBe(`${path}: truncated (expected ${bytes.length} bytes, got ${bytes.length - 10})`);
     expectUnchanged();
   });
 
   test('a file with one flipped byte in the weights', async () => {
     const bad = bytes.slice();
-    bad[bad.length - 8]! ^= 0x01; // the last 4 data bytes before the checksum belong to a tensor
+    bad[bad.length - 8]! ^= 0x01; // the data section ends the file
     await writeFile(path, bad);
     const e = await refusal(t.load(path));
-    expect(e.message).toBe(`${path}: checksum mismatch (the file is corrupt or was tampered with)`);
+    expect(e.message).toBe(`${path}: sha256 mismatch (the file is corrupt or was tampered with)`);
     expectUnchanged();
   });
 
