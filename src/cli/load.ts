@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { fsReason } from '../../runtime/fs.js';
 import { parseModel } from '../frontend/dsl/index.js';
 import type { TrainConfig } from '../frontend/dsl/index.js';
 import { KilnError } from '../ir/errors.js';
@@ -17,7 +18,7 @@ export function readSource(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new KilnError('usage', `${path}: cannot read file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new KilnError('usage', `${path}: cannot read file (${fsReason(e)})`);
   }
 }
 

@@ -1,7 +1,7 @@
 // The `kiln` command line: a thin layer over the public API. Errors from Kiln are printed as one
 // line (with file:line:col where there is a source), never as a stack trace.
 
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { KilnRuntimeError } from '../../runtime/tensor.js';
@@ -10,7 +10,9 @@ import { compile, OPS, KilnError } from '../index.js';
 import type { Tensor } from '../index.js';
 import { DiagnosticsError, checkModel, formatDiagnostic, formatModel } from '../frontend/dsl/index.js';
 import { loadCheckpoint } from '../../runtime/checkpoint.js';
+import { fsReason } from '../../runtime/fs.js';
 import { kernelProgram } from '../compile.js';
+import { cliMessage } from '../ir/hints.js';
 import { schemaOf } from '../ir/op.js';
 import { artifactBackends, describeBackends, threadedList } from '../backends/registry.js';
 import { moduleThreads } from '../../runtime/threads.js';
@@ -63,11 +65,12 @@ function registerRun(program: Command, out: (s: string) => void): void {
     .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string; threads?: string; weights?: string }) => {
       const exe = await compile(loadGraphFile(file), { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) });
       if (opts.weights !== undefined) exe.setParams(weightsFor(exe.paramSpecs, (await loadCheckpoint(opts.weights)).params, opts.weights));
+      const text = readSource(opts.inputs);
       let inputs: Record<string, TensorLike>;
       try {
-        inputs = JSON.parse(readFileSync(opts.inputs, 'utf8')) as Record<string, TensorLike>;
+        inputs = JSON.parse(text) as Record<string, TensorLike>;
       } catch (e) {
-        throw new KilnError('usage', `${opts.inputs}: cannot read inputs (${(e as Error).message})`);
+        throw new KilnError('usage', `${opts.inputs}: the inputs are not JSON (${(e as Error).message})`);
       }
       const outputs = await exe.run(inputs);
       for (const [name, t] of Object.entries(outputs)) out(`${name} = ${formatTensor(t)}\n`);
@@ -193,8 +196,12 @@ function registerFmt(program: Command, out: (s: string) => void, err: (s: string
           if (formatted !== source) {
             // Written beside and renamed over, so a failure never leaves half a file.
             const temp = `${file}.${process.pid}.fmt.tmp`;
-            writeFileSync(temp, formatted);
-            renameSync(temp, file);
+            try {
+              writeFileSync(temp, formatted);
+              renameSync(temp, file);
+            } catch (e) {
+              throw new KilnError('usage', `${file}: cannot write file (${fsReason(e)})`);
+            }
           }
         } else {
           out(formatted);
@@ -258,7 +265,8 @@ export async function main(
       return 1;
     }
     if (e instanceof KilnError || e instanceof KilnRuntimeError) {
-      err(`kiln: ${e.message}\n`);
+      // Hints that name an API option are printed with the command-line flag instead.
+      err(`kiln: ${e instanceof KilnError ? cliMessage(e) : e.message}\n`);
       return 1;
     }
     throw e;

@@ -3,6 +3,7 @@
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { fsReason } from '../../runtime/fs.js';
 import { backendOf } from '../backends/registry.js';
 import type { BackendName } from '../backends/registry.js';
 import { loadCSV } from '../data/csv.js';
@@ -146,7 +147,9 @@ export function loadDataset(spec: string, o: DataOptions): Dataset {
     if (o.limit !== undefined && o.limit < ds.size) return slice(ds, 0, o.limit);
     return ds;
   }
-  return fail('usage', `unknown dataset '${spec}' (expected mnist or csv:PATH)`);
+  // A CSV path given without its prefix is the likely slip: name the spelling that loads it.
+  const slip = /\.csv$/i.test(spec) || existsSync(spec) ? `; did you mean csv:${spec}?` : '';
+  return fail('usage', `unknown dataset '${spec}' (expected mnist or csv:PATH)${slip}`);
 }
 
 const describeColumn = (c: Column): string => `${c.dtype}[${c.shape.join(', ')}]`;
@@ -398,7 +401,7 @@ async function writeOutputs(trainer: Trainer, history: FitResult['history'], tit
     try {
       writeFileSync(flags.curve, trainingCurve(history, title));
     } catch (e) {
-      fail('usage', `--curve: cannot write '${flags.curve}' (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      fail('usage', `--curve: cannot write '${flags.curve}' (${fsReason(e)})`);
     }
     out(`wrote ${flags.curve}\n`);
   }

@@ -2,7 +2,10 @@
 // column becomes `y`; every bad cell is reported at its file:line:col.
 
 import { readFileSync } from 'node:fs';
+import { fsReason } from '../../runtime/fs.js';
 import { fail } from '../ir/errors.js';
+import { failHinted } from '../ir/hints.js';
+import type { HintStyle } from '../ir/hints.js';
 import type { Column, Dataset } from './dataset.js';
 
 export interface CSVOptions {
@@ -109,6 +112,9 @@ function parseNumber(text: string): number | undefined {
 
 const quoted = (s: string): string => `'${s.replace(/'/g, "\\'")}'`;
 
+/** How each interface names the label option, for messages about it. */
+const LABEL: Record<HintStyle, string> = { api: 'parseCSV: label', cli: '--label:' };
+
 /** Parses CSV text into a dataset with `x` (f32[features]) and, when `label` is given, `y`. */
 export function parseCSV(text: string, options: CSVOptions = {}): Dataset {
   const { file } = options;
@@ -133,7 +139,7 @@ export function parseCSV(text: string, options: CSVOptions = {}): Dataset {
   const { label } = options;
   if (typeof label === 'string') {
     if (!names) {
-      fail('usage', `parseCSV: label ${quoted(label)} names a column, but the CSV has no header row; give the label as a column index`);
+      failHinted('usage', (s) => `${LABEL[s]} ${quoted(label)} names a column, but the CSV has no header row; give the label as a column index`);
     }
     labelAt = names.indexOf(label);
     if (labelAt < 0) {
@@ -145,7 +151,7 @@ export function parseCSV(text: string, options: CSVOptions = {}): Dataset {
     }
   } else if (typeof label === 'number') {
     if (!Number.isInteger(label) || label >= width || label < -width) {
-      fail('usage', `parseCSV: label column index ${label} is out of range for ${width} columns`);
+      failHinted('usage', (s) => `${LABEL[s]} column index ${label} is out of range for ${width} columns`);
     }
     labelAt = label < 0 ? width + label : label;
   }
@@ -173,7 +179,13 @@ export function parseCSV(text: string, options: CSVOptions = {}): Dataset {
       if (k !== labelAt) {
         x[f++] = value;
       } else if (labelDtype === 'i32') {
-        if (!Number.isInteger(value)) fail('data', `class label ${quoted(cell.text.trim())} is not an integer (${columnName(k)}); use labelDtype 'f32' for regression`, where);
+        if (!Number.isInteger(value)) {
+          failHinted(
+            'data',
+            (s) => `class label ${quoted(cell.text.trim())} is not an integer (${columnName(k)}); use ${s === 'api' ? "labelDtype 'f32'" : '--label-dtype f32'} for regression`,
+            where,
+          );
+        }
         if (value < -2147483648 || value > 2147483647) fail('data', `class label ${quoted(cell.text.trim())} does not fit i32 (${columnName(k)})`, where);
         y![r] = value;
       } else {
@@ -193,8 +205,7 @@ export function loadCSV(path: string, options: CSVOptions = {}): Dataset {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'unknown error';
-    return fail('data', `cannot read CSV file '${path}' (${code})`);
+    return fail('data', `cannot read CSV file '${path}' (${fsReason(e)})`);
   }
   return parseCSV(text, { ...options, file: options.file ?? path });
 }

@@ -3,6 +3,8 @@
 
 import { fail } from './errors.js';
 import { GraphBuilder } from './emit.js';
+import { failHinted } from './hints.js';
+import type { HintStyle } from './hints.js';
 import type { Graph } from './graph.js';
 import { getOp } from './ops/index.js';
 import { schemaOf } from './op.js';
@@ -22,6 +24,12 @@ export function graphSymbols(g: Graph): Map<string, string> {
   return seen;
 }
 
+/** How each interface binds symbols: the API's option, the command line's flag. */
+const SHAPES: Record<HintStyle, string> = { api: 'shapes', cli: '--shapes' };
+
+/** The binding of one symbol as the user writes it: `shapes: { B: <size> }` or `--shapes B=<size>`. */
+const bindingOf = (name: string, style: HintStyle): string => (style === 'api' ? `shapes: { ${name}: <size> }` : `--shapes ${name}=<size>`);
+
 /**
  * `g` with its symbols replaced by `shapes`. Every symbol must be bound to a non-negative
  * integer; binding a name the graph does not use is an error too (it is usually a typo).
@@ -31,12 +39,12 @@ export function bindShapes(g: Graph, shapes: Readonly<Record<string, number>> = 
   for (const [name, size] of Object.entries(shapes)) {
     if (!symbols.has(name)) {
       const known = symbols.size ? `its symbols are ${[...symbols.keys()].join(', ')}` : 'it has no symbolic dims';
-      fail('bind', `shapes: '${name}' is not a dimension of graph ${g.name} (${known})`);
+      failHinted('bind', (s) => `${SHAPES[s]}: '${name}' is not a dimension of graph ${g.name} (${known})`);
     }
-    if (typeof size !== 'number' || !isValidDim(size)) fail('bind', `shapes: ${name} must be a non-negative integer (at most 2^53-1), got ${String(size)}`);
+    if (typeof size !== 'number' || !isValidDim(size)) failHinted('bind', (s) => `${SHAPES[s]}: ${name} must be a non-negative integer (at most 2^53-1), got ${String(size)}`);
   }
   for (const [name, where] of symbols) {
-    if (!(name in shapes)) fail('bind', `unbound symbolic dimension '${name}' (first in ${where}); pass shapes: { ${name}: <size> }`);
+    if (!(name in shapes)) failHinted('bind', (s) => `unbound symbolic dimension '${name}' (first in ${where}); pass ${bindingOf(name, s)}`);
   }
   if (symbols.size === 0) return checkSizes(g);
   const dim = (d: Dim): Dim => (typeof d === 'string' ? shapes[d]! : d);

@@ -79,8 +79,8 @@ export const GRAD_CASES: CaseTable = {
   square: one('[2,3]', (b) => b.emit('square', ['x']), x23),
   clip: one('values on both sides of the bounds', (b) => b.emit('clip', ['x'], { min: -0.5, max: 0.5 }), { x: { shape: [4, 5], gen: distinct(0.1, 0.05) } }),
   dense: one('[2,3] @ [3,4] + [4]', (b) => b.emit('dense', ['x', 'w', 'b']), { x: { shape: [2, 3] }, w: { shape: [3, 4] }, b: { shape: [4] } }),
-  mae: one('target broadcast', (b) => b.emit('mae', ['p', 't']), { p: { shape: [2, 3], gen: distinct(0.1) }, t: { shape: [3], gen: distinct(0.1, 0.05) } }),
-  mse: one('both sides broadcast', (b) => b.emit('mse', ['p', 't']), { p: { shape: [2, 1] }, t: { shape: [1, 3] } }),
+  mae: one('a matrix', (b) => b.emit('mae', ['p', 't']), { p: { shape: [2, 3], gen: distinct(0.1) }, t: { shape: [2, 3], gen: distinct(0.1, 0.05) } }),
+  mse: one('a column', (b) => b.emit('mse', ['p', 't']), { p: { shape: [3, 1] }, t: { shape: [3, 1] } }),
   binary_cross_entropy: one('inside the clip range', (b) => b.emit('binary_cross_entropy', ['p', 't']), {
     p: { shape: [2, 3], gen: uniform(0.1, 0.9) },
     t: { shape: [2, 3], gen: uniform(0, 1) },

@@ -107,7 +107,7 @@ describe('kiln CLI', () => {
   test('a missing file is one line naming it', async () => {
     const { code, err } = await kiln('inspect', join(tmp, 'nope.json'));
     expect(code).toBe(1);
-    expect(err).toMatch(/^kiln: .*nope\.json: cannot read file \(ENOENT\)\n$/);
+    expect(err).toMatch(/^kiln: .*nope\.json: cannot read file \(no such file or directory\)\n$/);
   });
 
   test('an unsupported extension is refused', async () => {

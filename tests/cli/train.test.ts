@@ -252,7 +252,7 @@ describe('kiln train', () => {
     const missing = join(tmp, 'nope.kir');
     const r1 = await kiln(['train', missing, '--dataset', `csv:${csv}`]);
     expect(r1.code).toBe(1);
-    expect(r1.err).toBe(`kiln: ${missing}: cannot read file (ENOENT)\n`);
+    expect(r1.err).toBe(`kiln: ${missing}: cannot read file (no such file or directory)\n`);
     expect((await kiln([...base, '--epochs', 'ten'])).err).toBe("kiln: --epochs: expected an integer >= 1, got 'ten'\n");
     expect((await kiln([...base, '--lr', '-1'])).err).toBe("kiln: --lr: expected a positive number, got '-1'\n");
     expect((await kiln([...base, '--optimizer', 'rmsprop'])).err).toBe("kiln: --optimizer: unknown optimizer 'rmsprop' (expected sgd, momentum, adam, adamw)\n");

@@ -249,7 +249,7 @@ export const CASES: readonly OpCase[] = [
   // ---- losses and penalties: scalar f32[] results -----------------------------------------
   // |d| = 0.5, 0, 2, 1 and d^2 = 0.25, 0, 4, 1
   { name: 'mae: mean of |pred - target|', op: 'mae', inputs: [f32([4], [1, 2, 3, 4]), f32([4], [1.5, 2, 1, 5])], expected: f32([], [0.875]) },
-  { name: 'mae: target broadcasts', op: 'mae', inputs: [f32([2, 1], [1, 2]), f32([3], [0, 1, 2])], expected: f32([], [5 / 6]) },
+  { name: 'mae: over a matrix', op: 'mae', inputs: [f32([2, 3], [1, 1, 1, 2, 2, 2]), f32([2, 3], [0, 1, 2, 0, 1, 2])], expected: f32([], [5 / 6]) },
   { name: 'mse: mean of (pred - target)^2', op: 'mse', inputs: [f32([2, 2], [1, 2, 3, 4]), f32([2, 2], [1.5, 2, 1, 5])], expected: f32([], [1.3125]) },
   // -ln 0.5, -ln 0.9, -ln 0.8
   { name: 'binary_cross_entropy: values', op: 'binary_cross_entropy', inputs: [f32([3], [0.5, 0.9, 0.2]), f32([3], [1, 1, 0])], expected: f32([], [0.3405504159]) },

@@ -137,7 +137,7 @@ describe('loadCSV', () => {
     const missing = join(dir, 'nope.csv');
     const e = catchKiln(() => loadCSV(missing));
     expect(e.code).toBe('data');
-    expect(e.message).toBe(`cannot read CSV file '${missing}' (ENOENT)`);
-    expect(catchKiln(() => loadCSV(dir)).message).toBe(`cannot read CSV file '${dir}' (EISDIR)`);
+    expect(e.message).toBe(`cannot read CSV file '${missing}' (no such file or directory)`);
+    expect(catchKiln(() => loadCSV(dir)).message).toBe(`cannot read CSV file '${dir}' (is a directory)`);
   });
 });

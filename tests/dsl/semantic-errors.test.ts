@@ -109,7 +109,7 @@ const CASES: [string, string, string[]][] = [
   ['a model without outputs', 'model quiet {\n  input x: f32[2]\n}', ["1:7: model quiet has no outputs; declare one with 'output' or 'loss'"]],
   ['an import cycle', 'import "lib/a.kiln"\n' + m('  output o = fa(x)'), ['lib/b.kiln:1:1: import cycle: lib/a.kiln -> lib/b.kiln -> lib/a.kiln']],
   ['a file importing itself', 'import "lib/self.kiln"\n' + m('  output o = s(x)'), ['lib/self.kiln:1:1: import cycle: lib/self.kiln -> lib/self.kiln']],
-  ['an unreadable import', 'import "lib/nope.kiln"\n' + m('  output o = x'), ['1:1: cannot import "lib/nope.kiln": cannot read lib/nope.kiln (ENOENT)']],
+  ['an unreadable import', 'import "lib/nope.kiln"\n' + m('  output o = x'), ['1:1: cannot import "lib/nope.kiln": cannot read lib/nope.kiln (no such file or directory)']],
   [
     'an unknown train setting and bad values',
     m('  output x') + '\ntrain {\n  epoch = 3\n  batch = 0\n  optimizer = adam(lr=-1)\n  dataset = "imagenet"\n  split = [8, 1]\n  batch = 2\n}',

@@ -76,7 +76,7 @@ export const OP_SAMPLES: Readonly<Record<string, OpSample>> = {
   dense: {
     operands: [f32('B', 4), { param: f32(4, 2), init: { fn: 'he_normal', args: { seed: 3 } } }, { param: f32(2), init: { fn: 'zeros', args: {} } }],
   },
-  mae: { operands: [f32('B', 3), f32(3)] },
+  mae: { operands: [f32('B', 3), f32('B', 3)] },
   mse: { operands: [f32('B', 1), f32('B', 1)] },
   binary_cross_entropy: { operands: [f32('B'), f32('B')], attrs: { eps: 1e-6 } },
   sigmoid_cross_entropy: { operands: [f32('B', 2), f32('B', 2)] },

@@ -92,10 +92,10 @@ describe('decompose', () => {
     };
     const operands: Record<string, string[]> = {
       dense: [x, w, v],
-      mae: [x, v],
+      mae: [x, x],
       mse: [x, x],
       binary_cross_entropy: [x, x],
-      sigmoid_cross_entropy: [x, v],
+      sigmoid_cross_entropy: [x, x],
       softmax_cross_entropy: [x, labels],
       softmax_cross_entropy_onehot: [x, x],
       dropout: [x, key],

@@ -160,7 +160,7 @@ describe('refused checkpoints leave the trainer as it was', () => {
 
   test('a missing file', async () => {
     const e = await refusal(t.load(join(dir, 'nope.ckpt')));
-    expect(e.message).toContain('cannot read checkpoint (ENOENT');
+    expect(e.message).toContain('cannot read checkpoint (no such file or directory)');
     expectUnchanged();
   });
 });

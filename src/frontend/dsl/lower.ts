@@ -3,6 +3,7 @@
 import { posix } from 'node:path';
 import { Builder } from '../builder.js';
 import type { Sym } from '../builder.js';
+import { fsReason } from '../../../runtime/fs.js';
 import { KilnError } from '../../ir/errors.js';
 import type { SourceSpan } from '../../ir/errors.js';
 import type { Graph, Initializer } from '../../ir/graph.js';
@@ -180,8 +181,7 @@ class Lowering {
     try {
       text = readFile(target);
     } catch (e) {
-      const code = typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : String(e);
-      return void this.report(`${head}: cannot read ${target} (${code})`, decl.span);
+      return void this.report(`${head}: cannot read ${target} (${fsReason(e)})`, decl.span);
     }
     const parsed = parse(text, target);
     for (const d of parsed.diagnostics) this.report(d.message, d.span);

@@ -7,7 +7,7 @@ import type { CompositeDef, CompositeName, Emitter, OpAttrs } from '../op.js';
 import { formatType, sameShape } from '../types.js';
 import type { TensorType } from '../types.js';
 import { scalar } from './composites.js';
-import { FLOAT, broadcastOrFail, requireDType } from './util.js';
+import { FLOAT, requireDType } from './util.js';
 
 const allAxes = (t: TensorType): number[] => t.shape.map((_, i) => i);
 
@@ -22,8 +22,25 @@ function sumAll(e: Emitter, v: string): string {
 }
 
 /**
- * A loss over two f32 operands that broadcast like `sub`: the mean over the broadcast shape of
- * `perElement(a, b)`. Checked here so messages name the loss, not an op inside it.
+ * Fails unless a loss's prediction and target have one shape: a loss never broadcasts, since
+ * pred [B, 1] against target [B] would silently average over [B, B]. A dim matches only an
+ * equal number or the same symbol; a symbol against a number (B against 32) or another symbol
+ * is refused like a mismatch, as nothing guarantees the binding makes them equal.
+ */
+function requireSameShape(op: string, [nameA, a]: readonly [string, TensorType], [nameB, b]: readonly [string, TensorType]): void {
+  if (sameShape(a.shape, b.shape)) return;
+  const both = `${nameA} ${formatType(a)} and ${nameB} ${formatType(b)}`;
+  // When only symbols keep the shapes apart (B against 32), say why that is not accepted.
+  const apart = a.shape.flatMap((d, k) => (d === b.shape[k] ? [] : [k]));
+  const symbolic = a.shape.length === b.shape.length && apart.every((k) => typeof a.shape[k] === 'string' || typeof b.shape[k] === 'string');
+  const k = apart[0]!;
+  const why = symbolic ? ` (dim ${k}: ${a.shape[k]} against ${b.shape[k]}; a symbolic dim matches only the same symbol)` : '';
+  fail('shape', `${op}: ${both} must have the same shape${why}`);
+}
+
+/**
+ * A loss over two f32 operands of one shape: the mean over that shape of `perElement(a, b)`.
+ * Checked here so messages name the loss, not an op inside it.
  */
 function pointwiseLoss<N extends CompositeName>(
   name: N,
@@ -38,7 +55,7 @@ function pointwiseLoss<N extends CompositeName>(
     decompose(e, [a, b], at) {
       const types = [e.typeOf(a!), e.typeOf(b!)];
       operands.forEach((operand, i) => requireDType(name, operand, types[i]!, FLOAT));
-      broadcastOrFail(name, types);
+      requireSameShape(name, [operands[0], types[0]!], [operands[1], types[1]!]);
       return meanAll(e, perElement(e, a!, b!, at));
     },
   });
@@ -132,7 +149,7 @@ export const softmax_cross_entropy_onehot = composite({
     requireDType(op, 'logits', tl, FLOAT);
     requireDType(op, 'target', tt, FLOAT);
     classAxis(op, tl, tt);
-    if (!sameShape(tl.shape, tt.shape)) fail('shape', `${op}: target ${formatType(tt)} must have the shape of logits ${formatType(tl)}`);
+    requireSameShape(op, ['logits', tl], ['target', tt]);
     const last = tl.shape.length - 1;
     const logP = e.emit('log_softmax', [logits!], { axis: last });
     // Classes with target 0 contribute exactly 0, even where log p is -inf (0 * -inf is nan).
