@@ -15,9 +15,11 @@ import {
   customSection,
   programDigest,
   encodeNumbers,
+  parseBatch,
   wasmModuleProblem,
   weightsLayout,
   writeWeight,
+  type ArtifactBatch,
   type ArtifactManifest,
 } from '../../runtime/artifact.js';
 import type { KernelProgram } from '../../runtime/kernel-ir.js';
@@ -28,6 +30,8 @@ import { fsReason, syncDirectory } from '../../runtime/fs.js';
 interface CommonOptions {
   /** Parameter values to store (trained weights); parameters left out start from their initializers. */
   weights?: Readonly<Record<string, Tensor>>;
+  /** A variable batch (src/passes/batch-independence.ts proves it): the inputs and outputs whose axis 0 is batch dim `dim`; its compiled size is the limit. */
+  batch?: { dim: string; inputs: readonly string[]; outputs: readonly string[] };
 }
 
 /** What to write: for 'wasm', the module compiled from this same program (src/backends/wasm's compileWasm). */
@@ -81,6 +85,7 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
     entries.forEach((e, i) => writeWeight(bytes!, e, tensors[i]!.data));
     table = { file: WEIGHTS_FILE, tensors: entries };
   }
+  const batch = options.batch && batchOf(p, options.batch, source);
   // A 'js' manifest has no code field at all, so its bytes (and hash) are as before 'wasm' existed.
   const unsigned = {
     format: ARTIFACT_FORMAT,
@@ -93,8 +98,16 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
       .filter((name) => !names.includes(name))
       .sort(),
     ...(code ? { code: { file: MODULE_FILE, byteLength: code.length } } : {}),
+    ...(batch ? { batch } : {}),
   } as const;
   return { manifest: { ...unsigned, hash: artifactHash(unsigned, bytes, code) }, weights: bytes, code };
+}
+
+/** The manifest's batch field, checked as the loader checks it; its size is axis 0 of the first batched input. */
+function batchOf(p: KernelProgram, batch: NonNullable<CommonOptions['batch']>, source: string): ArtifactBatch {
+  const first = p.inputs.find((i) => i.name === batch.inputs[0]);
+  const max = first && p.buffers.find((b) => b.name === first.buffer)!.shape[0];
+  return parseBatch({ dim: batch.dim, max, inputs: [...batch.inputs], outputs: [...batch.outputs] }, p, source)!;
 }
 
 async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {
