@@ -26,7 +26,11 @@ type Axis = number | null;
 const norm = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
 
 function refuse(n: Node, why: string, dim: string): never {
-  fail('usage', `variable batch: node '${n.name}' (${n.op}) ${why}, so a row of a smaller batch would depend on other rows or on the padding; export with a fixed ${dim} instead`);
+  fail(
+    'usage',
+    `variable batch: node '${n.name}' (${n.op}) ${why}, so a row of a smaller batch would depend on other rows or on the padding; export with a fixed ${dim} instead`,
+    n.span,
+  );
 }
 
 /** The output axis of an operand's batch axis under right-aligned broadcasting, checking that the examples are not broadcast. */

@@ -118,13 +118,15 @@ describe('exportArtifact: refusing a variable batch', () => {
   it('refuses outputs that mix the examples, naming the node and why', async () => {
     const model = parse(MODEL);
     const loss = await refusedWith(exportArtifact(model, join(root, 'mix'), { outputs: ['loss'], shapes: { B: FULL }, batch: 'B' }));
-    expect(loss).toMatch(/^variable batch: node '[^']+' \(reduce_sum\) reduces over the batch axis 0, so a row of a smaller batch would depend on other rows or on the padding/);
+    expect(loss).toMatch(
+      /^<input>:10:8: variable batch: node '[^']+' \(reduce_sum\) reduces over the batch axis 0, so a row of a smaller batch would depend on other rows or on the padding/,
+    );
     const norm = parse(`model norm {
   input x: f32[B, 4]
   output centered = x - mean(x, axes=[0], keepdims=true)
 }`);
     const centered = await refusedWith(exportArtifact(norm, join(root, 'mix'), { shapes: { B: FULL }, batch: 'B' }));
-    expect(centered).toMatch(/^variable batch: node '[^']+' \(reduce_sum\) reduces over the batch axis 0/);
+    expect(centered).toMatch(/^<input>:3:25: variable batch: node '[^']+' \(reduce_sum\) reduces over the batch axis 0/);
   });
 
   it('refuses a batch dim without a size and one that no input leads with', async () => {
