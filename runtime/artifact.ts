@@ -40,12 +40,30 @@ export interface ArtifactManifest {
   initialized: string[];
   /** The code file: present for 'wasm' (the module), absent for 'js'. */
   code?: { file: string; byteLength: number };
+  /** Present when the artifact runs any batch up to its compiled size (see ArtifactBatch); absent when its shapes are fixed. */
+  batch?: ArtifactBatch;
   /** sha256 (hex) of the canonical JSON of every other manifest field, followed by the weights bytes, then the code bytes. */
   hash: string;
 }
 
+/**
+ * A variable batch: the compiler proved that every row of the listed outputs depends only on the
+ * same row of the listed inputs, so a run may pass from 1 to `max` rows; the runtime pads the
+ * inputs to `max` rows and returns the first rows of the outputs. The batch is axis 0 of each.
+ */
+export interface ArtifactBatch {
+  /** The symbolic dim of the model that is the batch (for messages). */
+  dim: string;
+  /** The compiled size: axis 0 of every listed input and output. */
+  max: number;
+  inputs: string[];
+  outputs: string[];
+}
+
 interface ArtifactBase {
   program: KernelProgram;
+  /** Absent: every input has its compiled shape. */
+  batch?: ArtifactBatch;
   /** Stored parameter values (possibly none): these take precedence over the program's initializers. */
   weights: Record<string, Tensor>;
   hash: string;
@@ -261,6 +279,34 @@ function storedWeights(program: KernelProgram, tensors: Record<string, Tensor> |
   return weights;
 }
 
+/** Names of `list` (inputs or outputs of the program), each once, at least one. */
+function batchNames(raw: unknown, list: ReadonlyArray<{ name: string; buffer: string }>, what: string, err: (m: string) => never): { name: string; buffer: string }[] {
+  if (!Array.isArray(raw) || raw.length === 0 || !raw.every((n) => typeof n === 'string')) err(`${what} must be a non-empty list of names, got ${show(raw)}`);
+  return raw.map((name: string, i) => {
+    const entry = list.find((x) => x.name === name);
+    if (!entry) err(`${what}: '${name}' is not one of the program's ${what} (${list.map((x) => x.name).join(', ') || 'none'})`);
+    if (raw.indexOf(name) !== i) err(`${what}: '${name}' is listed twice`);
+    return entry;
+  });
+}
+
+/** The manifest's batch field against its program: every listed input and output has `max` rows on axis 0. */
+export function parseBatch(raw: unknown, program: KernelProgram, at: string): ArtifactBatch | undefined {
+  if (raw === undefined) return undefined;
+  const err: (m: string) => never = (m) => fail(at, `batch: ${m}`);
+  if (!isObject(raw)) err(`expected { dim, max, inputs, outputs }, got ${show(raw)}`);
+  const extra = Object.keys(raw).filter((k) => !['dim', 'max', 'inputs', 'outputs'].includes(k));
+  if (extra.length) err(`unknown field ${show(extra[0])}`);
+  if (typeof raw.dim !== 'string' || raw.dim === '') err(`dim must be a name, got ${show(raw.dim)}`);
+  const listed = [...batchNames(raw.inputs, program.inputs, 'inputs', err), ...batchNames(raw.outputs, program.outputs, 'outputs', err)];
+  if (!isCount(raw.max) || raw.max === 0) err(`max must be a positive integer, got ${show(raw.max)}`);
+  for (const x of listed) {
+    const rows = program.buffers.find((b) => b.name === x.buffer)!.shape[0];
+    if (rows !== raw.max) err(`'${x.name}' has ${rows === undefined ? 'no axis 0' : `${rows} rows`}, but max is ${raw.max}`);
+  }
+  return { dim: raw.dim, max: raw.max, inputs: [...(raw.inputs as string[])], outputs: [...(raw.outputs as string[])] };
+}
+
 function checkBody(raw: Record<string, unknown>, files: ArtifactFiles, src: Sources): Artifact {
   const at = src.manifest;
   const table = parseWeightsEntry(raw.weights, at);
@@ -283,7 +329,9 @@ function checkBody(raw: Record<string, unknown>, files: ArtifactFiles, src: Sour
   const weightsFile = table && src.file(table.file);
   const tensors = bytes && decodeSafetensors(bytes, weightsFile!, 'artifact').tensors;
   const weights = storedWeights(program, tensors, raw.initialized, at, weightsFile ?? undefined);
-  return module ? { target: 'wasm', program, weights, hash, wasm: module } : { target: 'js', program, weights, hash };
+  const batch = parseBatch(raw.batch, program, at);
+  const base = { program, weights, hash, ...(batch ? { batch } : {}) };
+  return module ? { ...base, target: 'wasm', wasm: module } : { ...base, target: 'js' };
 }
 
 /**

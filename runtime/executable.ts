@@ -2,6 +2,7 @@
 // EXECUTORS (executors.ts), so a new target needs an entry there and nothing here.
 
 import { loadArtifact, type Artifact } from './artifact.js';
+import { withVariableBatch } from './batch.js';
 import { EXECUTORS, type ArtifactExecutable, type ExecutorOptions } from './executors.js';
 
 export { KernelExecutable, type KernelExecutableOptions } from './kernel-executable.js';
@@ -19,5 +20,7 @@ export async function loadExecutable(dir: string, options: ExecutorOptions = {})
 export function executableFromArtifact(artifact: Artifact, options: ExecutorOptions = {}): ArtifactExecutable {
   // Each executor takes the artifact of its own target, which the lookup guarantees.
   const executor = EXECUTORS[artifact.target] as (a: Artifact, o: ExecutorOptions) => ArtifactExecutable;
-  return executor(artifact, options);
+  const exe = executor(artifact, options);
+  // A variable-batch artifact takes 1 to batch.max rows; its input specs show the compiled size.
+  return artifact.batch ? withVariableBatch(exe, artifact.batch) : exe;
 }

@@ -17,6 +17,7 @@ import * as json from './ir/json.js';
 import * as bind from './ir/bind.js';
 import * as emit from './ir/emit.js';
 import * as compiler from './compile.js';
+import * as exporter from './export.js';
 import * as autodiff from './passes/autodiff.js';
 import * as dceP from './passes/dce.js';
 import * as decomposeP from './passes/decompose.js';
@@ -126,6 +127,18 @@ export const compile = checked(
   ],
   async,
 );
+const exportFields = { target: is.string, shapes: is.object, outputs: is.array, batch: is.string, weights: is.object, threads: is.number };
+export const exportArtifact = checked(
+  exporter.exportArtifact,
+  'exportArtifact',
+  [
+    ['model', is.graph],
+    ['dir', is.string],
+    ['options?', is.options(exportFields)],
+  ],
+  async,
+);
+export type { ExportOptions, ExportResult } from './export.js';
 export { BACKENDS } from './compile.js';
 export type { BackendName, CompileOptions, Executable } from './compile.js';
 

@@ -11,12 +11,11 @@ import type { Tensor } from '../index.js';
 import { DiagnosticsError, checkModel, formatDiagnostic, formatModel } from '../frontend/dsl/index.js';
 import { loadCheckpoint } from '../../runtime/checkpoint.js';
 import { fsReason } from '../../runtime/fs.js';
-import { kernelProgram } from '../compile.js';
 import { cliMessage } from '../ir/hints.js';
 import { schemaOf } from '../ir/op.js';
 import { artifactBackends, describeBackends, threadedList } from '../backends/registry.js';
 import { moduleThreads } from '../../runtime/threads.js';
-import { writeArtifact } from '../kernels/artifact.js';
+import { exportArtifact } from '../export.js';
 import { weightsFor } from '../model-file.js';
 import { registerInspect } from './inspect.js';
 import { loadGraphFile, readSource } from './load.js';
@@ -113,9 +112,11 @@ function registerCompile(program: Command, out: (s: string) => void): void {
     .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.safetensors, module.wasm)')
     .option('--target <target>', `the code to generate: ${describeBackends(artifactBackends())}`, 'wasm')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
+    .option('--outputs <names>', 'keep only these outputs, e.g. logits,probs: the loss, the labels and what else they alone need are dropped')
+    .option('--batch <dim>', 'the symbolic dim that is the batch: the artifact then runs any batch up to its size in --shapes (refused if examples mix)')
     .option('--weights <checkpoint>', 'start from the trained weights of a checkpoint (kiln train --save)')
     .option('--threads <n>', 'wasm: a module for n worker threads over shared memory (default 1; the runtime then needs worker threads)')
-    .action(async (file: string, opts: { out: string; target: string; shapes: string[]; weights?: string; threads?: string }) => {
+    .action(async (file: string, opts: { out: string; target: string; shapes: string[]; outputs?: string; batch?: string; weights?: string; threads?: string }) => {
       const backend = artifactBackends().find((b) => b.name === opts.target);
       if (!backend)
         throw new KilnError(
@@ -127,26 +128,24 @@ function registerCompile(program: Command, out: (s: string) => void): void {
       const threads = threadsFlag(opts.threads);
       if (threads > 1 && !backend.threads) throw new KilnError('usage', `--threads: only ${threadedList('--target', true)} runs on several threads`);
       const g = loadGraphFile(file);
-      const program = kernelProgram(g, parseShapes(opts.shapes));
       let weights: Record<string, Tensor> | undefined;
       if (opts.weights !== undefined) {
         const { params } = await loadCheckpoint(opts.weights);
         // A training checkpoint also holds optimizer state; the model's parameters are what ship.
-        const names = new Set(program.params.map((p) => p.name));
+        const names = new Set(g.params.map((p) => p.name));
         const missing = [...names].filter((n) => !(n in params));
         if (missing.length) throw new KilnError('usage', `--weights: ${opts.weights} has no value for ${missing.join(', ')}`);
         weights = Object.fromEntries(Object.entries(params).filter(([n]) => names.has(n)));
       }
-      const stored = weights ? { weights } : {};
-      // A code generator (binaryen for wasm) loads here, and only for its target: the artifact's runtime never needs it.
-      const code = await backend.artifact.code(program, threads);
-      const target = code.target;
-      const wasm = code.target === 'wasm' ? code.wasm : undefined;
-      await writeArtifact(opts.out, program, { ...code, ...stored });
+      const outputs = opts.outputs?.split(',').map((s) => s.trim());
+      const options = { target: opts.target, shapes: parseShapes(opts.shapes), threads, ...(outputs ? { outputs } : {}), ...(opts.batch ? { batch: opts.batch } : {}) };
+      const { manifest, program: p, wasm } = await exportArtifact(g, opts.out, { ...options, ...(weights ? { weights } : {}) });
       const ran = wasm ? moduleThreads(wasm) : 1;
       const shared = threads > 1 ? (ran > 1 ? ` for ${ran} threads` : ' for one thread (no kernel large enough to share)') : '';
       const codeNote = wasm ? `, module ${wasm.length} bytes${shared}` : '';
-      out(`wrote ${opts.out} (target ${target}): ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${program.params.length} parameters${codeNote}\n`);
+      const io = `inputs ${p.inputs.map((i) => i.name).join(' ')}, outputs ${p.outputs.map((o) => o.name).join(' ')}`;
+      const batch = manifest.batch ? `, batch 1 to ${manifest.batch.max} (${manifest.batch.dim})` : '';
+      out(`wrote ${opts.out} (target ${manifest.target}): ${p.kernels.length} kernels, arena ${p.arenaBytes} bytes, ${p.params.length} parameters, ${io}${batch}${codeNote}\n`);
     });
 }
 

@@ -15,7 +15,9 @@ import {
   customSection,
   programDigest,
   encodeNumbers,
+  parseBatch,
   wasmModuleProblem,
+  type ArtifactBatch,
   type ArtifactManifest,
 } from '../../runtime/artifact.js';
 import { encodeSafetensors } from '../../runtime/safetensors.js';
@@ -27,6 +29,8 @@ import { fsReason, syncDirectory } from '../../runtime/fs.js';
 interface CommonOptions {
   /** Parameter values to store (trained weights); parameters left out start from their initializers. */
   weights?: Readonly<Record<string, Tensor>>;
+  /** A variable batch (src/passes/batch-independence.ts proves it): the inputs and outputs whose axis 0 is batch dim `dim`; its compiled size is the limit. */
+  batch?: { dim: string; inputs: readonly string[]; outputs: readonly string[] };
 }
 
 /** What to write: for 'wasm', the module compiled from this same program (src/backends/wasm's compileWasm). */
@@ -74,6 +78,7 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
   });
   const bytes = tensors.length > 0 ? encodeSafetensors(Object.fromEntries(tensors), {}) : undefined;
   const table: ArtifactManifest['weights'] = bytes ? { file: WEIGHTS_FILE, byteLength: bytes.length } : null;
+  const batch = options.batch && batchOf(p, options.batch, source);
   // A 'js' manifest has no code field at all, so its bytes (and hash) are as before 'wasm' existed.
   const unsigned = {
     format: ARTIFACT_FORMAT,
@@ -86,8 +91,16 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
       .filter((name) => !names.includes(name))
       .sort(),
     ...(code ? { code: { file: MODULE_FILE, byteLength: code.length } } : {}),
+    ...(batch ? { batch } : {}),
   } as const;
   return { manifest: { ...unsigned, hash: artifactHash(unsigned, bytes, code) }, weights: bytes, code };
+}
+
+/** The manifest's batch field, checked as the loader checks it; its size is axis 0 of the first batched input. */
+function batchOf(p: KernelProgram, batch: NonNullable<CommonOptions['batch']>, source: string): ArtifactBatch {
+  const first = p.inputs.find((i) => i.name === batch.inputs[0]);
+  const max = first && p.buffers.find((b) => b.name === first.buffer)!.shape[0];
+  return parseBatch({ dim: batch.dim, max, inputs: [...batch.inputs], outputs: [...batch.outputs] }, p, source)!;
 }
 
 async function writeSynced(path: string, data: string | Uint8Array): Promise<void> {

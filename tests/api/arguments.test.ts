@@ -130,6 +130,13 @@ const CASES: Record<string, Case> = {
       ['loss', [g, {}, 1]],
     ],
   },
+  exportArtifact: {
+    calls: [
+      ['model', [source, 'dir']],
+      ['dir', [g, 1]],
+      ['options.outputs', [g, 'dir', { outputs: 'y' }]],
+    ],
+  },
   compileTraining: {
     calls: [
       ['model', [source, {}]],
