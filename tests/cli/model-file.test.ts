@@ -82,5 +82,5 @@ test('run --weights runs the model with the stored weights', async () => {
   const missing = join(tmp, 'none.safetensors');
   const refused = await kiln('run', model, '--shapes', 'B=1', '--inputs', inputs, '--weights', missing);
   expect(refused.code).toBe(1);
-  expect(refused.err).toBe(`kiln: ${missing}: cannot read checkpoint (ENOENT: no such file or directory)\n`);
+  expect(refused.err).toBe(`kiln: ${missing}: cannot read checkpoint (no such file or directory)\n`);
 });
