@@ -78,8 +78,11 @@ function initExpr(v: Expr): InitExpr | undefined {
   return undefined;
 }
 
-/** Lowers `dense(x, units, ...)`, naming its parameters `<name>.w` and `<name>.b`; `inDef` qualifies given seeds. */
-export function lowerDenseLayer(ctx: LayerContext, e: CallExpr, name: string, inDef: boolean): Val | undefined {
+/**
+ * Lowers `dense(x, units, ...)`, naming its parameters `<instance>.w` and `<instance>.b`; the instance
+ * is named after the operands are lowered, as a def call's is. `inDef` qualifies given seeds.
+ */
+export function lowerDenseLayer(ctx: LayerContext, e: CallExpr, instance: () => string, inDef: boolean): Val | undefined {
   const x = ctx.value(e.args[0]!);
   const units = ctx.value(e.args[1]!);
   const kw = layerKeywords(ctx, e);
@@ -89,6 +92,7 @@ export function lowerDenseLayer(ctx: LayerContext, e: CallExpr, name: string, in
     return void ctx.report(`dense: with two operands the second is the number of units (the dense op takes x, w, b), got a tensor`, units.span);
   }
   if (!Number.isSafeInteger(units.value) || units.value < 1) return void ctx.report(`dense: units must be a positive integer, got ${units.value}`, units.span);
+  const name = instance();
   const init = kw.init && inDef ? instanceInitializer(kw.init, `${name}.w`) : kw.init;
   const options = { activation: kw.activation, useBias: kw.useBias, name, ...(init ? { kernelInitializer: init } : {}) };
   const sym = ctx.guard(e.span, () => denseLayer(ctx.b, x.sym, units.value, options));

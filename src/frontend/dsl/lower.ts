@@ -528,7 +528,7 @@ class Frame implements LayerContext {
   private callExpr(e: CallExpr, binding: string | undefined): Val | undefined {
     const entry = this.unit.defs.get(e.callee);
     if (entry) return this.callDef(entry, e, binding);
-    if (isLayerCall(e)) return lowerDenseLayer(this, e, this.scope.prefix + this.scope.instanceName('dense', binding), this.call !== undefined);
+    if (isLayerCall(e)) return lowerDenseLayer(this, e, () => this.scope.prefix + this.scope.instanceName('dense', binding), this.call !== undefined);
     if (isCallName(e.callee)) return lowerOpCall(this, e);
     for (const a of e.args) this.expr(a, undefined); // their own errors still count
     this.l.unknownCallee(
