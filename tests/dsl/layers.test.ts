@@ -2,6 +2,7 @@
 // computes what the builder's layer computes, and an initializer inside a def called twice
 // draws twice (a seed written in the def included), the same on every lowering.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { checkModel, parseModel } from '../../src/frontend/dsl/index.js';
@@ -56,6 +57,15 @@ describe('dense layers in .kiln', () => {
     const got = await run(dsl);
     expect(got).toEqual(await run(ts));
     got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
+  });
+});
+
+describe('the layer example of docs/language.md', () => {
+  it('lowers to the parameters its comment names', () => {
+    const docs = readFileSync('docs/language.md', 'utf8');
+    const block = [...docs.matchAll(/```kiln\n([\s\S]*?)```/g)].map((b) => b[1]!).find((b) => b.includes('dense(x, 256, activation=relu)'));
+    const g = lower(block!.replace(/^ {2}/gm, ''));
+    expect(g.params.map((p) => `${p.name}: ${p.type.shape.join('x')}`)).toEqual(['h1.w: 784x256', 'h1.b: 256', 'h2.w: 256x256', 'h2.b: 256', 'logits.w: 256x10', 'logits.b: 10']);
   });
 });
 
