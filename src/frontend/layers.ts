@@ -69,6 +69,11 @@ export function denseLayer(b: Builder, x: Sym, units: number, o: DenseOptions = 
   const activation = o.activation ?? 'linear';
   if (!isActivation(activation)) fail('usage', `dense: unknown activation '${String(activation)}' (expected one of: ${ACTIVATIONS.join(', ')})`, span);
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name === '')) fail('usage', `dense: name must be a non-empty string, got ${JSON.stringify(o.name)}`, span);
+  if (o.useBias !== undefined && typeof o.useBias !== 'boolean') fail('usage', `dense: useBias must be true or false, got ${JSON.stringify(o.useBias)}`, span);
+  const k = o.kernelInitializer as unknown;
+  if (k !== undefined && (typeof k !== 'object' || k === null || typeof (k as Initializer).fn !== 'string' || typeof (k as Initializer).args !== 'object')) {
+    fail('usage', `dense: kernelInitializer must be an initializer such as init.heNormal(), got ${JSON.stringify(k)}`, span);
+  }
   const fanIn = x.shape[x.rank - 1];
   if (x.dtype !== 'f32' || typeof fanIn !== 'number') {
     fail('shape', `dense: x must be f32 with a numeric last dimension (its size fixes the weights' shape), got ${formatType(x.type)}`, span);

@@ -9,7 +9,7 @@ import { compile } from '../../src/compile.js';
 import { graph, init } from '../../src/frontend/builder.js';
 import type { Builder, Sym } from '../../src/frontend/builder.js';
 import type { Activation } from '../../src/frontend/layers.js';
-import type { Graph } from '../../src/ir/graph.js';
+import type { Graph, Initializer } from '../../src/ir/graph.js';
 import { grad, gradOutputName } from '../../src/passes/autodiff.js';
 import { catchKiln } from '../catch-kiln.js';
 
@@ -160,6 +160,14 @@ describe('dense layer errors', () => {
     );
     expect(e.detail).toBe("dense: unknown activation 'gelu' (expected one of: linear, relu, sigmoid, tanh, softmax)");
     expect(e.span).toMatchObject({ file: 'tests/frontend/layers.test.ts', line: lineOf('bad activation') });
+  });
+
+  it('options of the wrong kind', () => {
+    const x = (b: Builder) => b.input('x', 'f32', ['B', 3]);
+    const bias = catchKiln(() => graph('g', (b) => b.output('y', b.dense(x(b), 2, { useBias: 'no' as unknown as boolean }))));
+    expect(bias.detail).toBe('dense: useBias must be true or false, got "no"');
+    const initial = catchKiln(() => graph('g', (b) => b.output('y', b.dense(x(b), 2, { kernelInitializer: 'he_normal' as unknown as Initializer }))));
+    expect(initial.detail).toBe('dense: kernelInitializer must be an initializer such as init.heNormal(), got "he_normal"');
   });
 
   it('an input whose last dimension is a symbol', () => {
