@@ -13,6 +13,7 @@ import type { RuntimeErrorCode } from '../runtime/tensor.js';
 import * as ops from './ir/ops/index.js';
 import * as verifier from './ir/verify.js';
 import * as text from './ir/text.js';
+import * as summaryM from './ir/summary.js';
 import * as json from './ir/json.js';
 import * as bind from './ir/bind.js';
 import * as emit from './ir/emit.js';
@@ -72,6 +73,7 @@ export const Builder = checked(builder.Builder, 'Builder', [
 ]);
 export type Builder = builder.Builder;
 export { init } from './frontend/builder.js';
+export type { Activation, DenseOptions } from './frontend/layers.js';
 export const KilnError = checked(errors.KilnError, 'KilnError', [
   ['code', is.oneOf(ERROR_CODES)],
   ['detail', is.string],
@@ -100,6 +102,7 @@ export const verify = checked(verifier.verify, 'verify', [
   ['locate?', is.function],
 ]);
 export const printGraph = checked(text.printGraph, 'printGraph', [['g', is.graph]]);
+export const summary = checked(summaryM.summary, 'summary', [['g', is.graph]]);
 export const parseGraph = checked(text.parseGraph, 'parseGraph', [
   ['text', is.string],
   ['file?', is.string],

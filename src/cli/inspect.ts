@@ -1,6 +1,7 @@
 // `kiln inspect`: a model as IR text, or what any stage of the pipeline leaves (`--after NAME`,
 // graph or kernels), or node counts per stage (`--stats`); with `--train`, the training stages
-// (reseed, regularize, grad, optimizer) run too, as `kiln train` would run them.
+// (reseed, regularize, grad, optimizer) run too, as `kiln train` would run them; `--summary`
+// prints the table of layers and parameter counts instead.
 
 import type { Command } from 'commander';
 import { KilnError } from '../ir/errors.js';
@@ -8,6 +9,7 @@ import { bindShapes } from '../ir/bind.js';
 import { graphSymbols } from '../ir/bind.js';
 import { expandComposites } from '../ir/emit.js';
 import type { Graph } from '../ir/graph.js';
+import { summary } from '../ir/summary.js';
 import { printGraph } from '../ir/text.js';
 import { liveLowerBound, totalTempBytes } from '../kernels/memory.js';
 import { printKernels } from '../kernels/print.js';
@@ -29,6 +31,7 @@ interface InspectFlags {
   l2?: string;
   after?: string;
   stats?: boolean;
+  summary?: boolean;
 }
 
 export interface InspectHelpers {
@@ -95,9 +98,12 @@ function inspectAction(file: string, opts: InspectFlags, cmd: Command, h: Inspec
   if (given('loss') && !opts.grad && !opts.train) throw new KilnError('usage', '--loss applies only with --grad or --train');
   if (opts.grad && opts.train) throw new KilnError('usage', '--grad and --train exclude each other (--train runs grad as a stage)');
   for (const flag of ['optimizer', 'lr', 'seed', 'l2']) if (given(flag) && !opts.train) throw new KilnError('usage', `--${flag} applies only with --train`);
+  for (const flag of ['grad', 'train', 'expand', 'after', 'stats'])
+    if (opts.summary && given(flag)) throw new KilnError('usage', `--summary prints the model's layers; it takes no --${flag}`);
   const { graph, train: section = {} } = loadModelFile(file);
   let g = graph;
   if (opts.shapes.length) g = bindShapes(g, h.parseShapes(opts.shapes));
+  if (opts.summary) return h.out(summary(g));
   if (opts.grad) {
     if (!g.params.some((p) => p.type.dtype === 'f32')) throw new KilnError('usage', `--grad: graph ${g.name} has no f32 parameters to differentiate with respect to`);
     g = grad(g, { loss: opts.loss });
@@ -125,5 +131,6 @@ export function registerInspect(program: Command, h: InspectHelpers): void {
     .option('--l2 <strength>', '--train: L2 penalty on the weights (stage regularize)')
     .option('--after <stage>', `run the pipeline up to this stage and print what it leaves, a graph or kernels (${STAGE_NAMES.join(', ')})`)
     .option('--stats', 'print the node count after each graph stage instead of the IR')
+    .option('--summary', 'print a table of the layers (parameter groups): output shapes, parameter counts and totals')
     .action((file: string, opts: InspectFlags, cmd: Command) => inspectAction(file, opts, cmd, h));
 }

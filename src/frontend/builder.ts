@@ -5,14 +5,15 @@ import { KilnError, fail } from '../ir/errors.js';
 import type { SourceSpan } from '../ir/errors.js';
 import { GraphBuilder } from '../ir/emit.js';
 import type { Graph, Initializer } from '../ir/graph.js';
-import { INITIALIZERS, checkInitializer } from '../ir/init.js';
+import { INITIALIZERS, checkInitializer, namedSeed } from '../ir/init.js';
 import type { AttrArgs, AttrValue, CompositeName, OpName, PlainOpName } from '../ir/op.js';
 import { getOp } from '../ir/ops/index.js';
 import { SLICE_END } from '../ir/ops/movement.js';
-import { mix32 } from '../ir/random.js';
 import { DIM_RULE, formatShape, formatType, isDType, isValidDim, sizeMonomial } from '../ir/types.js';
 import type { DType, Dim, TensorType } from '../ir/types.js';
 import { callSite } from './call-site.js';
+import { denseLayer } from './layers.js';
+import type { DenseOptions } from './layers.js';
 import { Sym } from './sym.js';
 
 export { Sym } from './sym.js';
@@ -67,13 +68,6 @@ function initializer(fn: string, options: Readonly<Record<string, number | undef
   const args: Record<string, AttrValue> = {};
   for (const [k, v] of Object.entries(options)) if (v !== undefined) args[k] = v;
   return { fn, args };
-}
-
-/** 32-bit FNV-1a of a string. */
-function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 /**
@@ -299,8 +293,14 @@ export class Builder {
     return this.emit('matmul', [this.use('matmul', 'a', a, span), this.use('matmul', 'b', b, span)], {}, span);
   }
 
-  /** A fully connected layer without activation: x @ w + b. */
-  dense(x: Sym, w: Sym, b: Sym): Sym {
+  /**
+   * Two forms, told apart by the second argument: given weights, the `dense` op x @ w + b (no
+   * activation); given a number of units, a layer that makes and names its own weights (layers.ts).
+   */
+  dense(x: Sym, w: Sym, b: Sym): Sym;
+  dense(x: Sym, units: number, options?: DenseOptions): Sym;
+  dense(x: Sym, w: Sym | number, b?: Sym | DenseOptions): Sym {
+    if (typeof w === 'number') return denseLayer(this, x, w, b instanceof Sym ? {} : (b ?? {}));
     const span = this.site();
     const vs = [this.use('dense', 'x', x, span), this.use('dense', 'w', w, span), this.use('dense', 'b', b, span)];
     return this.emit('dense', vs, {}, span);
@@ -397,6 +397,11 @@ export class Builder {
     return g;
   }
 
+  /** @internal The span that a call made now is tagged with (for layers' own errors). */
+  here(): SourceSpan | undefined {
+    return this.site();
+  }
+
   // ---- internals ------------------------------------------------------------------------
 
   private site(): SourceSpan | undefined {
@@ -484,7 +489,7 @@ export class Builder {
    * rather than position so that adding a parameter does not change the others' initial values.
    */
   private deriveSeed(label: string): number {
-    let seed = mix32((hashString(label) ^ mix32(this.seedBase)) >>> 0) >>> 1;
+    let seed = namedSeed(this.seedBase, label);
     while (this.usedSeeds.has(seed)) seed = (seed + 1) & 0x7fffffff;
     this.usedSeeds.add(seed);
     return seed;

@@ -5,6 +5,7 @@
 import { formatType } from '../ir/types.js';
 import type { DType, Dim, Shape, TensorType } from '../ir/types.js';
 import type { Axes, Builder, Operand } from './builder.js';
+import type { DenseOptions } from './layers.js';
 
 /**
  * A value of the graph under construction: its name and type, plus fluent methods so that
@@ -159,8 +160,11 @@ export class Sym {
   clip(min: number, max: number): Sym {
     return this.builder.clip(this, min, max);
   }
-  dense(w: Sym, b: Sym): Sym {
-    return this.builder.dense(this, w, b);
+  /** x @ w + b with the given weights, or a layer of `units` that makes its own (Builder.dense). */
+  dense(w: Sym, b: Sym): Sym;
+  dense(units: number, options?: DenseOptions): Sym;
+  dense(w: Sym | number, b?: Sym | DenseOptions): Sym {
+    return typeof w === 'number' ? this.builder.dense(this, w, b instanceof Sym ? {} : b) : this.builder.dense(this, w, b as Sym);
   }
   dropout(rate: number, o: { seed?: number } = {}): Sym {
     return this.builder.dropout(this, rate, o);

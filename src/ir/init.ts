@@ -7,7 +7,7 @@ import { fail } from './errors.js';
 import type { Initializer } from './graph.js';
 import { attr, checkAttrs } from './op.js';
 import type { AttrSchema, ConcreteType } from './op.js';
-import { standardNormal, uniform01 } from './random.js';
+import { mix32, standardNormal, uniform01 } from './random.js';
 import { formatType, numel } from './types.js';
 import type { Tensor, TensorData, TensorType } from './types.js';
 
@@ -83,4 +83,19 @@ export function materialize(init: Initializer, type: ConcreteType, alloc: (n: nu
   const f = fans(type.shape);
   for (let i = 0; i < data.length; i++) data[i] = def.sample(args as Record<string, number>, i, f);
   return { dtype: type.dtype, shape: [...type.shape], data };
+}
+
+/** 32-bit FNV-1a of a string. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The seed of one named stream (a parameter, a random op) drawn from a base seed: each name
+ * gets its own stream, and the same base and name always give the same seed (>= 0, an i32).
+ */
+export function namedSeed(base: number, label: string): number {
+  return mix32((hashString(label) ^ mix32(base)) >>> 0) >>> 1;
 }

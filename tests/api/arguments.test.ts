@@ -74,6 +74,7 @@ const CASES: Record<string, Case> = {
     ],
   },
   printGraph: graphOnly(),
+  summary: graphOnly(),
   parseGraph: {
     calls: [
       ['text', [g]],

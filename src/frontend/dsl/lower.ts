@@ -13,8 +13,10 @@ import { formatType, isDType } from '../../ir/types.js';
 import type { DType, Dim } from '../../ir/types.js';
 import type { BinaryOp, CallExpr, DefDecl, DimExpr, Expr, ImportDecl, InitExpr, ModelDecl, Program, Span, Stmt, TrainDecl, TypeExpr } from './ast.js';
 import { applyOp, attributes, isCallName, lowerOpCall, lowerTrain, opNames } from './calls.js';
-import type { CallContext, TrainConfig } from './calls.js';
+import type { TrainConfig } from './calls.js';
 import type { Diagnostic } from './diagnostics.js';
+import { instanceInitializer, isLayerCall, lowerDenseLayer } from './layers.js';
+import type { LayerContext } from './layers.js';
 import { Scope, alreadyDefined, elideLongNames, boundNames, checkDef, describeExpr, place, plural, suggest, unknownAmong, unknownName, where } from './scope.js';
 import type { Binding, Val } from './scope.js';
 
@@ -297,7 +299,7 @@ interface CallSite {
 }
 
 /** The lowering of one body: a model's, or a def's for one call. */
-class Frame implements CallContext {
+class Frame implements LayerContext {
   /** The first `return` of a def's body, once lowered (its value undefined if it failed). */
   private returned: { value: Val | undefined } | undefined;
 
@@ -370,7 +372,8 @@ class Frame implements CallContext {
           const message = `param ${s.name}: dimension '${d.name}' is in no input's shape, so its size is never known; use a number or a symbol of an input`;
           this.l.paramSymbols.push({ symbol: d.name, unbound: () => this.report(message, d.span) });
         }
-        const sym = type && init !== undefined ? this.guard(s.span, () => this.b.param(name, type.dtype, type.shape, init ?? undefined)) : undefined;
+        const given = init && this.call ? instanceInitializer(init, name) : init;
+        const sym = type && given !== undefined ? this.guard(s.span, () => this.b.param(name, type.dtype, type.shape, given ?? undefined)) : undefined;
         return this.bind(s.name, sym && { kind: 'tensor', sym, span: s.span }, s.nameSpan);
       }
       case 'let': {
@@ -458,7 +461,7 @@ class Frame implements CallContext {
     return Number.isInteger(n) && n >= 0 ? n + 0 : bad(`dimension '${d.name}' must be an integer >= 0, got ${n}`);
   }
 
-  private initializer(e: InitExpr): Initializer | undefined {
+  initializer(e: InitExpr): Initializer | undefined {
     if (!Object.hasOwn(INITIALIZERS, e.name)) {
       return void this.report(unknownAmong('initializer', e.name, Object.keys(INITIALIZERS)), e.span);
     }
@@ -525,6 +528,7 @@ class Frame implements CallContext {
   private callExpr(e: CallExpr, binding: string | undefined): Val | undefined {
     const entry = this.unit.defs.get(e.callee);
     if (entry) return this.callDef(entry, e, binding);
+    if (isLayerCall(e)) return lowerDenseLayer(this, e, () => this.scope.prefix + this.scope.instanceName('dense', binding), this.call !== undefined);
     if (isCallName(e.callee)) return lowerOpCall(this, e);
     for (const a of e.args) this.expr(a, undefined); // their own errors still count
     this.l.unknownCallee(
