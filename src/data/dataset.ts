@@ -163,7 +163,8 @@ export function fromArrays(columns: Readonly<Record<string, ColumnInput | Column
       else if (explicit >= 0 && size > 0 && len % size === 0) shape = [len / size];
       else fail('data', `column '${c.name}' has ${len} values, but ${anchorDesc}`);
     } else if (counts[i] === undefined ? c.data.length !== 0 : counts[i] !== size) {
-      fail('data', `column '${c.name}' has ${counts[i] ?? 'an unknown number of'} examples of shape [${shape.join(', ')}], but ${anchorDesc}`);
+      const of = shape.length > 0 ? ` of shape [${shape.join(', ')}]` : '';
+      fail('data', `column '${c.name}' has ${counts[i] ?? 'an unknown number of'} examples${of}, but ${anchorDesc}`);
     }
     out[c.name] = { dtype: dtypeOf(c.data), shape: [...shape], data: c.data };
   });

@@ -218,7 +218,8 @@ export class Trainer {
    * `batchSize` (default 256); `data` is a Dataset, plain columns or batches.
    */
   async evaluate(data: DataLike | Iterable<Batch>, options: { batchSize?: number } = {}): Promise<Scalars> {
-    const source = Symbol.iterator in data ? (data as Iterable<Batch>) : batches(toDataset(data as DataLike, this.inputs, 'evaluate'), options.batchSize ?? EVAL_BATCH_SIZE);
+    const iterable = typeof data === 'object' && data !== null && Symbol.iterator in data;
+    const source = iterable ? (data as Iterable<Batch>) : batches(toDataset(data as DataLike, this.inputs, 'evaluate'), options.batchSize ?? EVAL_BATCH_SIZE);
     const sums: Scalars = {};
     let count = 0;
     for (const batch of source) {
