@@ -70,7 +70,7 @@ export async function train(options: RegressionOptions = {}): Promise<Regression
   const started = performance.now();
   const data = regressionData(examples, { noise, seed });
   const trainer = await compileTraining(linearRegressionGraph(), { optimizer: sgd({ lr }), seed });
-  await fit(trainer, data, { epochs, batchSize, seed });
+  await fit(trainer, data, { epochs, batchSize, seed, verbose: 0 });
   const { loss } = await trainer.evaluate(data);
   const p = trainer.params();
   const w = W_TRUE.map((row, k) => row.map((_, j) => Number(p['w']!.data[k * TARGETS + j])));

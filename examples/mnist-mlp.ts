@@ -63,6 +63,7 @@ export async function train(options: MnistOptions = {}): Promise<MnistResult> {
     seed,
     validation,
     earlyStopping: { patience },
+    verbose: 0, // main() prints its own epoch lines
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
   });
   const scores = await trainer.evaluate(test, { batchSize: 256 });

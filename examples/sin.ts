@@ -54,7 +54,7 @@ export async function train(options: SinOptions = {}): Promise<SinResult> {
   const trainer = await compileTraining(sinGraph(hidden), { optimizer: adam({ lr }), seed });
   // Smaller steps late on let Adam settle instead of jittering around the minimum.
   const schedule = (epoch: number) => lr * (epoch < epochs * 0.6 ? 1 : epoch < epochs * 0.85 ? 0.3 : 0.1);
-  const { history } = await fit(trainer, data, { epochs, batchSize, seed, learningRate: schedule });
+  const { history } = await fit(trainer, data, { epochs, batchSize, seed, learningRate: schedule, verbose: 0 });
   const trainMse = (await trainer.evaluate(data)).loss!;
   const heldOutMse = (await trainer.evaluate(heldOut)).loss!;
   return { trainer, trainMse, heldOutMse, epochs: history.length, seconds: (performance.now() - started) / 1000 };

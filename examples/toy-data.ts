@@ -71,7 +71,7 @@ export interface LineFit {
 export async function fitLine(model: Graph, data: Dataset, o: { epochs: number; batchSize: number; lr: number; seed: number }): Promise<LineFit> {
   const started = performance.now();
   const trainer = await compileTraining(model, { optimizer: sgd({ lr: o.lr }), seed: o.seed });
-  const { history } = await fit(trainer, data, { epochs: o.epochs, batchSize: o.batchSize, seed: o.seed });
+  const { history } = await fit(trainer, data, { epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, verbose: 0 });
   const { loss, accuracy } = await trainer.evaluate(data);
   const p = trainer.params();
   return {

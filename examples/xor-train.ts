@@ -60,7 +60,7 @@ async function trainGraph(model: Graph, options: XorOptions): Promise<XorRun> {
   const { steps = 300, lr = 0.05, seed = 3 } = options;
   const started = performance.now();
   const trainer = await compileTraining(model, { optimizer: adam({ lr }), seed });
-  await fit(trainer, XOR_DATA, { epochs: steps, batchSize: 4, shuffle: false });
+  await fit(trainer, XOR_DATA, { epochs: steps, batchSize: 4, shuffle: false, verbose: 0 });
   const { loss, accuracy } = await trainer.evaluate(XOR_DATA);
   // predict runs the whole evaluation graph, loss included, so it takes the targets too.
   const [all] = batches(XOR_DATA, 4);

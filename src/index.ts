@@ -53,8 +53,11 @@ const trainingFields = {
   threads: is.number,
   nonFinite: is.oneOf(['skip', 'error']),
 };
+const dataLike = { what: 'a Dataset or an object of named columns', test: (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) };
+const stream = { what: 'a stream with a write method', test: (v: unknown) => typeof v === 'object' && v !== null && 'write' in v && typeof v.write === 'function' };
 const fitFields = {
-  ...{ epochs: is.number, batchSize: is.number, validation: is.dataset, shuffle: is.boolean, seed: is.number, remainder: is.oneOf(['keep', 'drop']) },
+  ...{ verbose: { what: '0, 1 or 2', test: (v: unknown) => v === 0 || v === 1 || v === 2 }, output: stream, validationSplit: is.number },
+  ...{ epochs: is.number, batchSize: is.number, validation: dataLike, shuffle: is.boolean, seed: is.number, remainder: is.oneOf(['keep', 'drop']) },
   ...{ earlyStopping: is.object, learningRate: is.function, onBatch: is.function, onEpoch: is.function, onSkippedStep: is.function },
 };
 const label = { what: 'a column name or index', test: (v: unknown) => typeof v === 'string' || typeof v === 'number' };
@@ -190,12 +193,14 @@ export const fit = checked(
   'fit',
   [
     ['trainer', trainable],
-    ['train', is.dataset],
+    ['train', dataLike],
     ['options', is.options(fitFields)],
   ],
   async,
 );
 export type { FitOptions, FitResult, EpochLog, EarlyStopping, Trainable } from './train/fit.js';
+export type { ProgressStream, StepInfo, Verbosity } from './train/progress.js';
+export type { ArrayColumn, ArrayColumns, DataLike } from './train/columns.js';
 
 // Model files: the graph, its weights and, from trainer.save, the optimizer state, in one safetensors file.
 export const saveModel = checked(

@@ -19,13 +19,13 @@ import { fit } from '../train/fit.js';
 import type { EpochLog, FitResult } from '../train/fit.js';
 import { adam, adamw, describeOptimizer, sgd } from '../train/optimizers.js';
 import type { Optimizer } from '../train/optimizers.js';
-import { NONFINITE_OUTPUT, STEP_INPUT, compileTraining } from '../train/trainer.js';
-import type { Scalars, Trainer } from '../train/trainer.js';
+import { formatNumber, formatQuantities, progressReporter } from '../train/progress.js';
+import type { ProgressStream } from '../train/progress.js';
+import { STEP_INPUT, compileTraining } from '../train/trainer.js';
+import type { Trainer } from '../train/trainer.js';
 import { loadModelFile } from './load.js';
 import { loadCheckpoint } from '../../runtime/checkpoint.js';
 import { savedTraining } from '../model-file.js';
-import { epochProgress } from './progress.js';
-import type { ProgressStream } from './progress.js';
 import { lineChartSVG } from './svg.js';
 import type { Series } from './svg.js';
 
@@ -229,16 +229,6 @@ function splitDataset(ds: Dataset, ratios: [number, number, number], seed: numbe
 
 // ---- reporting ------------------------------------------------------------------------------
 
-const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(4) : String(v));
-
-/** `loss 0.2412  accuracy 0.9312  ...` for every quantity of a log, in its order. */
-function quantities(scalars: Scalars | EpochLog): string {
-  return Object.entries(scalars)
-    .filter(([k]) => k !== 'epoch' && k !== 'seconds' && k !== 'skipped')
-    .map(([k, v]) => `${k} ${fmt(v)}`)
-    .join('  ');
-}
-
 /** Loss curves on the left axis; accuracies, when the model reports any, on a 0..1 right axis. */
 export function trainingCurve(history: readonly EpochLog[], title: string): string {
   const keys = [...new Set(history.flatMap((h) => Object.keys(h)))].filter((k) => k !== 'epoch' && k !== 'seconds' && k !== 'skipped');
@@ -321,40 +311,23 @@ function trainingData(s: Settings, flags: TrainFlags): ReturnType<typeof splitDa
   return splitDataset(data, s.ratios, s.seed ?? 0);
 }
 
-/** fit() with a progress bar per epoch and a line per finished epoch. */
+/** fit() reporting as the API does, but with the epoch lines on `out` and the bar (unless --no-progress) on `progress`. */
 async function fitWithProgress(trainer: Trainer, s: Settings, data: ReturnType<typeof splitDataset>, flags: TrainFlags, io: TrainIO): Promise<FitResult> {
-  const { train, validation } = data;
-  const bar = epochProgress(io.progress, flags.progress);
-  let epochLoss = 0;
-  let seen = 0;
-  let started = -1;
+  const reporter = progressReporter({ epochs: s.epochs, verbose: flags.progress ? 1 : 2, lines: io.out, bar: io.progress });
   try {
-    return await fit(trainer, train, {
+    return await fit(trainer, data.train, {
       epochs: s.epochs,
       batchSize: s.batchSize,
-      validation,
+      ...(data.validation ? { validation: data.validation } : {}),
       seed: s.seed ?? 0,
       ...(s.patience !== undefined ? { earlyStopping: { patience: s.patience, restoreBest: true } } : {}),
-      onBatch: ({ epoch, batch, batches, scalars }) => {
-        if (epoch !== started) {
-          bar.start(epoch, s.epochs, batches);
-          [started, epochLoss, seen] = [epoch, 0, 0];
-        }
-        const n = scalars[NONFINITE_OUTPUT] ? 0 : Math.min(s.batchSize, train.size - batch * s.batchSize);
-        epochLoss += n > 0 ? (scalars[trainer.lossName] ?? Number.NaN) * n : 0;
-        seen += n;
-        bar.update(batch + 1, seen, epochLoss / seen);
-      },
+      verbose: 0,
+      onBatch: (info) => reporter.step(info),
       onSkippedStep: () => {}, // the epoch line says how many
-      onEpoch: (log) => {
-        bar.stop();
-        const n = log['skipped'] ?? 0;
-        const skipped = n > 0 ? `  (${n} step${n === 1 ? '' : 's'} skipped: NaN or ±Infinity in the update; the weights were kept)` : '';
-        io.out(`epoch ${log.epoch + 1}/${s.epochs}  ${quantities(log)}  ${log.seconds.toFixed(1)}s${skipped}\n`);
-      },
+      onEpoch: (log) => reporter.epoch(log),
     });
   } finally {
-    bar.stop(); // a failed step must not leave the bar's timer running
+    reporter.stop(); // a failed step must not leave the bar on the screen
   }
 }
 
@@ -389,9 +362,9 @@ export async function trainCommand(modelPath: string, flags: TrainFlags, io: Tra
   if (patience !== undefined) {
     const monitor = validation ? 'val_loss' : 'loss';
     if (stoppedEarly) out(`stopped early after epoch ${history.length}: ${monitor} did not improve for ${patience} epochs\n`);
-    if (bestEpoch !== history.length - 1) out(`restored the weights of epoch ${bestEpoch + 1} (${monitor} ${fmt(history[bestEpoch]![monitor]!)})\n`);
+    if (bestEpoch !== history.length - 1) out(`restored the weights of epoch ${bestEpoch + 1} (${monitor} ${formatNumber(history[bestEpoch]![monitor]!)})\n`);
   }
-  if (test) out(`test  ${quantities(await trainer.evaluate(test, { batchSize }))}\n`);
+  if (test) out(`test  ${formatQuantities(await trainer.evaluate(test, { batchSize }))}\n`);
   await writeOutputs(trainer, history, `${model.name} on ${datasetName}`, flags, out);
 }
 

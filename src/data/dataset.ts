@@ -24,14 +24,20 @@ export interface Dataset {
 /** One batch: every column as a Tensor of shape [b, ...example shape]. */
 export type Batch = Record<string, Tensor>;
 
+/** Numbers nested to any depth, one level per dim: [[1, 2], [3, 4]] is two examples of shape [2]. */
+export type NestedNumbers = readonly (number | boolean | NestedNumbers)[];
+
 /** What `fromArrays` accepts for one column. */
 export interface ColumnInput {
-  data: ColumnData | number[];
+  /** Flat values (a typed array or number[]) or nested arrays whose first level is the examples. */
+  data: ColumnData | NestedNumbers;
   /** Per-example shape; see `fromArrays` for what happens when it is left out. */
   shape?: number[];
-  /** Required to match a typed array's own dtype; chooses the storage of a number[] (default f32). */
+  /** Required to match a typed array's own dtype; chooses the storage of numbers (default f32). */
   dtype?: ColumnDType;
 }
+
+const DTYPES: readonly ColumnDType[] = ['f32', 'i32', 'bool'];
 
 const numel = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
 
@@ -43,15 +49,49 @@ function allocate(dtype: ColumnDType, length: number): ColumnData {
   return dtype === 'f32' ? new Float32Array(length) : dtype === 'i32' ? new Int32Array(length) : new Uint8Array(length);
 }
 
-/** Converts a number[] to the requested storage, refusing values a typed array would wrap or round. */
-function fromNumbers(name: string, values: number[], dtype: ColumnDType): ColumnData {
-  const bad = values.findIndex(
-    (x) => typeof x !== 'number' || (dtype === 'i32' ? !Number.isInteger(x) || x < -2147483648 || x > 2147483647 : dtype === 'bool' ? x !== 0 && x !== 1 : false),
-  );
-  if (bad >= 0) fail('data', `column '${name}': value ${String(values[bad])} at index ${bad} does not fit ${dtype}`);
-  const out = allocate(dtype, values.length);
-  out.set(values);
+const isColumnData = (v: unknown): v is ColumnData => v instanceof Float32Array || v instanceof Int32Array || v instanceof Uint8Array;
+
+/** "a Float64Array", "the string 'a'", "an object": what a caller passed, briefly. */
+export function describeData(v: unknown): string {
+  if (typeof v === 'string') return `the string '${v.length > 20 ? `${v.slice(0, 20)}...` : v}'`;
+  if (v === null || typeof v !== 'object') return String(v);
+  if (Array.isArray(v)) return 'an array';
+  return ArrayBuffer.isView(v) ? `a ${v.constructor.name}` : 'an object';
+}
+
+/** Converts numbers to the requested storage, refusing values a typed array would wrap or round. */
+function fromNumbers(name: string, values: readonly unknown[], dtype: ColumnDType): ColumnData {
+  const bad = values.findIndex((x) => typeof x !== 'number' && typeof x !== 'boolean');
+  if (bad >= 0) fail('data', `column '${name}': value ${describeData(values[bad])} at index ${bad} is not a number`);
+  const numbers = values.map(Number);
+  const misfit = numbers.findIndex((x) => (dtype === 'i32' ? !Number.isInteger(x) || x < -2147483648 || x > 2147483647 : dtype === 'bool' ? x !== 0 && x !== 1 : false));
+  if (misfit >= 0) fail('data', `column '${name}': value ${numbers[misfit]} at index ${misfit} does not fit ${dtype}`);
+  const out = allocate(dtype, numbers.length);
+  out.set(numbers);
   return out;
+}
+
+/** Nested arrays as flat values and the shape of one example (the dims below the first). */
+function flattenNested(name: string, data: NestedNumbers): { values: unknown[]; shape: number[] } {
+  const dims: number[] = [];
+  for (let cur: unknown = data; Array.isArray(cur); cur = cur[0]) {
+    dims.push(cur.length);
+    if (cur.length === 0) break;
+  }
+  const values: unknown[] = [];
+  const walk = (x: unknown, depth: number, path: string): void => {
+    if (depth === dims.length) {
+      if (Array.isArray(x)) fail('data', `column '${name}': ${path} is an array where a number was expected (nested arrays must be regular)`);
+      values.push(x);
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== dims[depth]) {
+      fail('data', `column '${name}': ${path} has ${Array.isArray(x) ? `${x.length} entries` : 'no entries'}, expected ${dims[depth]} like the others at its depth`);
+    }
+    x.forEach((y, i) => walk(y, depth + 1, `${path}[${i}]`));
+  };
+  walk(data, 0, 'data');
+  return { values, shape: dims.slice(1) };
 }
 
 function checkShape(name: string, shape: number[]): void {
@@ -60,32 +100,44 @@ function checkShape(name: string, shape: number[]): void {
   }
 }
 
+/** One column's values in their storage, and the example shape it gives (nested arrays give theirs). */
+function prepareColumn(name: string, given: ColumnInput | ColumnData | NestedNumbers): { name: string; data: ColumnData; shape: number[] | undefined } {
+  const input: ColumnInput = Array.isArray(given) || ArrayBuffer.isView(given) ? { data: given as ColumnData | NestedNumbers } : (given as ColumnInput);
+  if (typeof input !== 'object' || input === null || !('data' in input)) {
+    fail('data', `column '${name}': expected an array, a typed array or { data, shape?, dtype? }, got ${describeData(input)}`);
+  }
+  if (input.dtype !== undefined && !DTYPES.includes(input.dtype)) fail('data', `column '${name}': dtype '${String(input.dtype)}' is not one of ${DTYPES.join(', ')}`);
+  if (input.shape !== undefined) checkShape(name, input.shape);
+  if (isColumnData(input.data)) {
+    if (input.dtype !== undefined && input.dtype !== dtypeOf(input.data)) {
+      fail('data', `column '${name}': dtype ${input.dtype} was asked for, but the data is a ${input.data.constructor.name} (${dtypeOf(input.data)})`);
+    }
+    return { name, data: input.data, shape: input.shape };
+  }
+  if (!Array.isArray(input.data)) {
+    return fail('data', `column '${name}': data must be a Float32Array, Int32Array, Uint8Array, number[] or nested number arrays, got ${describeData(input.data)}`);
+  }
+  if (!input.data.some(Array.isArray)) return { name, data: fromNumbers(name, input.data, input.dtype ?? 'f32'), shape: input.shape };
+  const nested = flattenNested(name, input.data);
+  if (input.shape !== undefined && numel(input.shape) !== numel(nested.shape)) {
+    fail('data', `column '${name}': shape [${input.shape.join(', ')}] was given, but the nested arrays hold examples of shape [${nested.shape.join(', ')}]`);
+  }
+  return { name, data: fromNumbers(name, nested.values, input.dtype ?? 'f32'), shape: input.shape ?? nested.shape };
+}
+
 /**
- * Builds a dataset from flat arrays. dtype comes from the typed array (Float32Array → f32,
- * Int32Array → i32, Uint8Array → bool); a number[] is f32 unless `dtype` says otherwise.
- * A column with an explicit `shape` holds length / numel(shape) examples. A column without one
- * holds one scalar per example, unless the columns that do give shapes fix the size at n and its
- * length is a larger multiple k·n: then its shape is inferred as [k]. Typed arrays are not copied.
+ * Builds a dataset from arrays. A column is `{ data, shape?, dtype? }` or just its data. Nested
+ * arrays give the examples along their first level and the example shape below it. Flat data's
+ * dtype comes from the typed array (Float32Array → f32, Int32Array → i32, Uint8Array → bool); a
+ * number[] is f32 unless `dtype` says otherwise. A flat column with an explicit `shape` holds
+ * length / numel(shape) examples. A column without one holds one scalar per example, unless the
+ * columns that do give shapes fix the size at n and its length is a larger multiple k·n: then its
+ * shape is inferred as [k]. Typed arrays are not copied.
  */
-export function fromArrays(columns: Record<string, ColumnInput>): Dataset {
+export function fromArrays(columns: Readonly<Record<string, ColumnInput | ColumnData | NestedNumbers>>): Dataset {
   const names = Object.keys(columns);
   if (names.length === 0) fail('data', 'fromArrays: a dataset needs at least one column');
-  const prepared = names.map((name) => {
-    const input = columns[name]!;
-    let data: ColumnData;
-    if (Array.isArray(input.data)) {
-      data = fromNumbers(name, input.data, input.dtype ?? 'f32');
-    } else if (input.data instanceof Float32Array || input.data instanceof Int32Array || input.data instanceof Uint8Array) {
-      data = input.data;
-      if (input.dtype !== undefined && input.dtype !== dtypeOf(data)) {
-        fail('data', `column '${name}': dtype ${input.dtype} was asked for, but the data is a ${data.constructor.name} (${dtypeOf(data)})`);
-      }
-    } else {
-      return fail('data', `column '${name}': data must be a Float32Array, Int32Array, Uint8Array or number[]`);
-    }
-    if (input.shape !== undefined) checkShape(name, input.shape);
-    return { name, data, shape: input.shape };
-  });
+  const prepared = names.map((name) => prepareColumn(name, columns[name]!));
 
   // The size is fixed by the columns with explicit, non-empty example shapes, else by the bare ones.
   const counts = prepared.map((c) => {
@@ -111,7 +163,8 @@ export function fromArrays(columns: Record<string, ColumnInput>): Dataset {
       else if (explicit >= 0 && size > 0 && len % size === 0) shape = [len / size];
       else fail('data', `column '${c.name}' has ${len} values, but ${anchorDesc}`);
     } else if (counts[i] === undefined ? c.data.length !== 0 : counts[i] !== size) {
-      fail('data', `column '${c.name}' has ${counts[i] ?? 'an unknown number of'} examples of shape [${shape.join(', ')}], but ${anchorDesc}`);
+      const of = shape.length > 0 ? ` of shape [${shape.join(', ')}]` : '';
+      fail('data', `column '${c.name}' has ${counts[i] ?? 'an unknown number of'} examples${of}, but ${anchorDesc}`);
     }
     out[c.name] = { dtype: dtypeOf(c.data), shape: [...shape], data: c.data };
   });

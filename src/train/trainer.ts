@@ -7,9 +7,10 @@ import type { Tensor, TensorLike } from '../../runtime/tensor.js';
 import { compile } from '../compile.js';
 import type { BackendName, Executable } from '../compile.js';
 import { batches } from '../data/dataset.js';
-import type { Batch, Dataset } from '../data/dataset.js';
+import { describeData } from '../data/dataset.js';
+import type { Batch } from '../data/dataset.js';
 import { fail } from '../ir/errors.js';
-import type { Graph } from '../ir/graph.js';
+import type { Graph, InputDecl } from '../ir/graph.js';
 import { valueTypes } from '../ir/graph.js';
 import { formatType } from '../ir/types.js';
 import { verify } from '../ir/verify.js';
@@ -19,6 +20,8 @@ import { LR_INPUT } from '../passes/optimizer.js';
 import { runGraphStages } from '../passes/pipeline.js';
 import type { TrainingContext } from '../passes/pipeline.js';
 import type { Regularization } from '../passes/regularize.js';
+import { batchedInputs, isDataset, toDataset } from './columns.js';
+import type { ArrayColumns, DataLike } from './columns.js';
 import { describeOptimizer } from './optimizers.js';
 import { modelMetadata } from '../model-file.js';
 import type { Optimizer } from './optimizers.js';
@@ -56,6 +59,9 @@ export type Scalars = Record<string, number>;
 
 /** The step's result key (and the step program's output) that reports a skipped update. */
 export { NONFINITE_OUTPUT };
+
+/** Examples per batch in predict and evaluate when none is given: no gradients, so larger batches than training's pay. */
+export const EVAL_BATCH_SIZE = 256;
 
 export class Trainer {
   /** The training step as one graph: forward, loss, backward, optimizer updates. */
@@ -142,17 +148,49 @@ export class Trainer {
     return { ...scalars, [NONFINITE_OUTPUT]: total };
   }
 
-  /**
-   * The evaluation program's outputs on one batch (dropout off, weights unchanged). Outputs that
-   * need a column the batch lacks (the loss without labels) are left out, so `{ x }` suffices
-   * for predictions.
-   */
-  async predict(batch: Batch | Readonly<Record<string, TensorLike>>): Promise<Record<string, Tensor>> {
-    return this.evalRun(batch, false);
+  /** The model's inputs, as data must feed them (the step count aside, which the trainer feeds). */
+  get inputs(): readonly InputDecl[] {
+    return this.evalGraph.inputs.filter((i) => i.name !== STEP_INPUT);
   }
 
-  /** predict(), reading back all outputs or only the f32 scalars (evaluate's metrics, not the predictions). */
-  private async evalRun(batch: Batch | Readonly<Record<string, TensorLike>>, scalarsOnly: boolean): Promise<Record<string, Tensor>> {
+  /**
+   * The evaluation program's outputs (dropout off, weights unchanged). Given one batch (an object
+   * of columns, no `batchSize`): every output its columns can compute, the loss too when the
+   * labels are there, so `{ x }` suffices. Given a Dataset, or columns with `batchSize`: the
+   * examples run in batches of `batchSize` (default 256) and the per-example outputs (those whose
+   * first dim is the batch dim) come back concatenated in order; scalars such as the loss are
+   * left to evaluate().
+   */
+  async predict(data: DataLike | Batch | Readonly<Record<string, TensorLike>>, options: { batchSize?: number } = {}): Promise<Record<string, Tensor>> {
+    if (!isDataset(data) && options.batchSize === undefined) return this.evalRun(this.oneBatch(data as Readonly<Record<string, TensorLike>>), false);
+    const ds = toDataset(data as DataLike, this.inputs, 'predict');
+    if (ds.size === 0) fail('usage', 'predict: the data set is empty');
+    const parts: Record<string, Tensor>[] = [];
+    let perExample: string[] = [];
+    for (const batch of batches(ds, options.batchSize ?? EVAL_BATCH_SIZE)) {
+      const { g } = this.evalGraphFor(batch);
+      const batchDim = batchedInputs(g.inputs)[0]?.type.shape[0];
+      const types = valueTypes(g);
+      perExample = g.outputs.filter((o) => types.get(o.value)!.shape[0] === batchDim).map((o) => o.name);
+      const out = await this.evalRun(batch, false);
+      parts.push(Object.fromEntries(perExample.map((n) => [n, out[n]!])));
+    }
+    return Object.fromEntries(perExample.map((n) => [n, concatenate(parts.map((p) => p[n]!))]));
+  }
+
+  /** A batch given as plain columns, its batched inputs checked and converted (the others, such as `step`, as given). */
+  private oneBatch(batch: Readonly<Record<string, TensorLike>>): Batch | Readonly<Record<string, TensorLike>> {
+    if (typeof batch !== 'object' || batch === null || Array.isArray(batch)) fail('usage', `predict: expected an object of named columns or a Dataset, got ${describeData(batch)}`);
+    const batched = new Set(batchedInputs(this.inputs).map((i) => i.name));
+    const columns = Object.entries(batch).filter(([n]) => batched.has(n));
+    if (columns.length === 0) return batch;
+    const ds = toDataset(Object.fromEntries(columns) as ArrayColumns, this.inputs, 'predict');
+    const [whole] = batches(ds, Math.max(1, ds.size));
+    return { ...batch, ...whole };
+  }
+
+  /** The evaluation graph cut down to the outputs this batch's columns can compute. */
+  private evalGraphFor(batch: Readonly<Record<string, TensorLike>>): { g: Graph; key: string } {
     const given = this.evalGraph.inputs.filter((i) => batch[i.name] !== undefined || i.name === STEP_INPUT).map((i) => i.name);
     const key = given.join(',');
     let g = this.predictGraphs.get(key);
@@ -166,19 +204,36 @@ export class Trainer {
       }
       this.predictGraphs.set(key, g);
     }
+    return { g, key };
+  }
+
+  /** predict(), reading back all outputs or only the f32 scalars (evaluate's metrics, not the predictions). */
+  private async evalRun(batch: Batch | Readonly<Record<string, TensorLike>>, scalarsOnly: boolean): Promise<Record<string, Tensor>> {
+    const { g, key } = this.evalGraphFor(batch);
     const feed = this.feed(g, batch);
     const exe = await this.program(`eval[${key}]`, g, feed);
     if (!scalarsOnly) return exe.run(feed);
     return exe.run(feed, { outputs: exe.outputs.filter((o) => o.shape.length === 0 && o.dtype === 'f32').map((o) => o.name) });
   }
 
-  /** Scalar outputs averaged over every example of `data` (weighted by batch size). */
-  async evaluate(data: Dataset | Iterable<Batch>, options: { batchSize?: number } = {}): Promise<Scalars> {
-    const source = isDataset(data) ? batches(data, options.batchSize ?? 256, { remainder: 'keep' }) : data;
+  /**
+   * Scalar outputs averaged over every example of `data` (weighted by batch size), in batches of
+   * `batchSize` (default 256); `data` is a Dataset, plain columns or batches.
+   */
+  async evaluate(data: DataLike | Iterable<Batch>, options: { batchSize?: number } = {}): Promise<Scalars> {
+    const iterable = typeof data === 'object' && data !== null && Symbol.iterator in data;
+    const source = iterable ? (data as Iterable<Batch>) : batches(toDataset(data as DataLike, this.inputs, 'evaluate'), options.batchSize ?? EVAL_BATCH_SIZE);
     const sums: Scalars = {};
     let count = 0;
     for (const batch of source) {
       const out = await this.evalRun(batch, true);
+      if (Object.keys(out).length === 0) {
+        const columns = Object.keys(batch).join(', ');
+        fail(
+          'usage',
+          `evaluate: no scalar output of ${this.evalGraph.name} can be computed from the columns given (${columns}); its inputs are ${this.inputs.map((i) => i.name).join(', ')}`,
+        );
+      }
       const n = batchSizeOf(batch);
       for (const [name, t] of Object.entries(out)) {
         if (t.shape.length === 0 && t.dtype === 'f32') sums[name] = (sums[name] ?? 0) + Number(t.data[0]) * n;
@@ -299,8 +354,16 @@ function copy(t: Tensor): Tensor {
   return { dtype: t.dtype, shape: [...t.shape], data: t.data.slice() };
 }
 
-function isDataset(d: unknown): d is Dataset {
-  return typeof d === 'object' && d !== null && 'columns' in d && 'size' in d;
+/** Tensors of the same dtype and trailing dims, joined along the first. */
+function concatenate(parts: readonly Tensor[]): Tensor {
+  const first = parts[0]!;
+  const data = new (first.data.constructor as new (n: number) => Tensor['data'])(parts.reduce((n, p) => n + p.data.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p.data, at);
+    at += p.data.length;
+  }
+  return { dtype: first.dtype, shape: [parts.reduce((n, p) => n + p.shape[0]!, 0), ...first.shape.slice(1)], data };
 }
 
 /**

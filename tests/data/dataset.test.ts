@@ -71,6 +71,48 @@ describe('fromArrays', () => {
       "column 'y': dtype i32 was asked for, but the data is a Float32Array (f32)",
     );
     expect(catchKiln(() => fromArrays({})).code).toBe('data');
+    expect(catchKiln(() => fromArrays({ y: { data: [1], dtype: 'f64' as never } })).message).toBe("column 'y': dtype 'f64' is not one of f32, i32, bool");
+    expect(catchKiln(() => fromArrays({ y: { data: new Float64Array(2) as never } })).message).toBe(
+      "column 'y': data must be a Float32Array, Int32Array, Uint8Array, number[] or nested number arrays, got a Float64Array",
+    );
+    expect(catchKiln(() => fromArrays({ y: { data: [1, 'a'] as never } })).message).toBe("column 'y': value the string 'a' at index 1 is not a number");
+    expect(catchKiln(() => fromArrays({ y: 3 as never })).message).toBe("column 'y': expected an array, a typed array or { data, shape?, dtype? }, got 3");
+  });
+
+  it('takes nested arrays, the examples along the first level, and bare arrays as columns', () => {
+    const ds = fromArrays({
+      x: [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ],
+      y: { data: [1, 0], dtype: 'i32' },
+      w: new Float32Array([0.5, 1.5]),
+    });
+    expect(ds.size).toBe(2);
+    expect(ds.columns.x).toEqual({ dtype: 'f32', shape: [2, 2], data: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]) });
+    expect(ds.columns.y).toEqual({ dtype: 'i32', shape: [], data: new Int32Array([1, 0]) });
+    expect(ds.columns.w!.shape).toEqual([]);
+  });
+
+  it('names where nested arrays are ragged, and a shape that disagrees with them', () => {
+    expect(catchKiln(() => fromArrays({ x: [[1, 2], [3]] })).message).toBe("column 'x': data[1] has 1 entries, expected 2 like the others at its depth");
+    expect(
+      catchKiln(() =>
+        fromArrays({
+          x: [
+            [1, [2]],
+            [3, 4],
+          ] as never,
+        }),
+      ).message,
+    ).toBe("column 'x': data[0][1] is an array where a number was expected (nested arrays must be regular)");
+    expect(catchKiln(() => fromArrays({ x: { data: [[1, 2, 3]], shape: [2] } })).message).toBe("column 'x': shape [2] was given, but the nested arrays hold examples of shape [3]");
   });
 });
 

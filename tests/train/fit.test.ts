@@ -77,7 +77,7 @@ describe('early stopping', () => {
 
   test('with patience 2 and minDelta 0.1 it stops after epoch 3 and restores epoch 1', async () => {
     const t = new Scripted([], curve);
-    const result = await fit(t, examples(2), { epochs: 6, batchSize: 2, validation: val, earlyStopping: { patience: 2, minDelta: 0.1 } });
+    const result = await fit(t, examples(2), { verbose: 0, epochs: 6, batchSize: 2, validation: val, earlyStopping: { patience: 2, minDelta: 0.1 } });
     expect(result.history.map((h) => h.epoch)).toEqual([0, 1, 2, 3]);
     expect(result.history.map((h) => h.val_loss)).toEqual([1.0, 0.8, 0.75, 0.72]);
     expect(result.stoppedEarly).toBe(true);
@@ -90,7 +90,7 @@ describe('early stopping', () => {
 
   test('with minDelta 0 every epoch improves: no stop, nothing to restore', async () => {
     const t = new Scripted([], curve);
-    const result = await fit(t, examples(2), { epochs: 6, batchSize: 2, validation: val, earlyStopping: { patience: 2 } });
+    const result = await fit(t, examples(2), { verbose: 0, epochs: 6, batchSize: 2, validation: val, earlyStopping: { patience: 2 } });
     expect(result.history).toHaveLength(6);
     expect(result.stoppedEarly).toBe(false);
     expect(result.bestEpoch).toBe(5);
@@ -100,7 +100,7 @@ describe('early stopping', () => {
 
   test('with patience 3 the drop to 0.5 comes in time; 0.45 is no improvement by 0.1, so epoch 4 is restored', async () => {
     const t = new Scripted([], curve);
-    const result = await fit(t, examples(2), { epochs: 6, batchSize: 2, validation: val, earlyStopping: { patience: 3, minDelta: 0.1 } });
+    const result = await fit(t, examples(2), { verbose: 0, epochs: 6, batchSize: 2, validation: val, earlyStopping: { patience: 3, minDelta: 0.1 } });
     expect(result.history).toHaveLength(6);
     expect(result.stoppedEarly).toBe(false);
     expect(result.bestEpoch).toBe(4);
@@ -110,7 +110,7 @@ describe('early stopping', () => {
   test("an accuracy is maximized: 'acc' in the name picks mode 'max'", async () => {
     const accs = [0.5, 0.7, 0.65, 0.7, 0.9].map((acc) => ({ loss: 1 - acc, acc }));
     const t = new Scripted([], accs);
-    const result = await fit(t, examples(2), { epochs: 5, batchSize: 2, validation: val, earlyStopping: { patience: 2, monitor: 'val_acc' } });
+    const result = await fit(t, examples(2), { verbose: 0, epochs: 5, batchSize: 2, validation: val, earlyStopping: { patience: 2, monitor: 'val_acc' } });
     // 0.7 at epoch 1; 0.65 and an equal 0.7 do not improve on it.
     expect(result.history.map((h) => h.val_acc)).toEqual([0.5, 0.7, 0.65, 0.7]);
     expect(result.bestEpoch).toBe(1);
@@ -120,11 +120,11 @@ describe('early stopping', () => {
   test("mode 'max' for a name without 'acc', and mode 'min' overriding it", async () => {
     const scores = [0.5, 0.7, 0.65, 0.7, 0.9].map((score) => ({ loss: 0, score }));
     const max = new Scripted([], scores);
-    const r1 = await fit(max, examples(2), { epochs: 5, batchSize: 2, validation: val, earlyStopping: { patience: 2, monitor: 'val_score', mode: 'max' } });
+    const r1 = await fit(max, examples(2), { verbose: 0, epochs: 5, batchSize: 2, validation: val, earlyStopping: { patience: 2, monitor: 'val_score', mode: 'max' } });
     expect([r1.history.length, r1.bestEpoch]).toEqual([4, 1]);
     // Minimized, 0.5 at epoch 0 stays best and the next two epochs exhaust the patience.
     const min = new Scripted([], scores);
-    const r2 = await fit(min, examples(2), { epochs: 5, batchSize: 2, validation: val, earlyStopping: { patience: 2, monitor: 'val_score', mode: 'min' } });
+    const r2 = await fit(min, examples(2), { verbose: 0, epochs: 5, batchSize: 2, validation: val, earlyStopping: { patience: 2, monitor: 'val_score', mode: 'min' } });
     expect([r2.history.length, r2.bestEpoch]).toEqual([3, 0]);
     expect(min.restoredEpochs()).toEqual([0]);
   });
@@ -147,7 +147,7 @@ describe('early stopping', () => {
   test("without validation data the training 'loss' is monitored", async () => {
     // One batch per epoch, so each epoch's loss is its step's.
     const t = new Scripted(losses(3, 2, 2.5, 2.1, 1));
-    const result = await fit(t, examples(2), { epochs: 5, batchSize: 2, earlyStopping: { patience: 2 } });
+    const result = await fit(t, examples(2), { verbose: 0, epochs: 5, batchSize: 2, earlyStopping: { patience: 2 } });
     expect(result.history.map((h) => h.loss)).toEqual([3, 2, 2.5, 2.1]);
     expect(result.bestEpoch).toBe(1);
   });
@@ -162,7 +162,7 @@ describe('epoch logs and schedules', () => {
       { loss: 4, acc: 1 },
     ]);
     const seen: number[] = [];
-    const result = await fit(t, examples(5), { epochs: 1, batchSize: 2, onBatch: (info) => seen.push(info.batch * 10 + info.batches) });
+    const result = await fit(t, examples(5), { verbose: 0, epochs: 1, batchSize: 2, onBatch: (info) => seen.push(info.batch * 10 + info.batches) });
     expect(t.steps.map((s) => s.size)).toEqual([2, 2, 1]);
     // (2 * 1 + 2 * 2 + 1 * 4) / 5 and (2 * 0 + 2 * 0.5 + 1 * 1) / 5; unweighted would be 7/3 and 0.5.
     expect(result.history[0]!.loss).toBe(2);
@@ -174,7 +174,7 @@ describe('epoch logs and schedules', () => {
 
   test("'drop' skips the short batch, and the average is over the examples trained", async () => {
     const t = new Scripted(losses(1, 2, 4));
-    const result = await fit(t, examples(5), { epochs: 1, batchSize: 2, remainder: 'drop' });
+    const result = await fit(t, examples(5), { verbose: 0, epochs: 1, batchSize: 2, remainder: 'drop' });
     expect(t.steps.map((s) => s.size)).toEqual([2, 2]);
     expect(result.history[0]!.loss).toBe(1.5); // (2 * 1 + 2 * 2) / 4
   });
@@ -182,7 +182,7 @@ describe('epoch logs and schedules', () => {
   test('the learning-rate schedule is set before each epoch', async () => {
     const t = new Scripted([]);
     const logged: number[] = [];
-    await fit(t, examples(4), { epochs: 3, batchSize: 2, learningRate: (epoch) => 0.1 * 0.5 ** epoch, onEpoch: (log) => logged.push(log.epoch) });
+    await fit(t, examples(4), { verbose: 0, epochs: 3, batchSize: 2, learningRate: (epoch) => 0.1 * 0.5 ** epoch, onEpoch: (log) => logged.push(log.epoch) });
     expect(t.steps.map((s) => s.lr)).toEqual([0.1, 0.1, 0.05, 0.05, 0.025, 0.025]);
     expect(t.learningRate).toBe(0.025);
     expect(logged).toEqual([0, 1, 2]);
@@ -191,7 +191,7 @@ describe('epoch logs and schedules', () => {
   test('without a schedule the learning rate is left alone', async () => {
     const t = new Scripted([]);
     t.learningRate = 0.3;
-    await fit(t, examples(2), { epochs: 2, batchSize: 2 });
+    await fit(t, examples(2), { verbose: 0, epochs: 2, batchSize: 2 });
     expect(t.steps.map((s) => s.lr)).toEqual([0.3, 0.3]);
   });
 });
@@ -203,7 +203,7 @@ test("without early stopping, a trainer whose loss is not named 'loss' still fit
     b.output('objective', b.param('w', 'f32', [1]).sum().add(x.sum()));
   });
   const trainer = await compileTraining(g, { optimizer: sgd({ lr: 0.5 }), loss: 'objective' });
-  const result = await fit(trainer, examples(4), { epochs: 2, batchSize: 2 });
+  const result = await fit(trainer, examples(4), { verbose: 0, epochs: 2, batchSize: 2 });
   // objective = w + sum(x in batch); dw = 1, so w is 0, -0.5 in epoch 0 and -1, -1.5 in epoch 1.
   // Weighted by 2 per batch, whatever the order: (2 (0 - 0.5) + 2 * 6) / 4 and (2 (-1 - 1.5) + 2 * 6) / 4.
   expect(result.history.map((h) => h.objective)).toEqual([2.75, 1.75]);
@@ -258,7 +258,7 @@ test('a real trainer fits a linearly separable set to accuracy 1', async () => {
     b.output('accuracy', b.accuracy(logits, label));
   });
   const trainer = await compileTraining(model, { optimizer: sgd({ lr: 0.5 }), seed: 1 });
-  const result = await fit(trainer, data, { epochs: 30, batchSize: 3, validation: data, seed: 7 });
+  const result = await fit(trainer, data, { verbose: 0, epochs: 30, batchSize: 3, validation: data, seed: 7 });
   const last = result.history.at(-1)!;
   expect(last.val_accuracy).toBe(1);
   expect(last.val_loss).toBeLessThan(result.history[0]!.val_loss! / 2);
