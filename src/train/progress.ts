@@ -1,6 +1,8 @@
 // How training reports itself, in `fit` and in `kiln train` alike: a line per finished epoch
-// and, on a terminal, a bar redrawn in place with the running averages, the ETA and ms per step.
+// and, on a terminal, a bar redrawn in place with the running averages, the ETA and ms per step,
+// drawn by cli-progress.
 
+import cliProgress from 'cli-progress';
 import { NONFINITE_OUTPUT } from '../kernels/guard-updates.js';
 import type { EpochLog } from './fit.js';
 
@@ -55,8 +57,6 @@ function formatDuration(seconds: number): string {
 }
 
 const BAR_WIDTH = 20;
-/** The least time between two redraws of the bar; the first and last step of an epoch are always drawn. */
-const REDRAW_MS = 100;
 
 /** One frame of the bar: `epoch 1/5 [########------------] 4/10  ETA 0.6s  98.5 ms/step  loss 0.6931`. */
 export function formatBar(info: StepInfo, epochs: number, averages: Readonly<Record<string, number>>): string {
@@ -87,41 +87,71 @@ export interface ReporterOptions {
   bar?: ProgressStream;
 }
 
+/** What a frame is drawn from: the last step and the running averages so far. */
+interface Frame {
+  info: StepInfo;
+  averages: Readonly<Record<string, number>>;
+}
+
+/**
+ * The bar on a terminal, drawn by cli-progress: the first frame of an epoch when it starts, the next
+ * on update at most every 100 ms (a timer catches up on the skipped ones whenever the loop yields),
+ * the last step's always, and the line cleared on stop.
+ */
+function terminalBar(stream: ProgressStream, epochs: number): { draw(frame: Frame): void; clear(): void } {
+  const bar = new cliProgress.SingleBar({
+    // cli-progress drives the stream through readline's cursor helpers, which only call write().
+    stream: stream as unknown as NodeJS.WritableStream,
+    // A line as wide as the terminal would wrap, and each redraw would then rewrite only its last row
+    // (cli-progress takes a terminal that does not give its width to be 80 columns wide).
+    format: (_options, params, frame: Frame) => formatBar(frame.info, epochs, frame.averages).slice(0, params.maxWidth - 1),
+    // A training loop rarely yields to timers, so the bar also redraws on update(), once two frames
+    // have passed since the last: at 20 frames a second, at most every 100 ms.
+    synchronousUpdate: true,
+    fps: 20,
+    clearOnComplete: true,
+    // Neither the cursor nor the terminal's line wrapping is turned off: the bar installs no signal
+    // handler, so after Ctrl-C they would stay off.
+    hideCursor: false,
+    linewrap: true,
+  });
+  return {
+    draw(frame) {
+      const done = frame.info.batch + 1;
+      if (frame.info.batch === 0 || !bar.isActive) {
+        bar.stop();
+        bar.start(frame.info.batches, done, frame);
+        return;
+      }
+      bar.update(done, frame);
+      if (done === frame.info.batches) bar.render();
+    },
+    clear: () => bar.stop(),
+  };
+}
+
 /**
  * The reporter of one training run. The bar shows the running averages of the steps applied so
  * far (a skipped step's scalars are left out, as in the epoch's averages).
  */
 export function progressReporter(o: ReporterOptions): ProgressReporter {
-  const stream = o.verbose === 1 && o.bar?.isTTY ? o.bar : undefined;
+  const bar = o.verbose === 1 && o.bar?.isTTY ? terminalBar(o.bar, o.epochs) : undefined;
   let sums: Record<string, number> = {};
   let seen = 0;
-  let drawn = false;
-  let lastDraw = -Infinity;
-  const clear = (): void => {
-    if (drawn) stream!.write('\r\x1b[K');
-    drawn = false;
-  };
   return {
     step(info) {
-      if (!stream) return;
+      if (!bar) return;
       if (info.batch === 0) [sums, seen] = [{}, 0];
       if (!info.scalars[NONFINITE_OUTPUT]) {
         for (const [k, v] of Object.entries(info.scalars)) sums[k] = (sums[k] ?? 0) + v * info.size;
         seen += info.size;
       }
-      const now = performance.now();
-      if (info.batch > 0 && info.batch + 1 < info.batches && now - lastDraw < REDRAW_MS) return;
-      lastDraw = now;
-      const averages = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
-      // A line longer than the terminal would wrap, and '\r' would then redraw only its last row.
-      const frame = formatBar(info, o.epochs, averages).slice(0, stream.columns ? stream.columns - 1 : undefined);
-      stream.write(`\r${frame}\x1b[K`);
-      drawn = true;
+      bar.draw({ info, averages: Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen])) });
     },
     epoch(log) {
-      clear();
+      bar?.clear();
       if (o.verbose > 0) o.lines(`${formatEpochLine(log, o.epochs)}\n`);
     },
-    stop: clear,
+    stop: () => bar?.clear(),
   };
 }

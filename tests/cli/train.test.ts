@@ -157,10 +157,12 @@ describe('kiln train', () => {
     const tty = terminal(true);
     expect((await kiln(args, tty)).code).toBe(0);
     // The last frame of each epoch is always drawn: the full bar, ETA 0, the ms per step and the running averages.
-    expect(tty.text.replaceAll('\x1b[K', '<clear>')).toMatch(/\repoch 1\/2 \[#{20}\] 9\/9 {2}ETA 0\.0s {2}\d+(\.\d)? ms\/step {2}loss \d\.\d{4} {2}accuracy \d\.\d{4}<clear>/);
-    expect(tty.text).toMatch(/\repoch 2\/2 \[#{20}\] 9\/9 /);
-    // The bar's line is cleared at the end, so the epoch lines on stdout stand alone.
-    expect(tty.text.endsWith('\r\x1b[K')).toBe(true);
+    // cli-progress draws each frame from the first column and clears what is right of it.
+    const drawn = tty.text.replaceAll('\x1b[1G', '<col 1>').replaceAll('\x1b[0K', '<clear right>');
+    expect(drawn).toMatch(/<col 1>epoch 1\/2 \[#{20}\] 9\/9 {2}ETA 0\.0s {2}\d+(\.\d)? ms\/step {2}loss \d\.\d{4} {2}accuracy \d\.\d{4}<clear right>/);
+    expect(drawn).toMatch(/<col 1>epoch 2\/2 \[#{20}\] 9\/9 /);
+    // The bar's line is cleared at the end (the cursor back where the bar began), so the epoch lines on stdout stand alone.
+    expect(tty.text.endsWith('\x1b8\x1b[1G\x1b[2K')).toBe(true);
     const pipe = terminal(false);
     await kiln(args, pipe);
     expect(pipe.text).toBe('');

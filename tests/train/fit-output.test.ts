@@ -32,21 +32,44 @@ function stream(isTTY: boolean, columns?: number): ProgressStream & { text: stri
 const five = fromArrays({ x: { data: [0, 1, 2, 3, 4] } });
 const run = (output: ProgressStream, options: Partial<FitOptions> = {}) =>
   fit(scripted([{ loss: 1 }, { loss: 2 }, { loss: 4 }]), five, { epochs: 2, batchSize: 2, shuffle: false, validation: five, output, ...options });
+const CLEAR_LINE = '\x1b[2K';
+/** The escape sequences cli-progress writes, named. */
+const shown = (text: string) =>
+  text
+    .replaceAll('\x1b7', '<save>')
+    .replaceAll('\x1b8', '<restore>')
+    .replaceAll('\x1b[1G', '<col 1>')
+    .replaceAll('\x1b[0K', '<clear right>')
+    .replaceAll(CLEAR_LINE, '<clear line>');
 const EPOCH = (k: number) => new RegExp(`^epoch ${k}/2 {2}loss 2\\.0000 {2}val_loss 0\\.5000 {2}\\d+\\.\\ds$`);
 
 describe('fit output', () => {
   test('on a terminal, by default: a bar redrawn in place, cleared before each epoch line', async () => {
     const tty = stream(true);
-    await run(tty);
-    const text = tty.text.replaceAll('\x1b[K', '<clear>');
-    // The first and last step of an epoch are always drawn; the running average after one step is its loss.
-    expect(text).toMatch(/^\repoch 1\/2 \[#{7}-{13}\] 1\/3 {2}ETA \d+(\.\d)?s {2}\d+(\.\d)? ms\/step {2}loss 1\.0000<clear>/);
-    expect(text).toMatch(/\repoch 1\/2 \[#{20}\] 3\/3 {2}ETA 0\.0s {2}\d+(\.\d)? ms\/step {2}loss 2\.0000<clear>\r<clear>epoch 1\/2 {2}loss/);
+    // What the terminal shows while the validation set is evaluated: the bar stays, at its last step.
+    const duringValidation: string[] = [];
+    const t = scripted([{ loss: 1 }, { loss: 2 }, { loss: 4 }]);
+    t.evaluate = (_data: Dataset) => (duringValidation.push(shown(tty.text).split('<col 1>').at(-1)!), Promise.resolve({ loss: 0.5 }));
+    await fit(t, five, { epochs: 2, batchSize: 2, shuffle: false, validation: five, output: tty });
+    expect(duringValidation).toEqual([expect.stringMatching(/^epoch 1\/2 \[#{20}\] 3\/3 .*<clear right>$/), expect.stringMatching(/^epoch 2\/2 \[#{20}\] 3\/3 .*<clear right>$/)]);
+    const text = shown(tty.text);
+    // cli-progress saves the cursor and draws the epoch's first step at once; the running average after one step is its loss.
+    expect(text).toMatch(/^<save><col 1>epoch 1\/2 \[#{7}-{13}\] 1\/3 {2}ETA \d+(\.\d)?s {2}\d+(\.\d)? ms\/step {2}loss 1\.0000<clear right><col 1>/);
+    // The last step is always drawn; then the cursor goes back and the bar's line is cleared before the epoch line.
+    expect(text).toMatch(/<col 1>epoch 1\/2 \[#{20}\] 3\/3 {2}ETA 0\.0s {2}\d+(\.\d)? ms\/step {2}loss 2\.0000<clear right><restore><col 1><clear line>epoch 1\/2 {2}loss/);
+    expect(text).toMatch(/<col 1>epoch 2\/2 \[#{20}\] 3\/3 {2}ETA 0\.0s {2}\d+(\.\d)? ms\/step {2}loss 2\.0000<clear right><restore><col 1><clear line>epoch 2\/2 {2}loss/);
     const lines = tty.text.split('\n');
     expect(lines).toHaveLength(3); // two epoch lines, then nothing after the last newline
-    expect(lines[0]!.split('\r\x1b[K').at(-1)).toMatch(EPOCH(1));
-    expect(lines[1]!.split('\r\x1b[K').at(-1)).toMatch(EPOCH(2));
+    expect(lines[0]!.split(CLEAR_LINE).at(-1)).toMatch(EPOCH(1));
+    expect(lines[1]!.split(CLEAR_LINE).at(-1)).toMatch(EPOCH(2));
     expect(lines[2]).toBe('');
+  });
+
+  test('a failed step clears the bar', async () => {
+    const tty = stream(true);
+    const t = { ...scripted([{ loss: 1 }]), step: (_batch: Batch) => (tty.text ? Promise.reject(new Error('step failed')) : Promise.resolve({ loss: 1 })) };
+    await expect(fit(t, five, { epochs: 1, batchSize: 2, output: tty })).rejects.toThrow('step failed');
+    expect(shown(tty.text)).toMatch(/^<save><col 1>epoch 1\/1 \[#{7}-{13}\] 1\/3 .*loss 1\.0000<clear right><restore><col 1><clear line>$/);
   });
 
   test('elsewhere, by default: the epoch lines only', async () => {
@@ -71,9 +94,11 @@ describe('fit output', () => {
   test('a bar longer than the terminal is cut to its width', async () => {
     const narrow = stream(true, 30);
     await run(narrow);
-    const frames = narrow.text.split('\r').filter((f) => f.startsWith('epoch') && f.includes('['));
-    expect(frames.length).toBeGreaterThanOrEqual(4);
-    for (const f of frames) expect(f.replace('\x1b[K', '')).toHaveLength(29);
+    // One column is left free: a line as wide as the terminal could wrap.
+    const frames = [...shown(narrow.text).matchAll(/<col 1>([^<]*)<clear right>/g)].map((m) => m[1]!);
+    expect(frames.length).toBeGreaterThanOrEqual(4); // the first and last step of each epoch
+    for (const f of frames) expect(f).toMatch(/^epoch [12]\/2 \[#+-*$/);
+    for (const f of frames) expect(f).toHaveLength(29);
   });
 
   test('skipped steps are left out of the running average and named on the epoch line', async () => {
@@ -83,6 +108,10 @@ describe('fit output', () => {
     // (2 * 1 + 1 * 4) / 3 over the two steps applied.
     expect(result.history[0]!.loss).toBe(2);
     expect(pipe.text).toMatch(/^epoch 1\/1 {2}loss 2\.0000 {2}\d+\.\ds {2}\(1 step skipped: NaN or ±Infinity in the update; the weights were kept\)\n$/);
+    // On a terminal the bar's running average leaves the skipped step out too: 2, not (2 + 18 + 4) / 5.
+    const tty = stream(true);
+    await fit(scripted([{ loss: 1 }, { loss: 9, nonfinite: 3 }, { loss: 4 }]), five, { epochs: 1, batchSize: 2, shuffle: false, output: tty, onSkippedStep: () => {} });
+    expect(shown(tty.text)).toMatch(/<col 1>epoch 1\/1 \[#{20}\] 3\/3 {2}ETA 0\.0s {2}\d+(\.\d)? ms\/step {2}loss 2\.0000<clear right><restore>/);
   });
 
   test('verbose other than 0, 1 or 2 is refused', async () => {
