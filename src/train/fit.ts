@@ -68,8 +68,8 @@ export interface FitOptions {
   /** Where the bar and the epoch lines go (default process.stdout). */
   output?: ProgressStream;
   /**
-   * Called for each step skipped because its update had NaN or ±Infinity. Without it, fit warns
-   * once per epoch that had any (console.warn).
+   * Called for each step skipped because its update had NaN or ±Infinity. Without it, the epoch
+   * line says how many were; with verbose 0, fit warns once per epoch that had any (console.warn).
    */
   onSkippedStep?: (info: { epoch: number; batch: number; nonfinite: number }) => void;
 }
@@ -119,9 +119,10 @@ export async function fit(trainer: Trainable, data: DataLike, options: FitOption
   }
   const { train, validation } = fitData(trainer, data, options);
   const output = options.output ?? process.stdout;
-  const reporter = progressReporter({ epochs, verbose: options.verbose ?? (output.isTTY ? 1 : 2), lines: (text) => output.write(text), bar: output });
+  const verbose = options.verbose ?? (output.isTTY ? 1 : 2);
+  const reporter = progressReporter({ epochs, verbose, lines: (text) => output.write(text), bar: output });
   try {
-    return await trainLoop(trainer, train, validation, options, reporter);
+    return await trainLoop(trainer, train, validation, { ...options, verbose }, reporter);
   } finally {
     reporter.stop();
   }
@@ -185,7 +186,8 @@ async function trainLoop(trainer: Trainable, train: Dataset, validation: Dataset
     history.push(log);
     reporter.epoch(log);
     options.onEpoch?.(log);
-    if (skipped > 0 && !options.onSkippedStep) {
+    // The epoch line already says how many steps were skipped; a silent fit still warns.
+    if (skipped > 0 && !options.onSkippedStep && options.verbose === 0) {
       console.warn(`fit: epoch ${epoch + 1}: skipped ${skipped} of ${count} steps whose update had NaN or ±Infinity; their batches left the weights unchanged`);
     }
 

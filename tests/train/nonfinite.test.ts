@@ -159,11 +159,29 @@ describe('fit', () => {
     expect(t.stepCount).toBe(4);
   });
 
-  test('without onSkippedStep it warns once per epoch that had any', async () => {
+  test('without onSkippedStep the epoch line says how many steps were skipped, and nothing warns', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    let text = '';
+    try {
+      const t = await trainer({}, sgd({ lr: 0.1 }));
+      await fit(t, data(), { epochs: 2, batchSize: B, shuffle: false, verbose: 2, output: { write: (s: string) => (text += s), isTTY: false } });
+      expect(warn).not.toHaveBeenCalled();
+      expect(
+        text
+          .split('\n')
+          .filter((l) => l.startsWith('epoch '))
+          .map((l) => /\(1 step skipped: NaN or ±Infinity in the update; the weights were kept\)$/.test(l)),
+      ).toEqual([true, true]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  test('a silent fit (verbose 0) without onSkippedStep warns once per epoch that had any', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
       const t = await trainer({}, sgd({ lr: 0.1 }));
-      await fit(t, data(), { epochs: 2, batchSize: B, shuffle: false });
+      await fit(t, data(), { epochs: 2, batchSize: B, shuffle: false, verbose: 0 });
       expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
         'fit: epoch 1: skipped 1 of 3 steps whose update had NaN or ±Infinity; their batches left the weights unchanged',
         'fit: epoch 2: skipped 1 of 3 steps whose update had NaN or ±Infinity; their batches left the weights unchanged',
