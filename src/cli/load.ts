@@ -25,6 +25,12 @@ export function readSource(path: string): string {
 /** A model and, from a .kiln file, its `train` section. */
 export function loadModelFile(path: string): { graph: Graph; train?: TrainConfig } {
   const ext = extname(path);
+  if (ext === '.safetensors') {
+    throw new KilnError(
+      'usage',
+      `${path}: a model file (weights and graph); kiln run and kiln compile take it as the model, kiln train takes it with --resume (here: expected ${MODEL_FILE_TYPES})`,
+    );
+  }
   if (ext !== '.json' && ext !== '.kir' && ext !== '.kiln') {
     throw new KilnError('usage', `${path}: unsupported file type '${ext || '(none)'}' (expected ${MODEL_FILE_TYPES})`);
   }

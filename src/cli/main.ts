@@ -16,7 +16,8 @@ import { schemaOf } from '../ir/op.js';
 import { artifactBackends, describeBackends, threadedList } from '../backends/registry.js';
 import { moduleThreads } from '../../runtime/threads.js';
 import { exportArtifact } from '../export.js';
-import { weightsFor } from '../model-file.js';
+import { load, weightsFor } from '../model-file.js';
+import type { Graph } from '../ir/graph.js';
 import { registerInspect } from './inspect.js';
 import { loadGraphFile, readSource } from './load.js';
 import type { ProgressStream } from './progress.js';
@@ -50,19 +51,28 @@ function formatTensor(t: Tensor): string {
   return `${t.dtype}[${t.shape.join(', ')}] [${shown}]`;
 }
 
+/** A model to run or compile; a model file (.safetensors, from trainer.save or saveModel) brings its stored weights too. */
+async function modelAndWeights(file: string): Promise<{ graph: Graph; weights?: Record<string, Tensor> }> {
+  if (extname(file) !== '.safetensors') return { graph: loadGraphFile(file) };
+  const saved = await load(file);
+  return { graph: saved.graph, weights: saved.weights() };
+}
+
 /** `kiln run`: a model on a backend, its outputs printed. */
 function registerRun(program: Command, out: (s: string) => void): void {
   program
     .command('run')
     .description('run a model on a backend and print its outputs')
-    .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
+    .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file, or a model file (.safetensors, with its weights)')
     .requiredOption('--inputs <file>', 'a JSON object of named inputs (nested number arrays)')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=4 (repeatable)', collect, [])
     .option('--backend <name>', `where to run: ${describeBackends()}`, 'wasm')
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .option('--weights <file>', 'run with the weights of a model file or checkpoint (kiln train --save)')
     .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string; threads?: string; weights?: string }) => {
-      const exe = await compile(loadGraphFile(file), { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) });
+      const model = await modelAndWeights(file);
+      const exe = await compile(model.graph, { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) });
+      if (model.weights) exe.setParams(Object.fromEntries(Object.entries(model.weights).filter(([n]) => exe.paramSpecs.some((p) => p.name === n))));
       if (opts.weights !== undefined) exe.setParams(weightsFor(exe.paramSpecs, (await loadCheckpoint(opts.weights)).params, opts.weights));
       const text = readSource(opts.inputs);
       let inputs: Record<string, TensorLike>;
@@ -108,7 +118,7 @@ function registerCompile(program: Command, out: (s: string) => void): void {
   program
     .command('compile')
     .description('compile a model ahead of time into an artifact that runtime/ loads and runs')
-    .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file')
+    .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file, or a model file (.safetensors, with its weights)')
     .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.safetensors, module.wasm)')
     .option('--target <target>', `the code to generate: ${describeBackends(artifactBackends())}`, 'wasm')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
@@ -127,8 +137,8 @@ function registerCompile(program: Command, out: (s: string) => void): void {
         );
       const threads = threadsFlag(opts.threads);
       if (threads > 1 && !backend.threads) throw new KilnError('usage', `--threads: only ${threadedList('--target', true)} runs on several threads`);
-      const g = loadGraphFile(file);
-      let weights: Record<string, Tensor> | undefined;
+      const { graph: g, weights: stored } = await modelAndWeights(file);
+      let weights: Record<string, Tensor> | undefined = stored;
       if (opts.weights !== undefined) {
         const { params } = await loadCheckpoint(opts.weights);
         // A training checkpoint also holds optimizer state; the model's parameters are what ship.

@@ -1,4 +1,4 @@
-// `kiln train --save` writes a model file, `kiln train --resume` continues from it (weights, optimizer state, step, optimizer) and `kiln run --weights` runs a model with its stored weights.
+// `kiln train --save` writes a model file, `kiln train --resume` continues from it (weights, optimizer state, step, optimizer), `kiln run --weights` runs a model with its stored weights, and `kiln run` / `kiln compile` take the model file itself as the model.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,4 +83,30 @@ test('run --weights runs the model with the stored weights', async () => {
   const refused = await kiln('run', model, '--shapes', 'B=1', '--inputs', inputs, '--weights', missing);
   expect(refused.code).toBe(1);
   expect(refused.err).toBe(`kiln: ${missing}: cannot read checkpoint (no such file or directory)\n`);
+});
+
+test('run and compile take a model file as the model: its graph and its stored weights', async () => {
+  const path = join(tmp, 'whole.safetensors');
+  expect((await kiln(...train, '--epochs', '1', '--optimizer', 'sgd', '--lr', '0.5', '--save', path)).code).toBe(0);
+  const inputs = file('whole-inputs.json', JSON.stringify({ x: [[1, 2]], y: [[1]] }));
+  const withWeights = await kiln('run', model, '--shapes', 'B=1', '--inputs', inputs, '--weights', path);
+  const alone = await kiln('run', path, '--shapes', 'B=1', '--inputs', inputs);
+  expect([alone.code, alone.err]).toEqual([0, '']);
+  expect(alone.out).toBe(withWeights.out);
+  expect(alone.out).not.toMatch(/^logits = f32\[1, 1\] \[0\]$/m); // the initial zeros would give 0
+
+  const dir = join(tmp, 'whole-artifact');
+  const compiled = await kiln('compile', path, '--shapes', 'B=1', '--outputs', 'logits', '-o', dir);
+  expect([compiled.code, compiled.err]).toEqual([0, '']);
+  const { loadExecutable } = await import('../../runtime/index.js');
+  const exe = await loadExecutable(dir);
+  const { logits } = await exe.run({ x: [[1, 2]] });
+  expect(`logits = f32[1, 1] [${Number(logits!.data[0]!.toPrecision(6))}]\n`).toBe(/^logits = .*\n/m.exec(alone.out)![0]);
+
+  // Where only a graph will do, the file is named for what it is.
+  const inspected = await kiln('inspect', path);
+  expect(inspected.code).toBe(1);
+  expect(inspected.err).toBe(
+    `kiln: ${path}: a model file (weights and graph); kiln run and kiln compile take it as the model, kiln train takes it with --resume (here: expected .kiln (model language), .json (IR JSON) or .kir (IR text))\n`,
+  );
 });
