@@ -20,6 +20,11 @@ export function selectOutputs(g: Graph, names: readonly string[]): Graph {
   });
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) throw new KilnError('usage', `outputs: '${twice}' is named twice`);
+  return keepOutputs(g, outputs);
+}
+
+/** `g` with just `outputs` (its own, in any order) and no updates: the nodes, inputs and parameters they do not read are gone. */
+export function keepOutputs(g: Graph, outputs: Graph['outputs']): Graph {
   const pruned = dce({ ...g, outputs, updates: [] });
   const used = new Set([...pruned.nodes.flatMap((n) => n.inputs), ...outputs.map((o) => o.value)]);
   return { ...pruned, inputs: g.inputs.filter((i) => used.has(i.name)), params: g.params.filter((p) => used.has(p.name)) };

@@ -14,7 +14,7 @@ import type { Graph, InputDecl } from '../ir/graph.js';
 import { valueTypes } from '../ir/graph.js';
 import { formatType } from '../ir/types.js';
 import { verify } from '../ir/verify.js';
-import { dce } from '../passes/dce.js';
+import { keepOutputs } from '../passes/select-outputs.js';
 import { NONFINITE_OUTPUT } from '../kernels/guard-updates.js';
 import { LR_INPUT } from '../passes/optimizer.js';
 import { runGraphStages } from '../passes/pipeline.js';
@@ -334,16 +334,16 @@ export class Trainer {
   }
 }
 
-/** `g` keeping only the outputs computable from `inputs`, and only the inputs they use. */
+/** `g` keeping only the outputs computable from `inputs`, and only the inputs and parameters they read. */
 function restrictToInputs(g: Graph, inputs: ReadonlySet<string>): Graph {
   const needs = new Map<string, Set<string>>();
   for (const i of g.inputs) needs.set(i.name, new Set([i.name]));
   for (const p of g.params) needs.set(p.name, new Set());
   for (const n of g.nodes) needs.set(n.name, new Set(n.inputs.flatMap((v) => [...needs.get(v)!])));
-  const outputs = g.outputs.filter((o) => [...needs.get(o.value)!].every((i) => inputs.has(i)));
-  const pruned = dce({ ...g, outputs, updates: [] });
-  const used = new Set(pruned.nodes.flatMap((n) => n.inputs).concat(outputs.map((o) => o.value)));
-  return { ...pruned, inputs: g.inputs.filter((i) => used.has(i.name)) };
+  return keepOutputs(
+    g,
+    g.outputs.filter((o) => [...needs.get(o.value)!].every((i) => inputs.has(i))),
+  );
 }
 
 function readScalars(out: Record<string, Tensor>): Scalars {
