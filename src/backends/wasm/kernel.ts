@@ -14,7 +14,7 @@ import { KernelFn } from './kernel-fn.js';
 import { wasmType, type TileHost, type VectorHost } from './kernel-host.js';
 import { nest, outerShare, vectorRows } from './loops.js';
 import { matmulPlan, tiledMatmul } from './matmul.js';
-import { countScalar } from './nonfinite.js';
+import { countScalar, countedStores } from './nonfinite.js';
 import { fold } from './reduce.js';
 import { ScalarGen } from './scalar.js';
 import { VectorGen, vectorizable } from './simd.js';
@@ -56,7 +56,7 @@ export class KernelGen {
         value: this.s.coerce(this.s.value(s.value), t),
       };
     });
-    const counted = this.k.stores.flatMap((s, j) => (s.countNonFinite && stores[j]!.t === 'f32' ? [{ j, c: s.countNonFinite }] : []));
+    const counted = countedStores(this.k);
     if (stores.length === 1 && counted.length === 0) return [stores[0]!.at(stores[0]!.value)];
     // Every value of a point before any store: an output may sit in place over an input it reads at the point.
     const held = stores.map((s) => f.local(s.t));

@@ -3,11 +3,16 @@
 // x and NaN otherwise, so the test is one subtraction and one comparison; the add sits on the
 // branch that a healthy step never takes, atomic where threads share the memory.
 
-import type { KernelStore } from '../../../runtime/kernel-ir.js';
+import type { Kernel, KernelStore } from '../../../runtime/kernel-ir.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
 import type { Expr, ModuleBuilder } from './binaryen.js';
 
 type Counted = Required<Pick<KernelStore, 'countNonFinite'>>['countNonFinite'];
+
+/** The kernel's stores that count, by position (only f32 stores do: the guard pass and the program validator see to it). */
+export function countedStores(k: Kernel): { j: number; c: Counted }[] {
+  return k.stores.flatMap((s, j) => (s.countNonFinite ? [{ j, c: s.countNonFinite }] : []));
+}
 
 function addToCount(m: ModuleBuilder, layout: WasmLayout, c: Counted, n: Expr, atomic: boolean): Expr {
   const address = layout.offsets.get(c.buffer)! + 4 * c.index;

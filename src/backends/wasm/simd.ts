@@ -15,7 +15,7 @@ import { numelOf } from '../../../runtime/tensor.js';
 import type { WasmLayout } from '../../../runtime/wasm.js';
 import type { Expr, F32x4Binary, I32x4Binary, ModuleBuilder } from './binaryen.js';
 import type { VectorHost } from './kernel-host.js';
-import { countVector } from './nonfinite.js';
+import { countVector, countedStores } from './nonfinite.js';
 import { COMPARE } from './scalar.js';
 
 /** Points per vector. */
@@ -296,7 +296,7 @@ export class VectorGen {
       const spec = this.p.buffers.find((b) => b.name === s.buffer)!;
       return { offset: this.layout.offsets.get(spec.name)!, e: this.as(this.value(s.value), spec.dtype === 'f32' ? 'f32' : 'i32') };
     });
-    const counted = this.k.stores.flatMap((s, j) => (s.countNonFinite && this.p.buffers.find((b) => b.name === s.buffer)!.dtype === 'f32' ? [{ j, c: s.countNonFinite }] : []));
+    const counted = countedStores(this.k);
     if (values.length === 1 && counted.length === 0) return [m.v128Store(values[0]!.offset, at(), values[0]!.e)];
     const held = values.map(() => this.h.local('v128'));
     const mask = counted.length > 0 ? this.h.local('v128') : -1;
