@@ -51,9 +51,12 @@ function formatTensor(t: Tensor): string {
   return `${t.dtype}[${t.shape.join(', ')}] [${shown}]`;
 }
 
+/** A model file (trainer.save, saveModel): a graph with its weights. */
+const isModelFile = (file: string): boolean => extname(file) === '.safetensors';
+
 /** A model to run or compile; a model file (.safetensors, from trainer.save or saveModel) brings its stored weights too. */
 async function modelAndWeights(file: string): Promise<{ graph: Graph; weights?: Record<string, Tensor> }> {
-  if (extname(file) !== '.safetensors') return { graph: loadGraphFile(file) };
+  if (!isModelFile(file)) return { graph: loadGraphFile(file) };
   const saved = await load(file);
   return { graph: saved.graph, weights: saved.weights() };
 }
@@ -70,9 +73,9 @@ function registerRun(program: Command, out: (s: string) => void): void {
     .option('--threads <n>', 'wasm: worker threads sharing each large kernel (default 1)')
     .option('--weights <file>', 'run with the weights of a model file or checkpoint (kiln train --save)')
     .action(async (file: string, opts: { inputs: string; shapes: string[]; backend: string; threads?: string; weights?: string }) => {
-      const model = await modelAndWeights(file);
-      const exe = await compile(model.graph, { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) });
-      if (model.weights) exe.setParams(Object.fromEntries(Object.entries(model.weights).filter(([n]) => exe.paramSpecs.some((p) => p.name === n))));
+      const options = { backend: backendFlag(opts.backend), shapes: parseShapes(opts.shapes), threads: threadsFlag(opts.threads) };
+      // A model file compiles with its stored weights (SavedModel.compile).
+      const exe = isModelFile(file) ? await (await load(file)).compile(options) : await compile(loadGraphFile(file), options);
       if (opts.weights !== undefined) exe.setParams(weightsFor(exe.paramSpecs, (await loadCheckpoint(opts.weights)).params, opts.weights));
       const text = readSource(opts.inputs);
       let inputs: Record<string, TensorLike>;
