@@ -92,6 +92,19 @@ export abstract class ProgramExecutable {
     return out;
   }
 
+  /** Copies of the current parameter values once the runs before it are done; where they live on a device, read back from it. */
+  readParams(): Promise<Record<string, Tensor>> {
+    return this.exclusive(() => Promise.resolve(this.params()));
+  }
+
+  /** Runs `work` alone: after the run holding the buffers, and before any later one. */
+  protected async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const waiting = this.pending();
+    if (waiting) await waiting;
+    while (this.inFlight) await this.inFlight;
+    return this.hold(work());
+  }
+
   /** Replaces some or all parameters; all are checked before any is replaced. */
   setParams(values: Readonly<Record<string, TensorLike>>): void {
     const checked = this.checkValues(values, 'parameter');

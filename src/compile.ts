@@ -33,6 +33,8 @@ export interface CompileOptions extends ReferenceOptions, SpecializeOptions {
    * one shared memory. Where the environment has no worker threads or shared memory, one thread.
    */
   threads?: number;
+  /** Backend 'webgpu': the GPU to run on (navigator.gpu in a page); default navigator.gpu, or Dawn's in Node. */
+  gpu?: GPU;
   /** Run the verifier after every graph stage, naming the stage that broke the graph (default: env KILN_VERIFY=1). */
   verify?: boolean;
 }
@@ -44,8 +46,10 @@ export interface Executable {
   readonly paramSpecs: readonly IOSpec[];
   /** The outputs of one run: all, or only those `options.outputs` names (the others are not read back). */
   run(inputs: Readonly<Record<string, TensorLike>>, options?: RunOptions): Promise<Record<string, Tensor>>;
-  /** Copies of the current parameter values. */
+  /** Copies of the current parameter values. Backend 'webgpu': those last read back, refused when the device has changed them since (use readParams). */
   params(): Record<string, Tensor>;
+  /** Copies of the current parameter values once earlier runs are done, read back from the device where they live there. */
+  readParams(): Promise<Record<string, Tensor>>;
   /** Replaces some or all parameters (all are checked before any is replaced). */
   setParams(values: Readonly<Record<string, TensorLike>>): void;
   /**
@@ -72,6 +76,7 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
     ...(options.precision ? { precision: options.precision } : {}),
     ...(options.guardUpdates ? { guardUpdates: true } : {}),
     threads: options.threads ?? 1,
+    ...(options.gpu ? { gpu: options.gpu } : {}),
   };
   const ctx: StageContext = {
     shapes: options.shapes ?? {},

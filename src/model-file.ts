@@ -155,8 +155,7 @@ export class SavedModel {
       ...(t.regularization ? { regularization: t.regularization } : {}),
       ...options,
     });
-    const current = trainer.state();
-    checkCompatible(Object.fromEntries(Object.entries(current).map(([n, x]) => [n, { dtype: x.dtype, shape: x.shape }])), this.tensors, this.path);
+    checkCompatible(trainer.stateSpecs(), this.tensors, this.path);
     trainer.setParams(this.tensors);
     trainer.stepCount = this.step;
     trainer.learningRate = options.optimizer?.lr ?? t.learningRate;

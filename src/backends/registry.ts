@@ -13,6 +13,7 @@ import type { ArtifactOptions } from '../kernels/artifact.js';
 import { jsExecutable } from './js/index.js';
 import { ReferenceExecutable } from './reference/index.js';
 import { compileWasm, wasmExecutable } from './wasm/index.js';
+import { webgpuExecutable } from './webgpu/index.js';
 import type { Executable } from '../compile.js';
 
 export type Precision = 'f32' | 'f64';
@@ -24,6 +25,8 @@ export interface BackendOptions {
   threads?: number;
   /** Graph backends: updates all or nothing (kernel backends get a guarded program instead). */
   guardUpdates?: boolean;
+  /** Backend 'webgpu': the GPU to run on. */
+  gpu?: GPU;
 }
 
 interface BackendCommon<N extends string> {
@@ -79,6 +82,14 @@ export const BACKEND_LIST = [
     compile: (p, o) => wasmExecutable(p, { ...storeOf(o), threads: o.threads ?? 1 }),
     artifact: { target: 'wasm', code: async (p, threads) => ({ target: 'wasm', wasm: await compileWasm(p, threads) }) },
   } satisfies KernelBackend<'wasm'>,
+  {
+    name: 'webgpu',
+    description: 'the kernel program as WGSL compute shaders on a WebGPU device, a whole run in one submit',
+    input: 'kernels',
+    threads: false,
+    precisions: ['f32'],
+    compile: (p, o) => webgpuExecutable(p, { ...storeOf(o), ...(o.gpu ? { gpu: o.gpu } : {}) }),
+  } satisfies KernelBackend<'webgpu'>,
 ] as const;
 
 export type Backend = (typeof BACKEND_LIST)[number];

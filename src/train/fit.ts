@@ -21,7 +21,8 @@ import type { Scalars } from './trainer.js';
 export interface Trainable {
   step(batch: Batch): Promise<Scalars>;
   evaluate(data: Dataset, options?: { batchSize?: number }): Promise<Scalars>;
-  state(): Record<string, Tensor>;
+  /** Every parameter, read back once the steps before are done. */
+  readState(): Promise<Record<string, Tensor>>;
   setParams(values: Readonly<Record<string, TensorLike>>): void;
   learningRate: number;
   /** The model's inputs: plain columns are stored in their dtypes and cut into their example shapes. */
@@ -198,7 +199,7 @@ async function trainLoop(trainer: Trainable, train: Dataset, validation: Dataset
       best = value;
       bestEpoch = epoch;
       waited = 0;
-      if (restore) bestState = trainer.state();
+      if (restore) bestState = await trainer.readState();
     } else if (++waited >= es.patience) {
       stoppedEarly = true;
       break;

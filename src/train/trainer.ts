@@ -254,6 +254,26 @@ export class Trainer {
     return Object.fromEntries([...this.store].map(([n, t]) => [n, copy(t)]));
   }
 
+  /** The dtype and shape of every parameter the training step holds. */
+  stateSpecs(): Record<string, { dtype: Tensor['dtype']; shape: number[] }> {
+    return Object.fromEntries([...this.store].map(([n, t]) => [n, { dtype: t.dtype, shape: [...t.shape] }]));
+  }
+
+  /**
+   * params() after the steps before it are done, read back from the device where the weights
+   * live there (backend 'webgpu', where params() answers only from the last read).
+   */
+  async readParams(): Promise<Record<string, Tensor>> {
+    await this.anyProgram().readParams();
+    return this.params();
+  }
+
+  /** state(), read back as readParams() reads. */
+  async readState(): Promise<Record<string, Tensor>> {
+    await this.anyProgram().readParams();
+    return this.state();
+  }
+
   /** Replaces some parameters; all are checked before any changes. */
   setParams(values: Readonly<Record<string, TensorLike>>): void {
     this.anyProgram().setParams(values);
@@ -266,7 +286,7 @@ export class Trainer {
   async save(path: string): Promise<void> {
     const { optimizer, seed, regularization } = this.options;
     const training = { optimizer, loss: this.lossName, learningRate: this.learningRate, ...(seed !== undefined ? { seed } : {}), ...(regularization ? { regularization } : {}) };
-    await saveCheckpoint(path, this.state(), {
+    await saveCheckpoint(path, await this.readState(), {
       graph: this.trainGraph.name,
       step: this.stepCount,
       optimizer: describeOptimizer(optimizer),
@@ -277,8 +297,7 @@ export class Trainer {
   /** Reads a checkpoint; a corrupt or mismatched file is refused and the weights stay as they were. */
   async load(path: string): Promise<void> {
     const { meta, params } = await loadCheckpoint(path);
-    const current = this.state();
-    const expected = Object.fromEntries(Object.entries(current).map(([n, t]) => [n, { dtype: t.dtype, shape: t.shape }]));
+    const expected = this.stateSpecs();
     checkCompatible(expected, params, path);
     if (meta.graph !== this.trainGraph.name) {
       throw new KilnRuntimeError('checkpoint', `${path}: checkpoint is of graph '${meta.graph}', this trainer trains '${this.trainGraph.name}'`);

@@ -87,7 +87,7 @@ export function describeAgreement(backend: BackendName, randomGraphs: number): v
         const batch = inputsFor(g, { B: 8 }, 11);
         const losses: number[] = [];
         for (let s = 0; s < 3; s++) losses.push((await trainer.step(batch)).loss!);
-        return { losses, state: trainer.state() };
+        return { losses, state: await trainer.readState() };
       };
       const [want, got] = await Promise.all([run('reference'), run(backend)]);
       want.losses.forEach((l, i) => expect(closeEnough(got.losses[i]!, l), `loss ${i}: ${got.losses[i]} vs ${l}`).toBe(true));

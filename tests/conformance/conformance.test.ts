@@ -5,7 +5,7 @@ import { compile } from '../../src/compile.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import { OPS } from '../../src/ir/ops/index.js';
 import type { Tensor } from '../../src/ir/types.js';
-import { CONFORMANCE_BACKENDS } from './backends.js';
+import { CONFORMANCE_BACKENDS, describeEachBackend } from './backends.js';
 import { CASES } from './cases.js';
 import type { OpCase } from './cases.js';
 import { GRAPHS } from './graphs.js';
@@ -62,7 +62,7 @@ describe('the tolerance rule', () => {
   });
 });
 
-describe.each(CONFORMANCE_BACKENDS)('%s backend', (backend) => {
+describeEachBackend((backend) => {
   describe('ops', () => {
     it.each(CASES)('$name', async (c) => {
       expectTensor(await runCase(backend, c), c.expected, c.tolerance);

@@ -10,7 +10,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { parseGraph } from '../../src/ir/text.js';
 import type { Tensor } from '../../src/ir/types.js';
 import { simplify } from '../../src/passes/simplify.js';
-import { CONFORMANCE_BACKENDS } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { closeEnough } from './tolerance.js';
 
 const I32_MIN = -2147483648;
@@ -86,7 +86,7 @@ function expectSame(got: Tensor, want: Tensor): void {
   want.data.forEach((w, i) => expect(closeEnough(Number(got.data[i]), Number(w)), `element ${i}`).toBe(true));
 }
 
-describe.each(CONFORMANCE_BACKENDS)('%s backend', (backend) => {
+describeEachBackend((backend) => {
   describe.each(VARIANTS)('gather, $name', (v) => {
     it('agrees with the reference for every index in range', async () => {
       const g = graphOf(v);

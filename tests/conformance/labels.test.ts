@@ -3,11 +3,11 @@
 // is outside [0, C) out of its mean (0 when none is left); accuracy counts it as a miss; over
 // an empty batch the loss is 0 and the accuracy is 0 / 0 = nan.
 
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { compile } from '../../src/compile.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { CONFORMANCE_BACKENDS } from './backends.js';
+import { describeEachBackend } from './backends.js';
 import { closeEnough } from './tolerance.js';
 
 const I32_MIN = -2147483648;
@@ -33,7 +33,7 @@ const CASES: [string, number[], number, number][] = [
   ['an empty batch', [], 0, Number.NaN],
 ];
 
-describe.each(CONFORMANCE_BACKENDS)('%s backend', (backend) => {
+describeEachBackend((backend) => {
   it.each(CASES)('softmax_cross_entropy and accuracy: %s', async (_name, labels, loss, accuracy) => {
     const shapes = { B: labels.length };
     const exe = await compile(metrics(), { backend, shapes });

@@ -72,7 +72,7 @@ function recorder(): Trainable & { trained: number[]; validated: number[][] } {
     validated: [] as number[][],
     step: (batch: Batch) => (r.trained.push(...Array.from(batch['x']!.data)), Promise.resolve({ loss: 1 })),
     evaluate: (data: Dataset) => (r.validated.push(Array.from(data.columns['x']!.data)), Promise.resolve({ loss: 1 })),
-    state: (): Record<string, Tensor> => ({}),
+    readState: (): Promise<Record<string, Tensor>> => Promise.resolve({}),
     setParams: (_v: Readonly<Record<string, TensorLike>>) => {},
   };
   return r;

@@ -17,7 +17,7 @@ function scripted(steps: readonly Scalars[]): Trainable {
     learningRate: 1,
     step: (_batch: Batch) => Promise.resolve(steps[k++ % steps.length]!),
     evaluate: (_data: Dataset) => Promise.resolve({ loss: 0.5 }),
-    state: (): Record<string, Tensor> => ({}),
+    readState: (): Promise<Record<string, Tensor>> => Promise.resolve({}),
     setParams: (_values: Readonly<Record<string, TensorLike>>) => {},
   };
 }

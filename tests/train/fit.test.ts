@@ -42,9 +42,9 @@ class Scripted implements Trainable {
     return new Promise((resolve) => resolve(this.validation[this.evaluated++] ?? expect.fail('evaluated more often than the script allows')));
   }
 
-  state(): Record<string, Tensor> {
+  readState(): Promise<Record<string, Tensor>> {
     this.stateCalls++;
-    return { w: { dtype: 'f32', shape: [], data: new Float32Array([this.evaluated - 1]) } };
+    return Promise.resolve({ w: { dtype: 'f32', shape: [], data: new Float32Array([this.evaluated - 1]) } });
   }
 
   setParams(values: Readonly<Record<string, TensorLike>>): void {

@@ -13,6 +13,7 @@ import { adam, sgd } from '../../src/train/optimizers.js';
 import type { Optimizer } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import type { TrainingOptions } from '../../src/train/trainer.js';
+import { describeWebGpu } from '../support/webgpu.js';
 
 // Every weight random, so every input element reaches some gradient.
 const net = graph('net', (b) => {
@@ -49,7 +50,10 @@ const BACKENDS: [string, Partial<TrainingOptions>][] = [
   ['js', { backend: 'js' }],
   ['wasm', { backend: 'wasm' }],
   ['wasm, 2 threads', { backend: 'wasm', threads: 2 }],
+  ['webgpu', { backend: 'webgpu' }],
 ];
+/** describe, or describeWebGpu for the backend that needs an adapter. */
+const describeOn = (backend: Partial<TrainingOptions>) => (backend.backend === 'webgpu' ? describeWebGpu : describe);
 const OPTIMIZERS: [string, Optimizer][] = [
   ['sgd', sgd({ lr: 0.1 })],
   ['momentum', sgd({ lr: 0.1, momentum: 0.9 })],
@@ -58,59 +62,61 @@ const OPTIMIZERS: [string, Optimizer][] = [
 
 const trainer = (options: Partial<TrainingOptions>, optimizer: Optimizer) => compileTraining(net, { optimizer, shapes: { B }, seed: 3, ...options });
 
-describe.each(BACKENDS)('on %s', (_, backend) => {
-  test.each(OPTIMIZERS)('%s: a NaN in the batch leaves every weight and all optimizer state as they were', async (_name, optimizer) => {
-    const t = await trainer(backend, optimizer);
-    const reference = await trainer({ backend: 'reference' }, optimizer);
-    await t.step(batch());
-    await reference.step(batch());
-    const before = bits(t.state());
-    const result = await t.step(withNaN());
-    const expected = await reference.step(withNaN());
-    // x[5] is example 1's feature 1: its row of w1 (8 values), and Adam's m and v of them.
-    expect(expected['nonfinite']).toBe(optimizer.kind === 'sgd' ? (optimizer.momentum > 0 ? 16 : 8) : 24);
-    expect(result['nonfinite']).toBe(expected['nonfinite']);
-    expect(bits(t.state())).toEqual(before);
-    expect([t.stepCount, t.skippedSteps]).toEqual([1, 1]);
-    // The next clean batch trains as if the bad one never came.
-    const next = await t.step(batch());
-    expect(next['nonfinite']).toBeUndefined();
-    expect(bits(t.state())).not.toEqual(before);
-    expect([t.stepCount, t.skippedSteps]).toEqual([2, 1]);
+for (const [name, backend] of BACKENDS)
+  describeOn(backend)(`on ${name}`, () => {
+    test.each(OPTIMIZERS)('%s: a NaN in the batch leaves every weight and all optimizer state as they were', async (_name, optimizer) => {
+      const t = await trainer(backend, optimizer);
+      const reference = await trainer({ backend: 'reference' }, optimizer);
+      await t.step(batch());
+      await reference.step(batch());
+      const before = bits(await t.readState());
+      const result = await t.step(withNaN());
+      const expected = await reference.step(withNaN());
+      // x[5] is example 1's feature 1: its row of w1 (8 values), and Adam's m and v of them.
+      expect(expected['nonfinite']).toBe(optimizer.kind === 'sgd' ? (optimizer.momentum > 0 ? 16 : 8) : 24);
+      expect(result['nonfinite']).toBe(expected['nonfinite']);
+      expect(bits(await t.readState())).toEqual(before);
+      expect([t.stepCount, t.skippedSteps]).toEqual([1, 1]);
+      // The next clean batch trains as if the bad one never came.
+      const next = await t.step(batch());
+      expect(next['nonfinite']).toBeUndefined();
+      expect(bits(await t.readState())).not.toEqual(before);
+      expect([t.stepCount, t.skippedSteps]).toEqual([2, 1]);
+    });
+
+    test('an update that overflows inside the step is refused though the inputs and the loss are finite', async () => {
+      const t = await trainer(backend, adam({ lr: 0.01 }));
+      const before = bits(await t.readState());
+      const result = await t.step(overflowing());
+      const expected = await (await trainer({ backend: 'reference' }, adam({ lr: 0.01 }))).step(overflowing());
+      expect(Number.isFinite(result['loss'])).toBe(true);
+      expect(result['loss']).toBeGreaterThan(1e20);
+      expect(expected['nonfinite']).toBeGreaterThan(0); // v = g² of the gradients that saw x[1]
+      expect(result['nonfinite']).toBe(expected['nonfinite']);
+      expect(bits(await t.readState())).toEqual(before);
+      // Plain SGD's update of the same batch is huge but finite, and is applied.
+      const plain = await trainer(backend, sgd({ lr: 0.1 }));
+      expect((await plain.step(overflowing()))['nonfinite']).toBeUndefined();
+      expect(plain.stepCount).toBe(1);
+    });
   });
 
-  test('an update that overflows inside the step is refused though the inputs and the loss are finite', async () => {
-    const t = await trainer(backend, adam({ lr: 0.01 }));
-    const before = bits(t.state());
-    const result = await t.step(overflowing());
-    const expected = await (await trainer({ backend: 'reference' }, adam({ lr: 0.01 }))).step(overflowing());
-    expect(Number.isFinite(result['loss'])).toBe(true);
-    expect(result['loss']).toBeGreaterThan(1e20);
-    expect(expected['nonfinite']).toBeGreaterThan(0); // v = g² of the gradients that saw x[1]
-    expect(result['nonfinite']).toBe(expected['nonfinite']);
-    expect(bits(t.state())).toEqual(before);
-    // Plain SGD's update of the same batch is huge but finite, and is applied.
-    const plain = await trainer(backend, sgd({ lr: 0.1 }));
-    expect((await plain.step(overflowing()))['nonfinite']).toBeUndefined();
-    expect(plain.stepCount).toBe(1);
+for (const [name, backend] of BACKENDS)
+  describeOn(backend)(`nonFinite: 'error' on ${name}`, () => {
+    test('the step throws, naming the values, and nothing changes', async () => {
+      const t = await trainer({ ...backend, nonFinite: 'error' }, adam({ lr: 0.01 }));
+      const before = bits(await t.readState());
+      const e = await t.step(withNaN()).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(KilnRuntimeError);
+      expect((e as KilnRuntimeError).code).toBe('nonfinite');
+      expect((e as Error).message).toMatch(/^step 1: the update has 24 NaN or ±Infinity values, in w1\.m \(8\), w1\.v \(8\), w1 \(8\); it was not applied/);
+      expect(bits(await t.readState())).toEqual(before);
+      expect(t.skippedSteps).toBe(1);
+    });
   });
-});
-
-describe("nonFinite: 'error'", () => {
-  test.each(BACKENDS)('on %s the step throws, naming the values, and nothing changes', async (_, backend) => {
-    const t = await trainer({ ...backend, nonFinite: 'error' }, adam({ lr: 0.01 }));
-    const before = bits(t.state());
-    const e = await t.step(withNaN()).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(e).toBeInstanceOf(KilnRuntimeError);
-    expect((e as KilnRuntimeError).code).toBe('nonfinite');
-    expect((e as Error).message).toMatch(/^step 1: the update has 24 NaN or ±Infinity values, in w1\.m \(8\), w1\.v \(8\), w1 \(8\); it was not applied/);
-    expect(bits(t.state())).toEqual(before);
-    expect(t.skippedSteps).toBe(1);
-  });
-});
 
 describe('the reserved name', () => {
   test("a model output named 'nonfinite' is refused: the step reports under that name", async () => {

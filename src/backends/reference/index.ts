@@ -98,6 +98,11 @@ export class ReferenceExecutable {
     return out;
   }
 
+  /** The parameters, after the runs before it (each run finishes within its own call). */
+  readParams(): Promise<Record<string, Tensor>> {
+    return Promise.resolve(this.params());
+  }
+
   /** Replaces some or all parameters; checked whole before any is replaced. */
   setParams(values: Readonly<Record<string, TensorLike>>): void {
     const checked = new Map<string, Tensor>();

@@ -1,0 +1,78 @@
+// The WebGPU backend: a kernel program rendered to WGSL, one compute shader per kernel (kernel.ts)
+// plus the commit step below, and run by runtime/webgpu.ts with every buffer on the device.
+
+import type { KernelProgram } from '../../../runtime/kernel-ir.js';
+import type { Tensor } from '../../../runtime/tensor.js';
+import { WebGpuExecutable } from '../../../runtime/webgpu.js';
+import { FLAG_COUNTS, FLAG_ERROR, webgpuLayout, type WebGpuCode, type WebGpuLayout, type WgslKernel } from '../../../runtime/webgpu-layout.js';
+import { numelOf } from '../../../runtime/tensor.js';
+import { BINDINGS, groupsFor, renderKernel, shader } from './kernel.js';
+
+/** A copy of `words` words inside `mem`, made when `when` holds. */
+interface Segment {
+  dst: number;
+  src: number;
+  words: number;
+  when: 'ok' | 'refused' | 'always';
+}
+
+/** One shader copying every segment, invocation i taking word i of their concatenation. */
+function copyShader(name: string, segments: readonly Segment[], ok: string): WgslKernel {
+  const total = segments.reduce((n, s) => n + s.words, 0);
+  const body = ['  var i = pu;', `  let ok = ${ok};`];
+  for (const s of segments) {
+    const copy = `mem[${s.dst}u + i] = mem[${s.src}u + i];`;
+    const guarded = s.when === 'always' ? copy : `if (${s.when === 'ok' ? 'ok' : '!ok'}) { ${copy} }`;
+    body.push(`  if (i < ${s.words}u) { ${guarded} return; }`, `  i = i - ${s.words}u;`);
+  }
+  return { name, code: shader(new Set(), total, body), workgroups: groupsFor(total) };
+}
+
+/**
+ * The updates not written in place, and a guarded program's undo: copies inside `mem`, made only
+ * when no kernel recorded an error and (guarded) every count is 0; otherwise the backups go back.
+ * A source that is itself a parameter is first staged in scratch, so that swaps read old values.
+ */
+function renderCommit(p: KernelProgram, layout: WebGpuLayout): { kernels: WgslKernel[]; scratchWords: number } {
+  const at = (buffer: string): number => layout.words.get(buffer)!;
+  const paramOf = new Map(p.params.map((x) => [x.name, x.buffer]));
+  const paramBuffers = new Set(paramOf.values());
+  const sizeOf = (buffer: string): number => numelOf(p.buffers.find((b) => b.name === buffer)!.shape);
+  const staged: Segment[] = [];
+  const commit: Segment[] = [];
+  let scratch = 0;
+  for (const u of p.updates) {
+    const param = paramOf.get(u.param)!;
+    const words = sizeOf(param);
+    if (u.buffer === param) continue;
+    let src = at(u.buffer);
+    if (paramBuffers.has(u.buffer)) {
+      staged.push({ dst: layout.memWords + scratch, src, words, when: 'always' });
+      src = layout.memWords + scratch;
+      scratch += words;
+    }
+    commit.push({ dst: at(param), src, words, when: 'ok' });
+  }
+  for (const b of p.guard?.backups ?? []) commit.push({ dst: at(paramOf.get(b.param)!), src: at(b.buffer), words: sizeOf(b.buffer), when: 'refused' });
+  const checks = [`atomicLoad(&flags[${FLAG_ERROR}]) == 0u`, ...(p.guard ? p.updates.map((_, i) => `atomicLoad(&flags[${FLAG_COUNTS + i}]) == 0u`) : [])];
+  const kernels: WgslKernel[] = [];
+  if (staged.length > 0) kernels.push(copyShader('stage-updates', staged, 'true'));
+  if (commit.length > 0) kernels.push(copyShader('commit-updates', commit, checks.join(' && ')));
+  return { kernels, scratchWords: scratch };
+}
+
+/** The program as WGSL over its device layout. */
+export function renderWgsl(p: KernelProgram): WebGpuCode {
+  const layout = webgpuLayout(p);
+  const dtypeOf = (buffer: string) => p.buffers.find((b) => b.name === buffer)!.dtype;
+  const kernels = p.kernels.map((k, i) => renderKernel(k, i, layout, dtypeOf));
+  const commit = renderCommit(p, layout);
+  return { kernels, commit: commit.kernels, scratchWords: commit.scratchWords };
+}
+
+export { BINDINGS };
+
+/** compile()'s path for backend 'webgpu': the program's shaders, their pipelines built on the device. */
+export async function webgpuExecutable(program: KernelProgram, options: { paramStore?: Map<string, Tensor>; gpu?: GPU } = {}): Promise<WebGpuExecutable> {
+  return WebGpuExecutable.create({ program, wgsl: renderWgsl(program) }, options);
+}

@@ -1,0 +1,117 @@
+// One kernel of the IR as one WGSL compute shader: an invocation per output point (the space
+// split over up to two dispatch dimensions), its reduction folded in a loop nest, every value
+// of the point computed before any store (a guarded update's backup reads the old value), then
+// the stores, each counting its non-finite values into `flags` when the guard asks.
+
+import type { Kernel, KernelDType, KernelStore, Reduction } from '../../../runtime/kernel-ir.js';
+import { FLAG_COUNTS, type WebGpuLayout, type WgslKernel } from '../../../runtime/webgpu-layout.js';
+import { numelOf } from '../../../runtime/tensor.js';
+import { ExprEmitter, constLiteral, wgslType } from './expr.js';
+import { helperText } from './functions.js';
+
+/** Invocations per workgroup of an elementwise or serial-reduction kernel. */
+export const WORKGROUP = 64;
+/** The largest workgroup count of one dispatch dimension (maxComputeWorkgroupsPerDimension). */
+const MAX_GROUPS = 65535;
+
+export const BINDINGS = `@group(0) @binding(0) var<storage, read_write> mem: array<u32>;
+@group(0) @binding(1) var<storage, read_write> flags: array<atomic<u32>>;`;
+
+/** Workgroups covering `points` invocations of WORKGROUP each, as (x, y, 1). */
+export function groupsFor(points: number, size = WORKGROUP): [number, number, number] {
+  const groups = Math.ceil(points / size);
+  if (groups <= MAX_GROUPS) return [groups, 1, 1];
+  const y = Math.ceil(groups / MAX_GROUPS);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+/** The shader's head: the bindings, the helpers, the entry point with `pu` (the point, u32) and `p` (i32). */
+export function shader(helpers: ExprEmitter['helpers'], points: number, body: readonly string[], size = WORKGROUP): string {
+  return [
+    BINDINGS,
+    helperText(helpers),
+    '',
+    `@compute @workgroup_size(${size})`,
+    'fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {',
+    `  let pu = gid.x + gid.y * groups.x * ${size}u;`,
+    `  if (pu >= ${points}u) { return; }`,
+    '  let p = i32(pu);',
+    ...body,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** Lets binding the output coordinates v0 .. v(rank-1) of point p, row-major. */
+function coordinates(e: ExprEmitter, shape: readonly number[]): void {
+  let stride = 1;
+  const lines: string[] = [];
+  for (let a = shape.length - 1; a >= 0; a--) {
+    const n = shape[a]!;
+    const q = stride === 1 ? 'p' : `(p / ${stride})`;
+    lines.unshift(a === 0 ? `let v${a} = ${q};` : `let v${a} = ${q} % ${n};`);
+    stride *= n;
+  }
+  for (const l of lines) e.line(l);
+}
+
+const INIT: Record<Reduction['op'], (d: KernelDType) => string> = {
+  sum: (d) => constLiteral(0, d),
+  max: (d) => (d === 'f32' ? 'f32_bits(0xff800000u)' : constLiteral(-2147483648, d)),
+  argmax: () => '0i',
+};
+
+/** The loop nest over the reduction axes, folding the value into `acc`. */
+function fold(e: ExprEmitter, r: Reduction, rank: number): void {
+  const d = r.value.dtype;
+  if (r.op === 'max' && d === 'f32') e.helpers.add('f32_bits');
+  e.line(`var acc: ${wgslType(r.op === 'argmax' ? 'i32' : d)} = ${INIT[r.op](d)};`);
+  if (r.op === 'argmax') {
+    e.line(`var best: ${wgslType(d)} = ${constLiteral(0, d)};`);
+    e.line('var seen = 0i;');
+    e.line('var stop = false;');
+  }
+  const nest = (j: number): void => {
+    if (j === r.shape.length) {
+      const x = e.value(r.value);
+      if (r.op === 'sum') e.line(`acc = acc + ${x};`);
+      else if (r.op === 'max') {
+        if (d === 'f32') {
+          e.helpers.add('is_nan');
+          e.line(`if (!is_nan(acc) && (is_nan(${x}) || ${x} > acc)) { acc = ${x}; }`);
+        } else e.line(`acc = max(acc, ${x});`);
+      } else {
+        // The first index of the largest; the first nan is the largest.
+        const nan = d === 'f32' ? (e.helpers.add('is_nan'), `is_nan(${x})`) : 'false';
+        e.line(`if (!stop && (seen == 0i || ${x} > best || ${nan})) { acc = seen; best = ${x}; stop = ${nan}; }`);
+        e.line('seen = seen + 1i;');
+      }
+      return;
+    }
+    const v = `v${rank + j}`;
+    e.block(`for (var ${v} = 0i; ${v} < ${r.shape[j]}i; ${v} = ${v} + 1i)`, () => nest(j + 1));
+  };
+  nest(0);
+}
+
+function store(e: ExprEmitter, s: KernelStore, value: string, layout: WebGpuLayout, dtype: KernelDType): void {
+  const word = dtype === 'f32' ? `bitcast<u32>(${value})` : dtype === 'i32' ? `bitcast<u32>(${value})` : `select(0u, 1u, ${value})`;
+  e.line(`mem[pu + ${layout.words.get(s.buffer)!}u] = ${word};`);
+  if (s.countNonFinite) {
+    e.helpers.add('is_finite');
+    e.line(`if (!is_finite(${value})) { atomicAdd(&flags[${FLAG_COUNTS + s.countNonFinite.index}], 1u); }`);
+  }
+}
+
+/** The kernel `index` of a program as a shader over the program's layout. */
+export function renderKernel(k: Kernel, index: number, layout: WebGpuLayout, dtypeOf: (buffer: string) => KernelDType): WgslKernel {
+  const rank = k.shape.length;
+  const sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
+  const e = new ExprEmitter({ offset: (b) => layout.words.get(b)!, sizes, shape: k.shape, kernel: index, acc: 'acc' });
+  coordinates(e, k.shape);
+  if (k.reduce) fold(e, k.reduce, rank);
+  const values = k.stores.map((s) => e.value(s.value));
+  k.stores.forEach((s, i) => store(e, s, values[i]!, layout, dtypeOf(s.buffer)));
+  const points = numelOf(k.shape);
+  return { name: k.name, code: shader(e.helpers, points, e.lines), workgroups: points === 0 ? [0, 1, 1] : groupsFor(points) };
+}

@@ -1,0 +1,109 @@
+// The WebGPU backend on Dawn's adapter: the agreement suite against the reference, and what is
+// its own: one submit per run, the dispatch count of the Adam MLP step, parameters that stay on
+// the device (read back only when asked), programs that share them, the guarded step, and
+// shaders that fail to compile.
+
+import { expect, test } from 'vitest';
+import { mnistMlpGraph } from '../../examples/mnist-mlp.js';
+import { KilnRuntimeError } from '../../runtime/tensor.js';
+import { WebGpuExecutable } from '../../runtime/webgpu.js';
+import { renderWgsl } from '../../src/backends/webgpu/index.js';
+import { compile, kernelProgram, type BackendName } from '../../src/compile.js';
+import { adam, sgd } from '../../src/train/optimizers.js';
+import { compileTraining } from '../../src/train/trainer.js';
+import { closeEnough } from '../conformance/tolerance.js';
+import { describeWebGpu } from '../support/webgpu.js';
+import { describeAgreement, expectClose, inputsFor } from './agreement.js';
+
+const stats = (exe: unknown) => (exe as WebGpuExecutable).stats;
+
+describeWebGpu('the webgpu backend', () => {
+  describeAgreement('webgpu', 60);
+
+  test('a training step of the Adam MLP (784-256-256-10) is one submit of at most 20 dispatches', async () => {
+    const g = mnistMlpGraph();
+    const trainer = await compileTraining(g, { backend: 'webgpu', optimizer: adam({ lr: 0.001 }), seed: 1, shapes: { B: 32 } });
+    const batch = inputsFor(g, { B: 32 }, 5);
+    await trainer.step(batch);
+    const exe = [...(trainer as unknown as { programs: Map<string, unknown> }).programs.values()][0];
+    const before = stats(exe).submits;
+    for (let i = 0; i < 3; i++) await trainer.step(batch);
+    expect(stats(exe).submits - before).toBe(3);
+    expect(stats(exe).dispatchesPerRun).toBeLessThanOrEqual(20);
+    expect(stats(exe).dispatchesPerRun).toBeGreaterThan(5);
+  });
+
+  test('parameters stay on the device: params() refuses values the device has changed, readParams() reads them back', async () => {
+    const g = mnistMlpGraph([16]);
+    const trainer = await compileTraining(g, { backend: 'webgpu', optimizer: sgd({ lr: 0.1 }), seed: 2, shapes: { B: 4 } });
+    const first = trainer.params(); // as initialized, known on the host
+    await trainer.step(inputsFor(g, { B: 4 }, 1));
+    expect(() => trainer.params()).toThrow(/lives on the GPU and has changed since it was last read: await readParams\(\)/);
+    const read = await trainer.readParams();
+    expect(Object.keys(read)).toEqual(Object.keys(first));
+    const name = Object.keys(first)[0]!;
+    expect(Array.from(read[name]!.data)).not.toEqual(Array.from(first[name]!.data));
+    expect(trainer.params()).toEqual(read); // fresh until the next step
+  });
+
+  test('evaluation reads the weights the training step left on the device, as the reference does', async () => {
+    const g = mnistMlpGraph([16]);
+    const data = inputsFor(g, { B: 8 }, 7);
+    const run = async (backend: BackendName) => {
+      const trainer = await compileTraining(g, { backend, optimizer: sgd({ lr: 0.5 }), seed: 9, shapes: { B: 8 } });
+      const before = await trainer.evaluate(data);
+      for (let i = 0; i < 3; i++) await trainer.step(data);
+      return [before, await trainer.evaluate(data)];
+    };
+    const [want, got] = await Promise.all([run('reference'), run('webgpu')]);
+    expect(got[1]!['loss']).toBeLessThan(got[0]!['loss']!);
+    for (let i = 0; i < 2; i++) expect(closeEnough(got[i]!['loss']!, want[i]!['loss']!)).toBe(true);
+  });
+
+  test('100 SGD steps of the mnist MLP give the loss curve of wasm and the reference within 1e-3 at every step', async () => {
+    const g = mnistMlpGraph();
+    const curve = async (backend: BackendName) => {
+      const trainer = await compileTraining(g, { backend, optimizer: sgd({ lr: 0.05 }), seed: 3, shapes: { B: 16 } });
+      const losses: number[] = [];
+      for (let s = 0; s < 100; s++) losses.push((await trainer.step(inputsFor(g, { B: 16 }, 100 + (s % 10))))['loss']!);
+      return losses;
+    };
+    const gpu = await curve('webgpu');
+    for (const other of ['wasm', 'reference'] as const) {
+      const want = await curve(other);
+      want.forEach((l, s) => expect(Math.abs(gpu[s]! - l), `${other}, step ${s}: ${gpu[s]} vs ${l}`).toBeLessThanOrEqual(1e-3 * Math.abs(l)));
+    }
+    expect(gpu[99]).toBeLessThan(gpu[0]!);
+  }, 120_000);
+
+  test('a run reads back only the outputs asked for, and they match a full run', async () => {
+    const g = mnistMlpGraph([16]);
+    const exe = await compile(g, { backend: 'webgpu', shapes: { B: 3 } });
+    const inputs = inputsFor(g, { B: 3 }, 4);
+    const all = await exe.run(inputs);
+    const some = await exe.run(inputs, { outputs: ['loss'] });
+    expect(Object.keys(some)).toEqual(['loss']);
+    expectClose('loss', some['loss']!, all['loss']!);
+  });
+
+  test('a shader that does not compile is reported with its kernel and WGSL line', async () => {
+    const program = kernelProgram(mnistMlpGraph([4]), { B: 2 });
+    const code = renderWgsl(program);
+    const broken = { ...code, kernels: code.kernels.map((k, i) => (i === 1 ? { ...k, code: k.code.replace('let p = i32(pu);', 'let p = i32(pu) +;') } : k)) };
+    const e = await WebGpuExecutable.create({ program, wgsl: broken }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(KilnRuntimeError);
+    expect((e as Error).message).toMatch(new RegExp(`the WGSL of kernel '${program.kernels[1]!.name}' does not compile: line \\d+:\\d+: .*\\n  let p = i32\\(pu\\) \\+;`));
+  });
+
+  test('code of the wrong shape is refused before anything reaches the device', async () => {
+    const program = kernelProgram(mnistMlpGraph([4]), { B: 2 });
+    const code = renderWgsl(program);
+    await expect(WebGpuExecutable.create({ program, wgsl: { ...code, kernels: code.kernels.slice(1) } })).rejects.toThrow(/webgpu code: has \d+ kernels for a program of \d+/);
+    await expect(WebGpuExecutable.create({ program, wgsl: { ...code, commit: [{ name: 'x', code: '', workgroups: [1, 1, 70000] }] } })).rejects.toThrow(
+      /workgroups must be three counts up to 65535/,
+    );
+  });
+});
