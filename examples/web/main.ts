@@ -28,8 +28,7 @@ declare const window: { addEventListener(type: 'error' | 'unhandledrejection', f
 /** Whether `gpu` (navigator.gpu) gives an adapter, and the backend to use: 'webgpu' when it does and Kiln has that backend, else 'wasm'. */
 export async function chooseBackend(gpu: Gpu | undefined): Promise<{ adapter: boolean; backend: BackendName }> {
   const adapter = gpu !== undefined && (await gpu.requestAdapter().catch(() => null)) != null;
-  const webgpu: string = 'webgpu';
-  return { adapter, backend: adapter && isBackendName(webgpu) ? webgpu : 'wasm' };
+  return { adapter, backend: adapter && isBackendName('webgpu') ? 'webgpu' : 'wasm' };
 }
 
 function element(id: string): PageElement {
@@ -70,7 +69,7 @@ function yielding(trainer: Trainer, every: number, onPoint: (meanLoss: number) =
       return scalars;
     },
     evaluate: (data: Dataset, options?: { batchSize?: number }) => trainer.evaluate(data, options),
-    state: () => trainer.state(),
+    readState: () => trainer.readState(),
     setParams: (values) => trainer.setParams(values),
     get learningRate() {
       return trainer.learningRate;

@@ -11,7 +11,7 @@ import { requireBuilt } from '../support/built.js';
 import { chromiumPath, describeWhere } from '../support/webgpu.js';
 
 // becomes 'webgpu' when the backend lands
-const EXPECTED_BACKEND = 'wasm';
+const EXPECTED_BACKEND = 'webgpu';
 
 /** What the page's run reaches (3000 digits, 2 epochs, seed 6: 93.3% here on either machine's wasm). */
 const MIN_ACCURACY = 0.85;
