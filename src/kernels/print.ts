@@ -25,7 +25,10 @@ function num(n: number): string {
 
 /** A kernel's schedule on one line: `parallel axis 0 (at most 16 shares), upcast 4, tile 4x8`; defaults (1) are left out but upcast's. */
 export function formatSchedule(s: KernelSchedule): string {
-  const parts = [s.parallel ? `parallel axis ${s.parallel.axis}${s.parallel.maxShares ? ` (at most ${s.parallel.maxShares} shares)` : ''}` : 'one thread', `upcast ${s.upcast}`];
+  const parts = [
+    s.parallel ? `parallel axis ${s.parallel.axis}${s.parallel.maxShares ? ` (at most ${s.parallel.maxShares} shares)` : ''}` : 'no parallel axis',
+    `upcast ${s.upcast}`,
+  ];
   if (s.reduceUpcast > 1) parts.push(`reduce upcast ${s.reduceUpcast}`);
   if (s.reduceGroup > 1) parts.push(`reduce group ${s.reduceGroup}`);
   if (s.tile) parts.push(`tile ${s.tile.m}x${s.tile.n}`);

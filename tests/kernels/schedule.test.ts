@@ -73,6 +73,24 @@ describe('the schedule each target chooses', () => {
     );
     expect(p.kernels[0]!.schedule!.parallel).toBeUndefined();
   });
+
+  test('with threads, a program whose only large kernel has no axis longer than 1 is a one-thread module', async () => {
+    const whole = kernelProgram(
+      graph('g', (b) => b.output('s', b.op('reduce_sum', [b.input('x', 'f32', [256, 256])], { axes: [0, 1] }))),
+      {},
+    );
+    const rows = kernelProgram(
+      graph('g', (b) => b.output('s', b.op('reduce_sum', [b.input('x', 'f32', [256, 256])], { axes: [1] }))),
+      {},
+    );
+    const shared = async (p: KernelProgram): Promise<boolean> => {
+      let wat = '';
+      await generateWasm(p, { threads: 2, text: (t) => (wat = t) });
+      return wat.includes('shared');
+    };
+    expect(await shared(whole)).toBe(false);
+    expect(await shared(rows)).toBe(true);
+  });
 });
 
 describe('the wasm backend follows the schedule', () => {

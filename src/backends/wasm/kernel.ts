@@ -1,8 +1,9 @@
-// One kernel as a Wasm function: the first path that fits renders its body: the tiled matmul
-// (matmul.ts), four points at a time (simd.ts: elementwise, or a reduction across points), or
-// scalar loops (scalar.ts, loops.ts), whose folds may still run four steps of a contiguous last
-// axis at a time (reduce.ts). With threads, a split kernel's loop runs over the thread's share;
-// an unsplit one runs on thread 0 alone.
+// One kernel as a Wasm function, rendered as its schedule (schedule.ts) says: the tiled matmul
+// (matmul.ts) for a 4x8 tile, four points at a time for upcast 4 (simd.ts: elementwise, or a
+// reduction across points), else scalar loops (scalar.ts, loops.ts), whose folds run four steps
+// of a contiguous last axis at a time for reduceUpcast 4 (reduce.ts). What the vector and tiled
+// paths cannot render falls back to the scalar path. With threads, a split kernel's loop runs over
+// the thread's share; an unsplit one runs on thread 0 alone.
 
 import type { LinearIndex } from '../../../runtime/kernel-analysis.js';
 import type { UnaryFn } from '../../../runtime/kernel-fns.js';
