@@ -87,8 +87,33 @@ export interface Kernel {
   reduce?: Reduction;
   /** One or more stores over the same space (sibling outputs fused into one kernel). */
   stores: KernelStore[];
-  /** Target-specific tiling parameters (e.g. { m: 4, n: 8 }); executors may ignore them. */
-  tile?: Record<string, number>;
+  /** How a compiled backend renders the kernel (src/kernels/schedule.ts chooses it); the interpreter ignores it. */
+  schedule?: KernelSchedule;
+}
+
+/**
+ * How a target renders one kernel: plain data chosen by one scheduling step per target
+ * (src/kernels/schedule.ts) from the kernel and the device's limits, which the renderer follows
+ * where it can (it falls back to plainer code, never to other results, where it cannot).
+ */
+export interface KernelSchedule {
+  /**
+   * Threads (wasm) or workgroups (webgpu) share out output axis `axis` (the axes before it run
+   * whole in every share); `maxShares`: the most sharers worth having (a wasm matmul's row tiles,
+   * since each thread packs its own panels of B). Absent: one thread runs the whole kernel (too
+   * little work, or loads indexed by data, whose range error thread 0 must report).
+   */
+  parallel?: { axis: number; maxShares?: number };
+  /** Consecutive outputs along the last axis computed together as one vector (wasm f32x4, WGSL vec4): 1 or 4. */
+  upcast: 1 | 4;
+  /** Consecutive steps of the last reduction axis folded together as one vector: 1 or 4. */
+  reduceUpcast: 1 | 4;
+  /** Threads that fold one output's reduction together: 1 folds it serially; above 1 a workgroup tree reduction (webgpu). */
+  reduceGroup: number;
+  /** A matmul's register tile: m rows by n columns of outputs per thread. */
+  tile?: { m: number; n: number };
+  /** Invocations per workgroup along x, y (and z) (webgpu). */
+  workgroup?: number[];
 }
 
 export type BufferRole = 'input' | 'param' | 'output' | 'temp' | 'const';

@@ -8,6 +8,7 @@ import type { BufferRole, BufferSpec, IndexExpr, Kernel, KernelDType, KernelProg
 import { liveIntervals, readsOnlyAtPoint } from './kernel-analysis.js';
 import { IndexBounds } from './index-bounds.js';
 import { parseGuard } from './guard-validator.js';
+import { parseSchedule } from './schedule-validator.js';
 import { initProblem } from './random.js';
 import { KilnRuntimeError, numelOf } from './tensor.js';
 
@@ -241,10 +242,7 @@ function parseKernel(
     const atPoint = inPlace.has(s.buffer) && readsOnlyAtPoint(kernel, s.buffer);
     if (reads.has(s.buffer) && !atPoint) err(`${name} both reads and writes '${s.buffer}'`);
   }
-  if (r.tile !== undefined) {
-    if (!isObject(r.tile) || !Object.values(r.tile).every((v) => typeof v === 'number')) err(`${name} has a malformed tile`);
-    kernel.tile = { ...(r.tile as Record<string, number>) };
-  }
+  if (r.schedule !== undefined) kernel.schedule = parseSchedule(r.schedule, shape.length, reduce !== undefined, name, err);
   return { kernel, reads };
 }
 

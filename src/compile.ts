@@ -82,6 +82,8 @@ export async function compile(g: Graph, options: CompileOptions = {}): Promise<E
     shapes: options.shapes ?? {},
     ...(options.training !== undefined ? { mode: options.training } : {}),
     ...(options.guardUpdates ? { guardUpdates: true } : {}),
+    // Kernels are scheduled for the backend that renders them.
+    ...('schedule' in backend ? { target: backend.schedule } : {}),
   };
   const stageOptions = options.verify !== undefined ? { verify: options.verify } : {};
   try {

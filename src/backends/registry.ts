@@ -10,6 +10,7 @@ import type { Tensor } from '../../runtime/tensor.js';
 import { fail } from '../ir/errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { ArtifactOptions } from '../kernels/artifact.js';
+import type { ScheduleTarget } from '../kernels/schedule.js';
 import { jsExecutable } from './js/index.js';
 import { ReferenceExecutable } from './reference/index.js';
 import { compileWasm, wasmExecutable } from './wasm/index.js';
@@ -49,6 +50,8 @@ export interface GraphBackend<N extends string = string> extends BackendCommon<N
 export interface KernelBackend<N extends string = string> extends BackendCommon<N> {
   input: 'kernels';
   compile(program: KernelProgram, options: BackendOptions): Executable | Promise<Executable>;
+  /** The target whose schedule (stage schedule) it renders; default 'wasm', which a backend that renders none ignores. */
+  schedule?: ScheduleTarget;
   /** What `kiln compile --target NAME` writes: the artifact's target and code, or none. */
   artifact?: { target: ArtifactTarget; code(program: KernelProgram, threads: number): Promise<ArtifactOptions> };
 }
@@ -79,6 +82,7 @@ export const BACKEND_LIST = [
     input: 'kernels',
     threads: true,
     precisions: ['f32'],
+    schedule: 'wasm',
     compile: (p, o) => wasmExecutable(p, { ...storeOf(o), threads: o.threads ?? 1 }),
     artifact: { target: 'wasm', code: async (p, threads) => ({ target: 'wasm', wasm: await compileWasm(p, threads) }) },
   } satisfies KernelBackend<'wasm'>,

@@ -1,10 +1,11 @@
 // `kiln inspect`: a model as IR text, or what any stage of the pipeline leaves (`--after NAME`,
 // graph or kernels), or node counts per stage (`--stats`); with `--train`, the training stages
 // (reseed, regularize, grad, optimizer) run too, as `kiln train` would run them; `--summary`
-// prints the table of layers and parameter counts instead.
+// prints the table of layers and parameter counts instead. `--after schedule` shows each kernel's
+// schedule, for the target `--target` names.
 
 import type { Command } from 'commander';
-import { KilnError } from '../ir/errors.js';
+import { KilnError, fail } from '../ir/errors.js';
 import { bindShapes } from '../ir/bind.js';
 import { graphSymbols } from '../ir/bind.js';
 import { expandComposites } from '../ir/emit.js';
@@ -13,6 +14,7 @@ import { summary } from '../ir/summary.js';
 import { printGraph } from '../ir/text.js';
 import { liveLowerBound, totalTempBytes } from '../kernels/memory.js';
 import { printKernels } from '../kernels/print.js';
+import { SCHEDULE_TARGETS, type ScheduleTarget } from '../kernels/schedule.js';
 import { grad } from '../passes/autodiff.js';
 import { STAGE_NAMES, TRAINING_STAGES, isProgram, runStages, stageStats, stagesBetween } from '../passes/pipeline.js';
 import type { StageContext } from '../passes/pipeline.js';
@@ -32,6 +34,7 @@ interface InspectFlags {
   after?: string;
   stats?: boolean;
   summary?: boolean;
+  target?: string;
 }
 
 export interface InspectHelpers {
@@ -93,6 +96,11 @@ function statsTable(g: Graph, ctx: StageContext, until: string): string {
   return lines.join('\n') + '\n';
 }
 
+function scheduleTarget(name: string): ScheduleTarget {
+  const target = SCHEDULE_TARGETS.find((t) => t === name);
+  return target ?? fail('usage', `--target: unknown target '${name}' (${SCHEDULE_TARGETS.join(', ')})`);
+}
+
 function inspectAction(file: string, opts: InspectFlags, cmd: Command, h: InspectHelpers): void {
   const given = (flag: string) => cmd.getOptionValueSource(flag) === 'cli';
   if (given('loss') && !opts.grad && !opts.train) throw new KilnError('usage', '--loss applies only with --grad or --train');
@@ -109,7 +117,7 @@ function inspectAction(file: string, opts: InspectFlags, cmd: Command, h: Inspec
     g = grad(g, { loss: opts.loss });
   }
   if (opts.expand) g = expandComposites(g);
-  const ctx = opts.train ? trainingContext(g, opts, section) : {};
+  const ctx: StageContext = { ...(opts.train ? trainingContext(g, opts, section) : {}), ...(opts.target !== undefined ? { target: scheduleTarget(opts.target) } : {}) };
   // --train alone prints the training step: the graph after the optimizer stage.
   const until = opts.after ?? (opts.stats ? 'dce-2' : opts.train ? 'optimizer' : undefined);
   h.out(until === undefined ? printGraph(g) : inspectStages(g, ctx, until, opts.stats ?? false));
@@ -130,6 +138,7 @@ export function registerInspect(program: Command, h: InspectHelpers): void {
     .option('--seed <n>', '--train: seeds the initial weights and random ops (stage reseed)')
     .option('--l2 <strength>', '--train: L2 penalty on the weights (stage regularize)')
     .option('--after <stage>', `run the pipeline up to this stage and print what it leaves, a graph or kernels (${STAGE_NAMES.join(', ')})`)
+    .option('--target <target>', `the target stage schedule chooses for: ${SCHEDULE_TARGETS.join(' or ')} (default wasm)`)
     .option('--stats', 'print the node count after each graph stage instead of the IR')
     .option('--summary', 'print a table of the layers (parameter groups): output shapes, parameter counts and totals')
     .action((file: string, opts: InspectFlags, cmd: Command) => inspectAction(file, opts, cmd, h));

@@ -1,6 +1,6 @@
 // The text form of a kernel program, for golden tests and `kiln inspect --after fusion`.
 
-import type { BufferSpec, IndexExpr, Kernel, KernelProgram, KernelStore, ValueExpr } from '../../runtime/kernel-ir.js';
+import type { BufferSpec, IndexExpr, Kernel, KernelProgram, KernelSchedule, KernelStore, ValueExpr } from '../../runtime/kernel-ir.js';
 
 /** Precedence of infix operators: a child binding less tightly than its parent is parenthesized. */
 const INFIX: Readonly<Record<string, { sym: string; prec: number }>> = {
@@ -23,6 +23,19 @@ function num(n: number): string {
   return Object.is(n, -0) ? '-0' : String(n);
 }
 
+/** A kernel's schedule on one line: `parallel axis 0 (at most 16 shares), upcast 4, tile 4x8`; defaults (1) are left out but upcast's. */
+export function formatSchedule(s: KernelSchedule): string {
+  const parts = [
+    s.parallel ? `parallel axis ${s.parallel.axis}${s.parallel.maxShares ? ` (at most ${s.parallel.maxShares} shares)` : ''}` : 'no parallel axis',
+    `upcast ${s.upcast}`,
+  ];
+  if (s.reduceUpcast > 1) parts.push(`reduce upcast ${s.reduceUpcast}`);
+  if (s.reduceGroup > 1) parts.push(`reduce group ${s.reduceGroup}`);
+  if (s.tile) parts.push(`tile ${s.tile.m}x${s.tile.n}`);
+  if (s.workgroup) parts.push(`workgroup ${s.workgroup.join('x')}`);
+  return parts.join(', ');
+}
+
 class Printer {
   private readonly scalars: ReadonlySet<string>;
 
@@ -39,7 +52,8 @@ class Printer {
     let head = `${k.name} ${k.pattern} at [${k.shape.join(', ')}]`;
     if (k.reduce) head += `, ${k.reduce.op} over [${k.reduce.shape.join(', ')}]: ${this.value(k.reduce.value)}`;
     const counted = (s: KernelStore) => (s.countNonFinite ? `  (non-finite counted in ${s.countNonFinite.buffer}[${s.countNonFinite.index}])` : '');
-    return [head, ...k.stores.map((s) => `  ${s.buffer} = ${this.value(s.value)}${counted(s)}`)].join('\n');
+    const schedule = k.schedule ? [`  schedule: ${formatSchedule(k.schedule)}`] : [];
+    return [head, ...k.stores.map((s) => `  ${s.buffer} = ${this.value(s.value)}${counted(s)}`), ...schedule].join('\n');
   }
 
   /** An index expression, with the precedence of its context. */
@@ -116,6 +130,7 @@ function bufferLine(b: BufferSpec, p: KernelProgram): string {
  *
  *   k0 matmul at [128, 256], sum over [784]: x[784*i0 + r0] * w1[i1 + 256*r0]
  *     t2 = relu(acc + b1[i1])
+ *     schedule: parallel axis 0 (at most 32 shares), upcast 4, tile 4x8
  */
 export function printKernels(p: KernelProgram): string {
   const printer = new Printer(p.buffers);

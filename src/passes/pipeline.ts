@@ -4,7 +4,7 @@
 //   model  --reseed, regularize, training-mode, grad, optimizer-->  the training step (training only)
 //   --decompose, specialize-->  primitives, concrete shapes (what the reference backend runs)
 //   --constant-fold, simplify, cse, dce (twice)-->  the smaller graph that fusion receives
-//   --fusion-->  kernels  --in-place-updates, memory-->  the planned kernel program
+//   --fusion-->  kernels  --in-place-updates, guard-updates, memory, schedule-->  the planned kernel program
 //
 // Stages that need what only training supplies (a seed, a loss, an optimizer) take it from the
 // context and are skipped without it; so compile() and the Trainer run this one list.
@@ -17,6 +17,7 @@ import { updateInPlace } from '../kernels/in-place-updates.js';
 import { lowerToKernels } from '../kernels/lower.js';
 import { planMemory } from '../kernels/memory.js';
 import { guardUpdates } from '../kernels/guard-updates.js';
+import { scheduleProgram, type DeviceLimits, type ScheduleTarget } from '../kernels/schedule.js';
 import { grad } from './autodiff.js';
 import { constantFold } from './constant-fold.js';
 import { cse } from './cse.js';
@@ -52,6 +53,9 @@ export interface StageContext {
   training?: TrainingContext;
   /** Make the program's updates all or nothing, committed only when every new value is finite (stage guard-updates). */
   guardUpdates?: boolean;
+  /** The target whose renderer the kernels are scheduled for (stage schedule; default 'wasm'), and its device's limits. */
+  target?: ScheduleTarget;
+  limits?: DeviceLimits;
 }
 
 /** Options of the graph passes alone (the optimization part of the list). */
@@ -121,6 +125,8 @@ export const STAGES: readonly Stage[] = [
   { name: 'guard-updates', kind: 'program', applies: (c) => c.guardUpdates === true, run: (p) => guardUpdates(p) },
   // Temps get offsets in one arena.
   { name: 'memory', kind: 'program', run: (p) => planMemory(p) },
+  // How the target renders each kernel: threads, vectors, tiles, workgroups (after memory: Wasm's choice depends on where buffers live).
+  { name: 'schedule', kind: 'program', run: (p, c) => scheduleProgram(p, c.target ?? 'wasm', c.limits) },
 ];
 
 export const STAGE_NAMES: readonly string[] = STAGES.map((s) => s.name);

@@ -41,6 +41,20 @@ describe('kiln inspect --train --after STAGE', () => {
     expect(out.replace(/\s+/g, ' ')).toContain(STAGE_NAMES.join(', '));
   });
 
+  test("--after schedule prints each kernel's schedule, for wasm or for the --target given", async () => {
+    const wasm = (await kiln('inspect', MODEL, '--train', '--shapes', 'B=64', '--after', 'schedule')).out;
+    const kernels = wasm.match(/^k\d+ /gm)?.length ?? 0;
+    expect(kernels).toBeGreaterThan(0);
+    expect(wasm.match(/^ {2}schedule: /gm)).toHaveLength(kernels);
+    expect(wasm).toMatch(/^ {2}schedule: (no parallel axis|parallel axis \d+( \(at most \d+ shares\))?), upcast 4, tile 4x8$/m);
+    const webgpu = await kiln('inspect', MODEL, '--train', '--shapes', 'B=64', '--after', 'schedule', '--target', 'webgpu');
+    expect(webgpu.code).toBe(0);
+    expect(webgpu.out).toMatch(/^ {2}schedule: parallel axis 0, upcast 1, tile 4x4, workgroup 8x8$/m);
+    const bad = await kiln('inspect', MODEL, '--after', 'schedule', '--target', 'cuda');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe("kiln: --target: unknown target 'cuda' (wasm, webgpu)\n");
+  });
+
   test('--stats with --train counts the training stages too', async () => {
     const { code, out } = await kiln('inspect', MODEL, '--train', '--shapes', 'B=4', '--stats');
     expect(code).toBe(0);

@@ -9,6 +9,7 @@ import { parseGraph, printGraph } from '../../src/ir/text.js';
 import { updateInPlace } from '../../src/kernels/in-place-updates.js';
 import { lowerToKernels } from '../../src/kernels/lower.js';
 import { planMemory } from '../../src/kernels/memory.js';
+import { scheduleProgram } from '../../src/kernels/schedule.js';
 import { STAGE_NAMES, isProgram, runGraphStages, runPipeline, runStages, runToKernels, verifyFromEnv } from '../../src/passes/pipeline.js';
 import { sgd } from '../../src/train/optimizers.js';
 import { Trainer } from '../../src/train/trainer.js';
@@ -36,6 +37,7 @@ describe('the stage list', () => {
       'in-place-updates',
       'guard-updates',
       'memory',
+      'schedule',
     ]);
   });
 
@@ -56,12 +58,12 @@ describe('the stage list', () => {
     expect(runGraphStages(model, {}, { until: 'optimizer' })).toBe(model);
   });
 
-  test('the kernel stages: fusion, in-place updates, memory planning make compile()s program', () => {
+  test('the kernel stages: fusion, in-place updates, memory planning, scheduling make compile()s program', () => {
     const step = new Trainer(mnistMlpGraph([16, 8]), { optimizer: sgd({ lr: 0.1 }) }).trainGraph;
     const shapes = { B: 4 };
     const program = runToKernels(step, { shapes });
     expect(program).toEqual(kernelProgram(step, shapes));
-    expect(program).toEqual(planMemory(updateInPlace(lowerToKernels(runPipeline(step, { shapes })))));
+    expect(program).toEqual(scheduleProgram(planMemory(updateInPlace(lowerToKernels(runPipeline(step, { shapes })))), 'wasm'));
     const fused = runStages(step, { shapes }, { until: 'fusion' });
     expect(isProgram(fused) && fused.arenaBytes).toBe(0);
     expect(runStages(fused, {}, { from: 'in-place-updates' })).toEqual(program);

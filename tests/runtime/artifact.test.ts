@@ -53,7 +53,7 @@ function mlp(): KernelProgram {
         shape: [2, 4],
         reduce: { op: 'sum', shape: [3], value: bin('mul', ld('x', lin([0, 3], [2, 1])), ld('w', lin([2, 4], [1, 1]))) },
         stores: [{ buffer: 'h', value: relu(bin('add', { k: 'acc', dtype: 'f32' }, ld('b', v(1)))) }],
-        tile: { m: 4, n: 8 },
+        schedule: { upcast: 4, reduceUpcast: 1, reduceGroup: 1, tile: { m: 4, n: 8 } },
       },
       {
         name: 'rowsum',

@@ -6,11 +6,9 @@
 // random streams, the transcendentals the kernels apply, and with threads the barrier between
 // shared kernels.
 
-import { dependsOnData, forEachLoad } from '../../../runtime/kernel-analysis.js';
 import type { Kernel, KernelProgram } from '../../../runtime/kernel-ir.js';
 import { PROGRAM_SECTION, alignUp, programDigest } from '../../../runtime/artifact.js';
 import { parseProgram } from '../../../runtime/program-validator.js';
-import { numelOf } from '../../../runtime/tensor.js';
 import {
   CONTROL_BYTES,
   MAX_THREADS,
@@ -23,33 +21,31 @@ import {
   type WasmLayout,
 } from '../../../runtime/wasm.js';
 import { fail } from '../../ir/errors.js';
+import { scheduleProgram } from '../../kernels/schedule.js';
 import { ModuleBuilder, type Expr } from './binaryen.js';
 import { KernelGen } from './kernel.js';
-import { matmulPlan } from './matmul.js';
+import { scheduledPlan } from './matmul.js';
+import { readsByData } from './schedule.js';
 import { addTranscendentals, isTranscendental, type Transcendental } from './transcendental.js';
 
 /** 64 KiB pages in the largest 32-bit WebAssembly memory (4 GiB). */
 const MAX_PAGES = 65536;
 /** Barrier checks before a waiting thread sleeps instead of spinning. */
 const SPINS_BEFORE_SLEEP = 1 << 18;
-/** Points (times reduction steps) below which a kernel is not worth sharing among threads. */
-const MIN_SPLIT_WORK = 16384;
-
 /** Host functions (module `host`, supplied by runtime/wasm.ts): f64 → f64 (log and cos also serve the normal distribution's Box–Muller in f64). */
 const HOST_F64 = ['log', 'sin', 'cos'] as const satisfies readonly HostMathFn[];
 
 /**
- * Whether `threads` threads share a kernel: a range error must come from thread 0, which reports
- * it; small kernels are not worth a split; a matmul is shared by row tiles, so it needs a tile for
- * each thread.
+ * Whether `threads` threads share a kernel, as its schedule says: not beyond the most shares it
+ * is worth. A schedule from elsewhere may ask for what this renderer cannot do: it shares a
+ * tiled matmul by its row tiles and other kernels along their first axis longer than 1, and never
+ * a kernel that reads by data (a range error must come from thread 0, which reports it).
  */
-function splittable(p: KernelProgram, layout: WasmLayout, k: Kernel, threads: number, minWork: number): boolean {
-  if (threads < 2) return false;
-  let readsByData = false;
-  forEachLoad(k, (_, index) => (readsByData ||= dependsOnData(index)));
-  const plan = matmulPlan(p, layout, k);
-  if (plan && Math.floor(k.shape[k.shape.length - 2]! / plan.rows) < threads) return false;
-  return !readsByData && numelOf([...k.shape, ...(k.reduce?.shape ?? [])]) >= minWork;
+function shared(p: KernelProgram, layout: WasmLayout, k: Kernel, threads: number): boolean {
+  const parallel = k.schedule?.parallel;
+  if (threads < 2 || !parallel || threads > (parallel.maxShares ?? Infinity)) return false;
+  const axis = scheduledPlan(p, layout, k) ? k.shape.length - 2 : k.shape.findIndex((n) => n > 1);
+  return parallel.axis === axis && !readsByData(k);
 }
 
 /** The transcendentals a program's kernels apply. */
@@ -128,25 +124,31 @@ export interface WasmOptions {
    * without a kernel large enough to share gets a one-thread module.
    */
   threads?: number;
-  /** With threads: the least work (points times reduction steps) worth sharing; tests lower it to share every kernel. */
+  /**
+   * With threads: the least work (points times reduction steps) worth sharing; given, the program
+   * is scheduled again with it (tests lower it to share every kernel).
+   */
   minSplitWork?: number;
   /** Records the program's digest in a custom section, for an artifact's loader to match; compileWasm sets it, compile()'s own modules need none. */
   digest?: boolean;
 }
 
 /** Builds, validates and optimizes the module for a program; returns its bytes. */
-export async function generateWasm(p: KernelProgram, options: WasmOptions = {}): Promise<Uint8Array> {
+export async function generateWasm(given: KernelProgram, options: WasmOptions = {}): Promise<Uint8Array> {
   const asked = options.threads ?? 1;
   if (!Number.isInteger(asked) || asked < 1 || asked > MAX_THREADS) fail('usage', `wasm backend: threads must be an integer from 1 to ${MAX_THREADS}, not ${asked}`);
+  // The code follows each kernel's schedule; a program without one (from an older artifact) is scheduled here.
+  const { minSplitWork } = options;
+  const p = minSplitWork !== undefined || given.kernels.some((k) => !k.schedule) ? scheduleProgram(given, 'wasm', minSplitWork !== undefined ? { minSplitWork } : {}) : given;
   const layout = wasmLayout(p);
   // A program with no kernel worth sharing runs on one thread: waking workers would only cost.
-  const split = p.kernels.map((k) => splittable(p, layout, k, asked, options.minSplitWork ?? MIN_SPLIT_WORK));
+  const split = p.kernels.map((k) => shared(p, layout, k, asked));
   const threads = split.some(Boolean) ? asked : 1;
   const m = await ModuleBuilder.create();
   // After the layout: the threads' control block, then each thread's scratch (packed matmul panels).
   const control = alignUp(layout.bytes);
   const scratch = threads > 1 ? alignUp(control + CONTROL_BYTES) : control;
-  const scratchBytes = alignUp(Math.max(0, ...p.kernels.map((k) => matmulPlan(p, layout, k)?.scratchBytes ?? 0)));
+  const scratchBytes = alignUp(Math.max(0, ...p.kernels.map((k) => scheduledPlan(p, layout, k)?.scratchBytes ?? 0)));
   const pages = wasmPages(scratch + threads * scratchBytes);
   if (pages > MAX_PAGES) fail('usage', `wasm backend: program '${p.name}' needs ${scratch + threads * scratchBytes} bytes of memory; a WebAssembly memory holds at most 4 GiB`);
   if (threads > 1) {
@@ -156,7 +158,7 @@ export async function generateWasm(p: KernelProgram, options: WasmOptions = {}):
     addBarrier(m, control, threads);
   } else m.setMemory(pages, 'memory');
   // The program this module was compiled from: an artifact's loader matches it to the manifest's.
-  if (options.digest) m.customSection(PROGRAM_SECTION, new TextEncoder().encode(programDigest(parseProgram(p))));
+  if (options.digest) m.customSection(PROGRAM_SECTION, new TextEncoder().encode(programDigest(parseProgram(given))));
   for (const fn of HOST_F64) m.importFunction(fn, 'host', fn, ['f64'], 'f64');
   m.importFunction('pow', 'host', 'pow', ['f64', 'f64'], 'f64');
   m.importFunction('gather_range', 'host', 'gather_range', ['i32', 'i32'], 'none');

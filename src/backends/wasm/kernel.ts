@@ -1,8 +1,9 @@
-// One kernel as a Wasm function: the first path that fits renders its body: the tiled matmul
-// (matmul.ts), four points at a time (simd.ts: elementwise, or a reduction across points), or
-// scalar loops (scalar.ts, loops.ts), whose folds may still run four steps of a contiguous last
-// axis at a time (reduce.ts). With threads, a split kernel's loop runs over the thread's share;
-// an unsplit one runs on thread 0 alone.
+// One kernel as a Wasm function, rendered as its schedule (schedule.ts) says: the tiled matmul
+// (matmul.ts) for a 4x8 tile, four points at a time for upcast 4 (simd.ts: elementwise, or a
+// reduction across points), else scalar loops (scalar.ts, loops.ts), whose folds run four steps
+// of a contiguous last axis at a time for reduceUpcast 4 (reduce.ts). What the vector and tiled
+// paths cannot render falls back to the scalar path. With threads, a split kernel's loop runs over
+// the thread's share; an unsplit one runs on thread 0 alone.
 
 import type { LinearIndex } from '../../../runtime/kernel-analysis.js';
 import type { UnaryFn } from '../../../runtime/kernel-fns.js';
@@ -13,11 +14,11 @@ import type { Expr, ModuleBuilder, ValType } from './binaryen.js';
 import { KernelFn } from './kernel-fn.js';
 import { wasmType, type TileHost, type VectorHost } from './kernel-host.js';
 import { nest, outerShare, vectorRows } from './loops.js';
-import { matmulPlan, tiledMatmul } from './matmul.js';
+import { scheduledPlan, tiledMatmul } from './matmul.js';
 import { countScalar, countedStores } from './nonfinite.js';
 import { fold } from './reduce.js';
 import { ScalarGen } from './scalar.js';
-import { VectorGen, vectorizable } from './simd.js';
+import { LANES, VectorGen, vectorizable, type VectorMode } from './simd.js';
 import { inlineTranscendental, isTranscendental } from './transcendental.js';
 
 export class KernelGen {
@@ -77,7 +78,7 @@ export class KernelGen {
   private tileHost(): TileHost {
     const f = this.f;
     const vectorAcc = f.local('v128');
-    const vector = vectorizable(this.p, this.layout, this.k, 'epilogue') ? this.vectorGen(vectorAcc) : undefined;
+    const vector = this.upcast('epilogue') ? this.vectorGen(vectorAcc) : undefined;
     return {
       vectorAcc,
       ...(vector ? { vectorStores: () => vector.stores() } : {}),
@@ -130,24 +131,32 @@ export class KernelGen {
     ];
   }
 
+  /** Whether the schedule computes four lanes at a time in `mode` (where the vector path renders it: a schedule from elsewhere may ask for more). */
+  private upcast(mode: VectorMode): boolean {
+    const s = this.k.schedule;
+    const asked = mode === 'row' ? s?.reduceUpcast : s?.upcast;
+    return asked === LANES && vectorizable(this.p, this.layout, this.k, mode);
+  }
+
   /** The kernel's function body; `scratch` is the byte address of memory free for the kernel's own use (per thread: scratch + tid·scratchBytes). */
   body(scratch: number, scratchBytes: number): { body: Expr; locals: ValType[] } {
     const [m, f, k] = [this.f.m, this.f, this.k];
     let body: Expr;
-    const plan = matmulPlan(this.p, this.layout, k);
+    // The schedule's register tile, where it is the one the tiled path renders (a matmul is shared by its row tiles).
+    const plan = scheduledPlan(this.p, this.layout, k);
     if (numelOf(k.shape) === 0) body = m.block([]);
     else if (plan) {
       const share = f.share(Math.floor(k.shape[k.shape.length - 2]! / plan.rows));
       const at = (): Expr => (share ? m.i32('add', m.i32Const(scratch), m.i32('mul', share.tid(), m.i32Const(scratchBytes))) : m.i32Const(scratch));
       body = tiledMatmul(this.tileHost(), plan, at, share);
-    } else if (vectorizable(this.p, this.layout, k)) body = vectorRows(f, this.vectorGen().stores(), () => this.pointWork());
-    else if (vectorizable(this.p, this.layout, k, 'reduction')) body = vectorRows(f, this.vectorReductionWork(), () => this.pointWork());
+    } else if (this.upcast('elementwise')) body = vectorRows(f, this.vectorGen().stores(), () => this.pointWork());
+    else if (this.upcast('reduction')) body = vectorRows(f, this.vectorReductionWork(), () => this.pointWork());
     else {
-      // Point by point; a sum or max along a contiguous last axis still folds four steps at a time.
-      this.rowLanes = vectorizable(this.p, this.layout, k, 'row');
+      // Point by point; a sum or max along a contiguous last axis may still fold four steps at a time.
+      this.rowLanes = this.upcast('row');
       const perPoint = this.pointWork();
       perPoint.push(m.set(f.point, m.i32('add', m.get(f.point, 'i32'), m.i32Const(1))));
-      const { share, start } = outerShare(f, k.shape);
+      const { share, start } = outerShare(f);
       body = m.block([
         m.set(f.point, start),
         nest(

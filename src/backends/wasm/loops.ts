@@ -26,11 +26,11 @@ export function nest(f: KernelFn, axes: number[], extents: number[], body: Expr[
   return breakLabel ? m.block([inner], 'none', breakLabel) : inner;
 }
 
-/** The share of the first output axis longer than 1, and the point offset where it starts. */
-export function outerShare(f: KernelFn, extents: readonly number[]): { share?: Share; start: Expr } {
-  const first = extents.findIndex((n) => n > 1);
-  const share = first >= 0 ? f.share(extents[first]!) : undefined;
-  const stride = numelOf(f.k.shape.slice(first + 1));
+/** The thread's share of the schedule's parallel axis (the first output axis longer than 1), and the point offset where it starts. */
+export function outerShare(f: KernelFn): { share?: Share; start: Expr } {
+  const axis = f.k.schedule?.parallel?.axis ?? -1;
+  const share = axis >= 0 ? f.share(f.k.shape[axis]!) : undefined;
+  const stride = numelOf(f.k.shape.slice(axis + 1));
   return { share, start: share ? f.m.i32('mul', share.lo(), f.m.i32Const(stride)) : f.m.i32Const(0) };
 }
 
@@ -57,7 +57,7 @@ export function vectorRows(f: KernelFn, work: Expr[], pointWork: () => Expr[]): 
   if (n % LANES || rowShare)
     row.push(m.if(m.i32('lt_s', get(), to()), m.loop(rest, m.block([...pointWork(), bump(f.point, 1), bump(j, 1), m.br(rest, m.i32('lt_s', get(), to()))]))));
   if (rowShare) return m.block([m.set(f.point, rowShare.lo()), ...row]);
-  const { share, start } = outerShare(f, outer);
+  const { share, start } = outerShare(f);
   return m.block([
     m.set(f.point, start),
     nest(

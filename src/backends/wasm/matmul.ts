@@ -15,9 +15,9 @@ import type { Expr, ModuleBuilder } from './binaryen.js';
 import type { Share, TileHost } from './kernel-host.js';
 
 /** Rows of a register tile. */
-const MR = 4;
+export const MR = 4;
 /** Columns of a register tile and of a packed panel: two f32x4. */
-const NR = 8;
+export const NR = 8;
 /** f32 steps summed before folding into f64: bounds the f32 rounding error of one partial sum. */
 const KC = 256;
 /** Packed panels per block are chosen to fill about this many bytes (a share of L2). */
@@ -80,6 +80,12 @@ export function matmulPlan(p: KernelProgram, layout: WasmLayout, k: Kernel): Mat
   // The last, partial panel is always packed: reading it in place would run past B.
   const scratchBytes = pack ? panelsPerBlock * panelBytes : N % NR ? panelBytes : 0;
   return { kernel: k, a, b, pack, panelsPerBlock, scratchBytes, rows: MR };
+}
+
+/** The tiled plan of a kernel whose schedule asks for the one register tile this path renders (MR × NR). */
+export function scheduledPlan(p: KernelProgram, layout: WasmLayout, k: Kernel): MatmulPlan | undefined {
+  const tile = k.schedule?.tile;
+  return tile && tile.m === MR && tile.n === NR ? matmulPlan(p, layout, k) : undefined;
 }
 
 /** The kernel's body; `scratch` is the byte address of plan.scratchBytes of this thread's memory; with `share`, the thread computes its share of the full row tiles (the last thread also the short one). */
