@@ -92,6 +92,7 @@ export const BACKEND_LIST = [
     input: 'kernels',
     threads: false,
     precisions: ['f32'],
+    schedule: 'webgpu',
     compile: (p, o) => webgpuExecutable(p, { ...storeOf(o), ...(o.gpu ? { gpu: o.gpu } : {}) }),
   } satisfies KernelBackend<'webgpu'>,
 ] as const;
