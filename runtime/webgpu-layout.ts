@@ -2,8 +2,9 @@
 // on: where every buffer of a kernel program lives on the device, and the shape of the code.
 //
 // Every shader binds the same two storage buffers:
-//   @binding(0) mem:   array<u32>           every buffer of the program, 4 bytes per element
-//                                           (f32 and i32 as their bits, bool as 0u/1u)
+//   @binding(0) mem:   array<vec4<u32>>     every buffer of the program, 4 bytes (a word) per
+//                                           element (f32 and i32 as their bits, bool as 0u/1u);
+//                                           vec4s so aligned runs move 16 bytes at once
 //   @binding(1) flags: array<atomic<u32>>   the error record, then the guard's counts
 // so one bind group and one pipeline layout serve every kernel, and a buffer's place is a
 // constant word offset the renderer bakes into the code (as the Wasm renderer bakes addresses).

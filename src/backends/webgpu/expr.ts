@@ -187,7 +187,7 @@ export class ExprEmitter {
   }
 
   private load(buffer: string, index: IndexExpr, dtype: KernelDType): string {
-    const at = `mem[u32(${this.index(index)}) + ${this.cx.offset(buffer)}u]`;
+    const at = `ld(u32(${this.index(index)}) + ${this.cx.offset(buffer)}u)`;
     return dtype === 'f32' ? `bitcast<f32>(${at})` : dtype === 'i32' ? `bitcast<i32>(${at})` : `(${at} != 0u)`;
   }
 

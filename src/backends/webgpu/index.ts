@@ -21,7 +21,7 @@ function copyShader(name: string, segments: readonly Segment[], ok: string): Wgs
   const total = segments.reduce((n, s) => n + s.words, 0);
   const body = ['  var i = pu;', `  let ok = ${ok};`];
   for (const s of segments) {
-    const copy = `mem[${s.dst}u + i] = mem[${s.src}u + i];`;
+    const copy = `st(${s.dst}u + i, ld(${s.src}u + i));`;
     const guarded = s.when === 'always' ? copy : `if (${s.when === 'ok' ? 'ok' : '!ok'}) { ${copy} }`;
     body.push(`  if (i < ${s.words}u) { ${guarded} return; }`, `  i = i - ${s.words}u;`);
   }
@@ -49,7 +49,7 @@ function renderCommit(p: KernelProgram, layout: WebGpuLayout): { kernels: WgslKe
     if (paramBuffers.has(u.buffer)) {
       staged.push({ dst: layout.memWords + scratch, src, words, when: 'always' });
       src = layout.memWords + scratch;
-      scratch += words;
+      scratch += Math.ceil(words / 4) * 4;
     }
     commit.push({ dst: at(param), src, words, when: 'ok' });
   }

@@ -8,14 +8,20 @@ import { FLAG_COUNTS, type WebGpuLayout, type WgslKernel } from '../../../runtim
 import { numelOf } from '../../../runtime/tensor.js';
 import { ExprEmitter, constLiteral, wgslType } from './expr.js';
 import { helperText } from './functions.js';
+import { renderMatmul } from './matmul.js';
 
 /** Invocations per workgroup of an elementwise or serial-reduction kernel. */
 export const WORKGROUP = 64;
 /** The largest workgroup count of one dispatch dimension (maxComputeWorkgroupsPerDimension). */
 const MAX_GROUPS = 65535;
 
-export const BINDINGS = `@group(0) @binding(0) var<storage, read_write> mem: array<u32>;
-@group(0) @binding(1) var<storage, read_write> flags: array<atomic<u32>>;`;
+// mem is declared as vec4s so that aligned runs load and store 16 bytes at once (a matmul's
+// tiles); one element is word w & 3 of vec4 w >> 2 (ld, st). WebGPU refuses a second, scalar
+// binding of the same buffer: writable bindings may not alias.
+export const BINDINGS = `@group(0) @binding(0) var<storage, read_write> mem: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read_write> flags: array<atomic<u32>>;
+fn ld(w: u32) -> u32 { return mem[w >> 2u][w & 3u]; }
+fn st(w: u32, v: u32) { mem[w >> 2u][w & 3u] = v; }`;
 
 /** Workgroups covering `points` invocations of WORKGROUP each, as (x, y, 1). */
 export function groupsFor(points: number, size = WORKGROUP): [number, number, number] {
@@ -94,24 +100,31 @@ function fold(e: ExprEmitter, r: Reduction, rank: number): void {
   nest(0);
 }
 
-function store(e: ExprEmitter, s: KernelStore, value: string, layout: WebGpuLayout, dtype: KernelDType): void {
-  const word = dtype === 'f32' ? `bitcast<u32>(${value})` : dtype === 'i32' ? `bitcast<u32>(${value})` : `select(0u, 1u, ${value})`;
-  e.line(`mem[pu + ${layout.words.get(s.buffer)!}u] = ${word};`);
+function store(e: ExprEmitter, s: KernelStore, value: string, layout: WebGpuLayout, dtype: KernelDType, point: string): void {
+  const word = dtype === 'bool' ? `select(0u, 1u, ${value})` : `bitcast<u32>(${value})`;
+  e.line(`st(${point} + ${layout.words.get(s.buffer)!}u, ${word});`);
   if (s.countNonFinite) {
     e.helpers.add('is_finite');
     e.line(`if (!is_finite(${value})) { atomicAdd(&flags[${FLAG_COUNTS + s.countNonFinite.index}], 1u); }`);
   }
 }
 
+/** The kernel's stores at one point (word offset `point` of each output): every value first, then the stores. */
+export function storePoint(e: ExprEmitter, k: Kernel, layout: WebGpuLayout, dtypeOf: (buffer: string) => KernelDType, point: string): void {
+  const values = k.stores.map((s) => e.value(s.value));
+  k.stores.forEach((s, i) => store(e, s, values[i]!, layout, dtypeOf(s.buffer), point));
+}
+
 /** The kernel `index` of a program as a shader over the program's layout. */
 export function renderKernel(k: Kernel, index: number, layout: WebGpuLayout, dtypeOf: (buffer: string) => KernelDType): WgslKernel {
+  const tiled = renderMatmul(k, index, layout, dtypeOf);
+  if (tiled) return tiled;
   const rank = k.shape.length;
   const sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
   const e = new ExprEmitter({ offset: (b) => layout.words.get(b)!, sizes, shape: k.shape, kernel: index, acc: 'acc' });
   coordinates(e, k.shape);
   if (k.reduce) fold(e, k.reduce, rank);
-  const values = k.stores.map((s) => e.value(s.value));
-  k.stores.forEach((s, i) => store(e, s, values[i]!, layout, dtypeOf(s.buffer)));
+  storePoint(e, k, layout, dtypeOf, 'pu');
   const points = numelOf(k.shape);
   return { name: k.name, code: shader(e.helpers, points, e.lines), workgroups: points === 0 ? [0, 1, 1] : groupsFor(points) };
 }
