@@ -50,8 +50,8 @@ export function elementwiseGraph(): Graph {
  * A runner that calls `run` of a compiled executable and returns output `name`. Where the
  * executable has inputBuffer (backends 'js', 'wasm'), the inputs are written once into the
  * arrays the program reads, as the other libraries keep theirs on their device; otherwise each
- * run passes them (and the backend copies them in). Outputs are copied out on every run, as the
- * other libraries' are read back.
+ * run passes them (and the backend copies them in), which a note says. Outputs are copied out
+ * on every run, as the other libraries' are read back.
  */
 export function kilnRunner(exe: Executable, inputs: Record<string, TensorLike>, name: string, notes: string[] = []): Runner {
   const resident = exe.inputBuffer
@@ -64,5 +64,6 @@ export function kilnRunner(exe: Executable, inputs: Record<string, TensorLike>, 
         }),
       )
     : inputs;
-  return { run: async () => (await exe.run(resident))[name]!.data, notes };
+  const passed = exe.inputBuffer ? [] : ['kiln: its executable has no inputBuffer, so every run passes the inputs (and copies them in)'];
+  return { run: async () => (await exe.run(resident))[name]!.data, notes: [...notes, ...passed] };
 }
