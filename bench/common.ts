@@ -7,6 +7,8 @@ export type Output = ArrayLike<number>;
 export interface Runner {
   run(): Promise<Output> | Output;
   notes?: string[];
+  /** Notes known only after the timed runs (e.g. counts per run), printed after `notes`. */
+  summary?(): string[];
 }
 
 export interface Entry {

@@ -1,5 +1,7 @@
-// The comparison's peers, TensorFlow.js (wasm backend) and jax-js (wasm device, jitted): their
-// setup and one runner per workload, on the same seeded data as Kiln's (bench/common.ts).
+// The comparison's peers, TensorFlow.js and jax-js (jitted): their wasm setup and one runner per
+// workload, on the same seeded data as Kiln's (bench/common.ts). The runners serve any backend
+// (bench/webgpu-peers.ts sets up the WebGPU ones): tfjs's read back as `TfSide` says, jax-js's
+// run on its default device.
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -12,6 +14,16 @@ import type { Entry, Output } from './common.js';
 // ---- TensorFlow.js ------------------------------------------------------------------------
 
 export const TFJS = 'tfjs-wasm';
+
+/** A TensorFlow.js backend's row name and how a run reads its result back. */
+export interface TfSide {
+  library: string;
+  /** The read-back, named in notes. */
+  how: string;
+  read(t: tf.Tensor): Output | Promise<Output>;
+}
+
+export const TF_WASM: TfSide = { library: TFJS, how: 'dataSync', read: (t) => t.dataSync() };
 
 /** The wasm backend, single-threaded, from the binaries in node_modules; returns the binary it picked. */
 export async function initTfjs(): Promise<string> {
@@ -28,20 +40,27 @@ export async function initTfjs(): Promise<string> {
   return `${binary}, ${n} thread${n === 1 ? '' : 's'}`;
 }
 
-export function tfRun(compute: () => tf.Tensor): Output {
-  const out = tf.tidy(compute);
-  const data = out.dataSync();
-  out.dispose();
-  return data;
+/** Reads `out` back as `side` does, then disposes of it. */
+function readAndDispose(side: TfSide, out: tf.Tensor): Output | Promise<Output> {
+  const data = side.read(out);
+  if (!(data instanceof Promise)) {
+    out.dispose();
+    return data;
+  }
+  return data.finally(() => out.dispose());
 }
 
-export function tfMatmul(n: number): Entry {
+export function tfRun(compute: () => tf.Tensor, side: TfSide = TF_WASM): Output | Promise<Output> {
+  return readAndDispose(side, tf.tidy(compute));
+}
+
+export function tfMatmul(n: number, side: TfSide = TF_WASM): Entry {
   return {
-    library: TFJS,
+    library: side.library,
     make() {
       const a = tf.tensor2d(matA(n), [n, n]);
       const b = tf.tensor2d(matB(n), [n, n]);
-      return { run: () => tfRun(() => tf.matMul(a, b)) };
+      return { run: () => tfRun(() => tf.matMul(a, b), side) };
     },
   };
 }
@@ -59,9 +78,9 @@ export function tfForward(layers: readonly { w: tf.Tensor; b: tf.Tensor }[], x: 
   return h;
 }
 
-export function tfTrainStep(batch: number): Entry {
+export function tfTrainStep(batch: number, side: TfSide = TF_WASM): Entry {
   return {
-    library: TFJS,
+    library: side.library,
     make() {
       const layers = tfLayers((t) => tf.variable(t));
       const vars = layers.flatMap((l) => [l.w, l.b]) as tf.Variable[];
@@ -71,37 +90,32 @@ export function tfTrainStep(batch: number): Entry {
       const optimizer = tf.train.sgd(LR);
       const loss = () => tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASSES), tfForward(layers, x)) as tf.Scalar;
       return {
-        run() {
-          const l = optimizer.minimize(loss, true, vars)!;
-          const data = l.dataSync();
-          l.dispose();
-          return data;
-        },
-        notes: [`${TFJS}: optimizer.minimize with tf.train.sgd on tf.variable weights; dataSync on the loss`],
+        run: () => readAndDispose(side, optimizer.minimize(loss, true, vars)!),
+        notes: [`${side.library}: optimizer.minimize with tf.train.sgd on tf.variable weights; ${side.how} on the loss`],
       };
     },
   };
 }
 
-export function tfInference(batch: number): Entry {
+export function tfInference(batch: number, side: TfSide = TF_WASM): Entry {
   return {
-    library: TFJS,
+    library: side.library,
     make() {
       const layers = tfLayers((t) => t);
       const x = tf.tensor2d(mlpBatch(batch).x, [batch, LAYERS[0]![0]]);
-      return { run: () => tfRun(() => tfForward(layers, x)) };
+      return { run: () => tfRun(() => tfForward(layers, x), side) };
     },
   };
 }
 
-export function tfElementwise(): Entry {
+export function tfElementwise(side: TfSide = TF_WASM): Entry {
   return {
-    library: TFJS,
+    library: side.library,
     make() {
       const x = tf.tensor1d(ewInput());
       const a = tf.scalar(EW_A);
       const b = tf.scalar(EW_B);
-      return { run: () => tfRun(() => tf.mul(tf.relu(tf.add(tf.mul(x, a), b)), tf.sigmoid(x))) };
+      return { run: () => tfRun(() => tf.mul(tf.relu(tf.add(tf.mul(x, a), b)), tf.sigmoid(x)), side) };
     },
   };
 }
@@ -140,9 +154,9 @@ export function jaxLoss(p: JaxLayer[], x: np.Array, y: np.Array): np.Array {
   return nn.oneHot(y, CLASSES).mul(logp).sum(-1).mean().neg();
 }
 
-export function jaxMatmul(n: number): Entry {
+export function jaxMatmul(n: number, library = JAX): Entry {
   return {
-    library: JAX,
+    library,
     make() {
       const a = np.array(matA(n)).reshape([n, n]);
       const b = np.array(matB(n)).reshape([n, n]);
@@ -152,9 +166,9 @@ export function jaxMatmul(n: number): Entry {
   };
 }
 
-export function jaxTrainStep(batch: number): Entry {
+export function jaxTrainStep(batch: number, library = JAX): Entry {
   return {
-    library: JAX,
+    library,
     make() {
       let params = jaxLayers();
       const { x: xs, y: ys } = mlpBatch(batch);
@@ -173,15 +187,15 @@ export function jaxTrainStep(batch: number): Entry {
           await blockUntilReady(params);
           return data;
         },
-        notes: [`${JAX}: jit of (params, x, y) -> new params via valueAndGrad; waits for the loss and the new params`],
+        notes: [`${library}: jit of (params, x, y) -> new params via valueAndGrad; waits for the loss and the new params`],
       };
     },
   };
 }
 
-export function jaxInference(batch: number): Entry {
+export function jaxInference(batch: number, library = JAX): Entry {
   return {
-    library: JAX,
+    library,
     make() {
       const params = jaxLayers();
       const x = np.array(mlpBatch(batch).x).reshape([batch, LAYERS[0]![0]]);
@@ -191,9 +205,9 @@ export function jaxInference(batch: number): Entry {
   };
 }
 
-export function jaxElementwise(): Entry {
+export function jaxElementwise(library = JAX): Entry {
   return {
-    library: JAX,
+    library,
     make() {
       const x = np.array(ewInput());
       const f = jit((x: np.Array) => nn.relu(x.ref.mul(EW_A).add(EW_B)).mul(nn.sigmoid(x)));
