@@ -37,11 +37,8 @@ const ELEMENTWISE_WORKGROUP = 64;
 const GROUP_REDUCE_MIN = 256;
 /** From this length on the group is the largest (256 threads) rather than 64. */
 const LARGE_REDUCE = 4096;
-/** A matmul's outputs per invocation, and the side of its square workgroup. */
+/** A matmul's outputs per invocation: rows by columns. */
 const MATMUL_TILE = { m: 4, n: 4 };
-const MATMUL_SIDE = 8;
-/** Steps of k each workgroup stages in workgroup memory per pass of a tiled matmul. */
-const MATMUL_K_STEP = 8;
 const VEC = 4;
 
 const largestPowerOfTwo = (n: number): number => 2 ** Math.floor(Math.log2(Math.max(1, n)));
@@ -88,11 +85,9 @@ export function webgpuSchedule(k: Kernel, limits: DeviceLimits = {}): KernelSche
   const storage = limits.maxComputeWorkgroupStorageSize ?? 16384;
   const parallel = k.shape.length > 0 ? { parallel: { axis: 0 } } : {};
   if (isMatmul(k)) {
-    // A square workgroup of 4×4 tiles, staging a block of A and of B per k step in workgroup memory.
-    let side = Math.min(MATMUL_SIDE, largestPowerOfTwo(Math.sqrt(invocations)));
-    const staged = (s: number): number => 4 * MATMUL_K_STEP * s * (MATMUL_TILE.m + MATMUL_TILE.n);
-    while (side > 1 && staged(side) > storage) side /= 2;
-    return { ...parallel, upcast: 1, reduceUpcast: 1, reduceGroup: 1, tile: { ...MATMUL_TILE }, workgroup: [side, side] };
+    // Each invocation a 4×4 register tile, its operands read straight from storage (as vec4s
+    // where they are contiguous); 64 invocations per workgroup.
+    return { ...parallel, upcast: 1, reduceUpcast: 1, reduceGroup: 1, tile: { ...MATMUL_TILE }, workgroup: [Math.min(ELEMENTWISE_WORKGROUP, invocations)] };
   }
   if (k.reduce) {
     // A tree reduction keeps a value (and for argmax an index) per thread in workgroup memory.

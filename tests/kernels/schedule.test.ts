@@ -22,11 +22,11 @@ const matmul = (b: Builder, m: number, k: number, n: number): void => b.output('
 const exp = (shape: number[]) => (b: Builder) => b.output('y', b.op('exp', [b.input('x', 'f32', shape)]).mul(2));
 
 describe('the schedule each target chooses', () => {
-  test('a matmul: the wasm 4x8 register tile shared by row tiles; on webgpu 4x4 tiles in 8x8 workgroups', () => {
+  test('a matmul: the wasm 4x8 register tile shared by row tiles; on webgpu 4x4 tiles, 64 per workgroup', () => {
     const { p, wasm, webgpu } = schedules((b) => matmul(b, 64, 128, 64));
     expect(p.kernels[0]!.schedule).toEqual(wasm); // the pipeline schedules for wasm by default
     expect(wasm).toEqual({ parallel: { axis: 0, maxShares: 16 }, upcast: 4, reduceUpcast: 1, reduceGroup: 1, tile: { m: 4, n: 8 } });
-    expect(webgpu).toEqual({ parallel: { axis: 0 }, upcast: 1, reduceUpcast: 1, reduceGroup: 1, tile: { m: 4, n: 4 }, workgroup: [8, 8] });
+    expect(webgpu).toEqual({ parallel: { axis: 0 }, upcast: 1, reduceUpcast: 1, reduceGroup: 1, tile: { m: 4, n: 4 }, workgroup: [64] });
     // Too little work to share among threads.
     expect(schedules((b) => matmul(b, 8, 4, 8)).wasm.parallel).toBeUndefined();
   });

@@ -3,11 +3,12 @@
 // of the point computed before any store (a guarded update's backup reads the old value), then
 // the stores, each counting its non-finite values into `flags` when the guard asks.
 
-import type { Kernel, KernelDType, KernelStore, Reduction } from '../../../runtime/kernel-ir.js';
+import type { Kernel, KernelDType, KernelStore } from '../../../runtime/kernel-ir.js';
 import { FLAG_COUNTS, type WebGpuLayout, type WgslKernel } from '../../../runtime/webgpu-layout.js';
 import { numelOf } from '../../../runtime/tensor.js';
-import { ExprEmitter, constLiteral, wgslType } from './expr.js';
+import { ExprEmitter } from './expr.js';
 import { helperText } from './functions.js';
+import { fold, renderGroupReduce } from './reduce.js';
 import { renderMatmul } from './matmul.js';
 
 /** Invocations per workgroup of an elementwise or serial-reduction kernel. */
@@ -49,7 +50,7 @@ export function shader(helpers: ExprEmitter['helpers'], points: number, body: re
 }
 
 /** Lets binding the output coordinates v0 .. v(rank-1) of point p, row-major. */
-function coordinates(e: ExprEmitter, shape: readonly number[]): void {
+export function coordinates(e: ExprEmitter, shape: readonly number[]): void {
   let stride = 1;
   const lines: string[] = [];
   for (let a = shape.length - 1; a >= 0; a--) {
@@ -59,45 +60,6 @@ function coordinates(e: ExprEmitter, shape: readonly number[]): void {
     stride *= n;
   }
   for (const l of lines) e.line(l);
-}
-
-const INIT: Record<Reduction['op'], (d: KernelDType) => string> = {
-  sum: (d) => constLiteral(0, d),
-  max: (d) => (d === 'f32' ? 'f32_bits(0xff800000u)' : constLiteral(-2147483648, d)),
-  argmax: () => '0i',
-};
-
-/** The loop nest over the reduction axes, folding the value into `acc`. */
-function fold(e: ExprEmitter, r: Reduction, rank: number): void {
-  const d = r.value.dtype;
-  if (r.op === 'max' && d === 'f32') e.helpers.add('f32_bits');
-  e.line(`var acc: ${wgslType(r.op === 'argmax' ? 'i32' : d)} = ${INIT[r.op](d)};`);
-  if (r.op === 'argmax') {
-    e.line(`var best: ${wgslType(d)} = ${constLiteral(0, d)};`);
-    e.line('var seen = 0i;');
-    e.line('var stop = false;');
-  }
-  const nest = (j: number): void => {
-    if (j === r.shape.length) {
-      const x = e.value(r.value);
-      if (r.op === 'sum') e.line(`acc = acc + ${x};`);
-      else if (r.op === 'max') {
-        if (d === 'f32') {
-          e.helpers.add('is_nan');
-          e.line(`if (!is_nan(acc) && (is_nan(${x}) || ${x} > acc)) { acc = ${x}; }`);
-        } else e.line(`acc = max(acc, ${x});`);
-      } else {
-        // The first index of the largest; the first nan is the largest.
-        const nan = d === 'f32' ? (e.helpers.add('is_nan'), `is_nan(${x})`) : 'false';
-        e.line(`if (!stop && (seen == 0i || ${x} > best || ${nan})) { acc = seen; best = ${x}; stop = ${nan}; }`);
-        e.line('seen = seen + 1i;');
-      }
-      return;
-    }
-    const v = `v${rank + j}`;
-    e.block(`for (var ${v} = 0i; ${v} < ${r.shape[j]}i; ${v} = ${v} + 1i)`, () => nest(j + 1));
-  };
-  nest(0);
 }
 
 function store(e: ExprEmitter, s: KernelStore, value: string, layout: WebGpuLayout, dtype: KernelDType, point: string): void {
@@ -117,8 +79,8 @@ export function storePoint(e: ExprEmitter, k: Kernel, layout: WebGpuLayout, dtyp
 
 /** The kernel `index` of a program as a shader over the program's layout. */
 export function renderKernel(k: Kernel, index: number, layout: WebGpuLayout, dtypeOf: (buffer: string) => KernelDType): WgslKernel {
-  const tiled = renderMatmul(k, index, layout, dtypeOf);
-  if (tiled) return tiled;
+  const special = renderMatmul(k, index, layout, dtypeOf) ?? renderGroupReduce(k, index, layout, dtypeOf);
+  if (special) return special;
   const rank = k.shape.length;
   const sizes = [...k.shape, ...(k.reduce?.shape ?? [])];
   const e = new ExprEmitter({ offset: (b) => layout.words.get(b)!, sizes, shape: k.shape, kernel: index, acc: 'acc' });

@@ -14,7 +14,7 @@ import type { WebGpuLayout, WgslKernel } from '../../../runtime/webgpu-layout.js
 import { ExprEmitter } from './expr.js';
 import { groupsFor, shader, storePoint } from './kernel.js';
 
-/** Rows and columns of outputs per invocation, and k steps per pass of the loop. */
+/** k steps per pass of the loop, and the vector width. */
 const T = 4;
 
 interface Operand {
@@ -57,11 +57,11 @@ function operands(k: Kernel, layout: WebGpuLayout): { a: Operand; b: Operand; M:
 }
 
 /** The widest way to read `o`: vec4s need a unit stride along the axis, and every other stride and the base a multiple of 4. */
-function modeOf(o: Operand, ownExtent: number, kStep: number): Mode {
+function modeOf(o: Operand, ownExtent: number, kStep: number, count: number): Mode {
   const aligned = (n: number) => n % 4 === 0;
   const batchAligned = aligned(o.base) && o.batch.every((t) => aligned(t.coeff));
   if (kStep === T && o.k === 1 && aligned(o.own) && batchAligned) return 'k4';
-  if (o.own === 1 && aligned(o.k) && aligned(ownExtent) && batchAligned) return 'own4';
+  if (o.own === 1 && aligned(o.k) && ownExtent % count === 0 && aligned(count) && batchAligned) return 'own4';
   return 'scalar';
 }
 
@@ -72,30 +72,34 @@ const scalar = (word: string) => `bitcast<f32>(ld(${word}))`;
  * The loads of one k step as lets, and for each kk an expression of operand row/column `t` at that
  * step: A gives scalars A(r, kk); B gives the vec4 of its four columns.
  */
-function loadStep(e: ExprEmitter, name: string, o: Operand, mode: Mode, kStep: number, last: number): (t: number, kk: number) => string {
+function loadStep(e: ExprEmitter, name: string, o: Operand, mode: Mode, kStep: number, last: number, count: number): (t: number, kk: number) => string {
   const start = (t: number) => `${name}_base + ${mode === 'scalar' ? `min(${name}i + ${t}u, ${last}u)` : `(${name}i + ${t}u)`} * ${o.own}u`;
   if (mode === 'k4') {
-    for (let t = 0; t < T; t++) e.line(`let ${name}${t} = ${vec(`${start(t)} + k`)};`);
+    for (let t = 0; t < count; t++) e.line(`let ${name}${t} = ${vec(`${start(t)} + k`)};`);
     return (t, kk) => `${name}${t}[${kk}]`;
   }
   if (mode === 'own4') {
-    for (let kk = 0; kk < kStep; kk++) e.line(`let ${name}k${kk} = ${vec(`${name}_base + ${name}i * ${o.own}u + (k + ${kk}u) * ${o.k}u`)};`);
-    return (t, kk) => `${name}k${kk}[${t}]`;
+    for (let kk = 0; kk < kStep; kk++) {
+      for (let v = 0; v < count / T; v++) e.line(`let ${name}k${kk}_${v} = ${vec(`${name}_base + ${name}i * ${o.own}u + ${v * T}u + (k + ${kk}u) * ${o.k}u`)};`);
+    }
+    return (t, kk) => `${name}k${kk}_${Math.floor(t / T)}[${t % T}]`;
   }
-  for (let t = 0; t < T; t++) for (let kk = 0; kk < kStep; kk++) e.line(`let ${name}${t}_${kk} = ${scalar(`${start(t)} + (k + ${kk}u) * ${o.k}u`)};`);
+  for (let t = 0; t < count; t++) for (let kk = 0; kk < kStep; kk++) e.line(`let ${name}${t}_${kk} = ${scalar(`${start(t)} + (k + ${kk}u) * ${o.k}u`)};`);
   return (t, kk) => `${name}${t}_${kk}`;
 }
 
 /** The kernel as 4 × 4 register tiles, or undefined when it is not a plain matmul. */
 export function renderMatmul(k: Kernel, index: number, layout: WebGpuLayout, dtypeOf: (buffer: string) => KernelDType): WgslKernel | undefined {
   const ops = operands(k, layout);
-  if (!ops) return undefined;
+  const tile = k.schedule?.tile;
+  if (!ops || !tile || tile.m < 1 || tile.m > 8 || (tile.n !== 4 && tile.n !== 8)) return undefined;
   const { a, b, M, N, K } = ops;
+  const [TM, TN] = [tile.m, tile.n];
   const rank = k.shape.length;
-  const [MT, NT] = [Math.ceil(M / T), Math.ceil(N / T)];
+  const [MT, NT] = [Math.ceil(M / TM), Math.ceil(N / TN)];
   const batches = numelOf(k.shape.slice(0, rank - 2));
   const kStep = K % T === 0 ? T : 1;
-  const [modeA, modeB] = [modeOf(a, M, kStep), modeOf(b, N, kStep)];
+  const [modeA, modeB] = [modeOf(a, M, kStep, TM), modeOf(b, N, kStep, TN)];
   const e = new ExprEmitter({ offset: (buf) => layout.words.get(buf)!, sizes: [...k.shape, K], shape: k.shape, kernel: index, acc: 'acc' });
   e.line(`let tj = pu % ${NT}u;`);
   e.line(`let ti = (pu / ${NT}u) % ${MT}u;`);
@@ -109,24 +113,27 @@ export function renderMatmul(k: Kernel, index: number, layout: WebGpuLayout, dty
   const base = (o: Operand) => [`${o.base}u`, ...o.batch.map((t) => `u32(v${t.axis}) * ${t.coeff}u`)].join(' + ');
   e.line(`let a_base = u32(${base(a)});`);
   e.line(`let b_base = u32(${base(b)});`);
-  e.line(`let ai = ti * ${T}u;`);
-  e.line(`let bi = tj * ${T}u;`);
-  for (let r = 0; r < T; r++) e.line(`var c${r} = vec4<f32>(0.0);`);
+  e.line(`let ai = ti * ${TM}u;`);
+  e.line(`let bi = tj * ${TN}u;`);
+  const vecs = TN / T;
+  for (let r = 0; r < TM; r++) for (let v = 0; v < vecs; v++) e.line(`var c${r}_${v} = vec4<f32>(0.0);`);
   e.block(`for (var k = 0u; k < ${K}u; k = k + ${kStep}u)`, () => {
-    const A = loadStep(e, 'a', a, modeA, kStep, M - 1);
-    const B = loadStep(e, 'b', b, modeB, kStep, N - 1);
+    const A = loadStep(e, 'a', a, modeA, kStep, M - 1, TM);
+    const B = loadStep(e, 'b', b, modeB, kStep, N - 1, TN);
     for (let kk = 0; kk < kStep; kk++) {
-      const column = modeB === 'own4' ? `bk${kk}` : `vec4<f32>(${[0, 1, 2, 3].map((c) => B(c, kk)).join(', ')})`;
-      for (let r = 0; r < T; r++) e.line(`c${r} = c${r} + ${A(r, kk)} * ${column};`);
+      for (let v = 0; v < vecs; v++) {
+        const column = modeB === 'own4' ? `bk${kk}_${v}` : `vec4<f32>(${[0, 1, 2, 3].map((c) => B(v * T + c, kk)).join(', ')})`;
+        for (let r = 0; r < TM; r++) e.line(`c${r}_${v} = c${r}_${v} + ${A(r, kk)} * ${column};`);
+      }
     }
   });
-  for (let r = 0; r < T; r++) {
-    for (let c = 0; c < T; c++) {
+  for (let r = 0; r < TM; r++) {
+    for (let c = 0; c < TN; c++) {
       e.block(`if (ai + ${r}u < ${M}u && bi + ${c}u < ${N}u)`, () => {
         e.line(`let v${rank - 2} = i32(ai + ${r}u);`);
         e.line(`let v${rank - 1} = i32(bi + ${c}u);`);
         e.line(`let pt = u32(bt) * ${M * N}u + (ai + ${r}u) * ${N}u + bi + ${c}u;`);
-        e.line(`let acc = c${r}[${c}];`);
+        e.line(`let acc = c${r}_${Math.floor(c / T)}[${c % T}];`);
         storePoint(e, k, layout, dtypeOf, 'pt');
       });
     }

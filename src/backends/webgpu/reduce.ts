@@ -1,0 +1,138 @@
+// Reductions: serially, one invocation per output point folding its whole reduction in a loop
+// nest (short reductions, or where the schedule says so); or, where the schedule gives a
+// reduceGroup G > 1, one workgroup of G invocations per output point, each folding every G-th
+// step, then a tree over workgroup memory. The grouped order differs from the serial one: sums
+// agree within the tolerance stated in runtime/kernel-ir.ts; max and argmax exactly.
+
+import type { Kernel, KernelDType, Reduction } from '../../../runtime/kernel-ir.js';
+import { numelOf } from '../../../runtime/tensor.js';
+import type { WebGpuLayout, WgslKernel } from '../../../runtime/webgpu-layout.js';
+import { ExprEmitter, constLiteral, wgslType } from './expr.js';
+import { BINDINGS, coordinates, groupsFor, storePoint } from './kernel.js';
+import { helperText } from './functions.js';
+
+const INIT: Record<Reduction['op'], (d: KernelDType) => string> = {
+  sum: (d) => constLiteral(0, d),
+  max: (d) => (d === 'f32' ? 'f32_bits(0xff800000u)' : constLiteral(-2147483648, d)),
+  argmax: () => '0i',
+};
+
+/** The loop nest over the reduction axes, folding the value into `acc`. */
+export function fold(e: ExprEmitter, r: Reduction, rank: number): void {
+  const d = r.value.dtype;
+  if (r.op === 'max' && d === 'f32') e.helpers.add('f32_bits');
+  e.line(`var acc: ${wgslType(r.op === 'argmax' ? 'i32' : d)} = ${INIT[r.op](d)};`);
+  if (r.op === 'argmax') {
+    e.line(`var best: ${wgslType(d)} = ${constLiteral(0, d)};`);
+    e.line('var seen = 0i;');
+    e.line('var stop = false;');
+  }
+  const nest = (j: number): void => {
+    if (j === r.shape.length) {
+      const x = e.value(r.value);
+      if (r.op === 'sum') e.line(`acc = acc + ${x};`);
+      else if (r.op === 'max') {
+        if (d === 'f32') {
+          e.helpers.add('is_nan');
+          e.line(`if (!is_nan(acc) && (is_nan(${x}) || ${x} > acc)) { acc = ${x}; }`);
+        } else e.line(`acc = max(acc, ${x});`);
+      } else {
+        // The first index of the largest; the first nan is the largest.
+        const nan = d === 'f32' ? (e.helpers.add('is_nan'), `is_nan(${x})`) : 'false';
+        e.line(`if (!stop && (seen == 0i || ${x} > best || ${nan})) { acc = seen; best = ${x}; stop = ${nan}; }`);
+        e.line('seen = seen + 1i;');
+      }
+      return;
+    }
+    const v = `v${rank + j}`;
+    e.block(`for (var ${v} = 0i; ${v} < ${r.shape[j]}i; ${v} = ${v} + 1i)`, () => nest(j + 1));
+  };
+  nest(0);
+}
+
+
+/** Folds `x` (at flat reduction index `i`) into the invocation's partial result. */
+function combine(e: ExprEmitter, op: Reduction['op'], d: KernelDType, x: string, i: string): void {
+  if (op === 'sum') return e.line(`acc = acc + ${x};`);
+  if (op === 'max') {
+    if (d !== 'f32') return e.line(`acc = max(acc, ${x});`);
+    e.helpers.add('is_nan');
+    return e.line(`if (!is_nan(acc) && (is_nan(${x}) || ${x} > acc)) { acc = ${x}; }`);
+  }
+  const nan = d === 'f32' ? (e.helpers.add('is_nan'), `is_nan(${x})`) : 'false';
+  e.line(`if (!stop && (acc < 0i || ${x} > best || ${nan})) { acc = ${i}; best = ${x}; stop = ${nan}; }`);
+}
+
+/** Merges partial result `b` (slot j) into `a` (slot i) of the workgroup's arrays. */
+function merge(op: Reduction['op'], d: KernelDType, e: ExprEmitter): string {
+  if (op === 'sum') return 'part[i] = part[i] + part[j];';
+  if (op === 'max') return d === 'f32' ? (e.helpers.add('is_nan'), 'if (!is_nan(part[i]) && (is_nan(part[j]) || part[j] > part[i])) { part[i] = part[j]; }') : 'part[i] = max(part[i], part[j]);';
+  // argmax: the larger value, a nan over any number, the smaller index between equals (a slot with no index loses).
+  const nanI = d === 'f32' ? 'is_nan(part[i])' : 'false';
+  const nanJ = d === 'f32' ? 'is_nan(part[j])' : 'false';
+  if (d === 'f32') e.helpers.add('is_nan');
+  return `let wins = index[j] >= 0i && (index[i] < 0i || (${nanJ} && (!${nanI} || index[j] < index[i])) || (!${nanI} && (part[j] > part[i] || (part[j] == part[i] && index[j] < index[i])))); if (wins) { part[i] = part[j]; index[i] = index[j]; }`;
+}
+
+/** A kernel whose schedule groups its reduction, or undefined for the serial path. */
+export function renderGroupReduce(k: Kernel, index: number, layout: WebGpuLayout, dtypeOf: (buffer: string) => KernelDType): WgslKernel | undefined {
+  const r = k.reduce;
+  const G = k.schedule?.reduceGroup ?? 1;
+  if (!r || G <= 1 || (G & (G - 1)) !== 0) return undefined;
+  const rank = k.shape.length;
+  const d = r.value.dtype;
+  const points = numelOf(k.shape);
+  const R = numelOf(r.shape);
+  const e = new ExprEmitter({ offset: (b) => layout.words.get(b)!, sizes: [...k.shape, ...r.shape], shape: k.shape, kernel: index, acc: 'acc' });
+  // No invocation may leave before the barriers: one past the end works on the last point and stores nothing.
+  e.line(`let inside = pw < ${points}u;`);
+  e.line(`let pu = min(pw, ${Math.max(points, 1) - 1}u);`);
+  e.line('let p = i32(pu);');
+  coordinates(e, k.shape);
+  if (r.op === 'argmax') {
+    e.line(`var acc = -1i;`);
+    e.line(`var best: ${wgslType(d)} = ${constLiteral(0, d)};`);
+    e.line('var stop = false;');
+  } else {
+    if (r.op === 'max' && d === 'f32') e.helpers.add('f32_bits');
+    e.line(`var acc: ${wgslType(d)} = ${r.op === 'sum' ? constLiteral(0, d) : d === 'f32' ? 'f32_bits(0xff800000u)' : constLiteral(-2147483648, d)};`);
+  }
+  e.block(`for (var ri = i32(lid.x); ri < ${R}i; ri = ri + ${G}i)`, () => {
+    let stride = 1;
+    const lets: string[] = [];
+    for (let j = r.shape.length - 1; j >= 0; j--) {
+      lets.unshift(`let v${rank + j} = ${stride === 1 ? 'ri' : `(ri / ${stride}i)`} % ${r.shape[j]}i;`);
+      stride *= r.shape[j]!;
+    }
+    for (const l of lets) e.line(l);
+    combine(e, r.op, d, e.value(r.value), 'ri');
+  });
+  e.line(r.op === 'argmax' ? 'part[lid.x] = best;\n  index[lid.x] = acc;' : 'part[lid.x] = acc;');
+  e.line('workgroupBarrier();');
+  e.block(`for (var s = ${G / 2}u; s > 0u; s = s >> 1u)`, () => {
+    e.block('if (lid.x < s)', () => {
+      e.line('let i = lid.x;');
+      e.line('let j = lid.x + s;');
+      e.line(merge(r.op, d, e));
+    });
+    e.line('workgroupBarrier();');
+  });
+  e.block('if (lid.x == 0u && inside)', () => {
+    e.line(r.op === 'argmax' ? 'let acc = max(index[0], 0i);' : 'let acc = part[0];');
+    storePoint(e, k, layout, dtypeOf, 'pu');
+  });
+  const shared = [`var<workgroup> part: array<${wgslType(d)}, ${G}>;`, ...(r.op === 'argmax' ? [`var<workgroup> index: array<i32, ${G}>;`] : [])];
+  const code = [
+    BINDINGS,
+    ...shared,
+    helperText(e.helpers),
+    '',
+    `@compute @workgroup_size(${G})`,
+    'fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u) {',
+    '  let pw = wid.x + wid.y * groups.x;',
+    ...e.lines,
+    '}',
+    '',
+  ].join('\n');
+  return { name: k.name, code, workgroups: points === 0 ? [0, 1, 1] : groupsFor(points, 1) };
+}
