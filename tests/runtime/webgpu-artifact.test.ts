@@ -1,21 +1,23 @@
 // WebGPU artifacts: the mnist MLP's inference and its Adam training step, written for target
 // 'webgpu' by exportArtifact (what `kiln compile` calls), run by the runtime alone (a child
-// process importing only dist/runtime/ for inference) to the reference's outputs within 1e-5,
-// and every tampering with the shaders refused with a message naming their file.
+// process importing only dist/runtime/ for inference) to the reference's outputs within 1e-5, a
+// variable batch, and every tampering with the shaders refused with a message naming their file.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mnistMlpGraph } from '../../examples/mnist-mlp.js';
 import { artifactFromObject, artifactHash, type ArtifactManifest } from '../../runtime/artifact.js';
 import { createExecutable, executableFromArtifact, loadExecutable } from '../../runtime/executable.js';
 import type { Tensor } from '../../runtime/tensor.js';
 import { WebGpuExecutable } from '../../runtime/webgpu.js';
-import { compile } from '../../src/compile.js';
+import { renderWgsl } from '../../src/backends/webgpu/index.js';
+import { compile, kernelProgram } from '../../src/compile.js';
 import { exportArtifact } from '../../src/export.js';
+import { encodeArtifact } from '../../src/kernels/artifact.js';
 import { adam } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import { expectClose, inputsFor } from '../backends/agreement.js';
@@ -25,6 +27,22 @@ import { refusal, refusalSync } from './artifact-refusal.js';
 
 const SHAPES = { B: 4 };
 const RUNTIME = join(process.cwd(), 'dist/runtime/index.js');
+
+describe('writing webgpu artifacts (no device needed)', () => {
+  const program = () => kernelProgram(mnistMlpGraph([16]), SHAPES, { target: 'webgpu' });
+
+  it('the writer refuses shaders of another program, or shaders for another target', () => {
+    const p = program();
+    const other = renderWgsl(kernelProgram(mnistMlpGraph([16]), SHAPES, { target: 'webgpu' }));
+    const fewer = { ...other, kernels: other.kernels.slice(1) };
+    expect(refusalSync(() => encodeArtifact(p, { target: 'webgpu', wgsl: fewer }))).toBe(
+      `artifact: webgpu code: has ${p.kernels.length - 1} kernels for a program of ${p.kernels.length}`,
+    );
+    expect(refusalSync(() => encodeArtifact(p, { target: 'js', wgsl: other } as never))).toBe("artifact: target 'js' takes no shaders");
+    const { manifest, code } = encodeArtifact(p, { target: 'webgpu', wgsl: other });
+    expect(manifest.code).toEqual({ file: 'kernels.wgsl.json', byteLength: code!.length });
+  });
+});
 
 describeWebGpu('webgpu artifacts', () => {
   let root = '';
@@ -97,6 +115,24 @@ describeWebGpu('webgpu artifacts', () => {
     return { manifest, files: { weights, code } };
   }
   const kernelsOf = (code: Record<string, unknown>) => code['kernels'] as { name: string; code: string; workgroups: number[] }[];
+
+  it('a variable batch: any batch up to the compiled one gives the rows of the full batch', async () => {
+    const dir = join(root, 'batch');
+    await exportArtifact(g, dir, { target: 'webgpu', shapes: SHAPES, outputs: ['logits'], batch: 'B' });
+    const exe = await loadExecutable(dir);
+    const x = inputs['x']!;
+    const full = await exe.run({ x });
+    const two = await exe.run({ x: x.slice(0, x.length / 2) });
+    expect(two['logits']!.shape).toEqual([2, 10]);
+    expect(Array.from(two['logits']!.data)).toEqual(Array.from(full['logits']!.data).slice(0, 20));
+  });
+
+  it('a missing shaders file is refused naming it', async () => {
+    const dir = join(root, 'missing');
+    await exportArtifact(g, dir, { target: 'webgpu', shapes: SHAPES });
+    await unlink(join(dir, 'kernels.wgsl.json'));
+    expect(await refusal(loadExecutable(dir))).toBe(`${join(dir, 'kernels.wgsl.json')}: cannot read the shaders (no such file or directory)`);
+  });
 
   it('a changed byte in the shaders is a hash mismatch naming kernels.wgsl.json', async () => {
     const dir = join(root, 'tampered');
