@@ -1,4 +1,4 @@
-// Artifacts as the runtime reads them: manifest.json (format, version, target, the kernel program, the weights file, for 'wasm' the module file, a sha256 hash), weights.safetensors and module.wasm; loading validates every part and refuses with an error naming the file. The program itself is checked by program-validator.ts.
+// Artifacts as the runtime reads them: manifest.json (format, version, target, the kernel program, the weights file, the code file of 'wasm' or 'webgpu', a sha256 hash), weights.safetensors and module.wasm or kernels.wgsl.json; loading validates every part and refuses with an error naming the file. The program itself is checked by program-validator.ts.
 
 import type { KernelProgram } from './kernel-ir.js';
 import { ALIGN, alignUp, fail, isCount, isObject, parseProgram, show } from './program-validator.js';
@@ -6,9 +6,11 @@ import { fsReason } from './fs.js';
 import { Sha256 } from './sha256.js';
 import { decodeSafetensors } from './safetensors.js';
 import type { Tensor } from './tensor.js';
+import { decodeWebGpuCode, WGSL_FILE } from './webgpu-artifact.js';
+import type { WebGpuCode } from './webgpu-layout.js';
 
 /** Arena offsets are multiples of ALIGN bytes; the program validator lays temps out with the same rule. */
-export { ALIGN, alignUp };
+export { ALIGN, alignUp, WGSL_FILE };
 
 export const ARTIFACT_FORMAT = 'kiln-artifact';
 /**
@@ -18,9 +20,11 @@ export const ARTIFACT_FORMAT = 'kiln-artifact';
 export const ARTIFACT_VERSION = 3;
 /**
  * Targets this runtime executes. For 'js' the kernel program itself is the code; for 'wasm' the
- * code is a WebAssembly module, and the program stays in the manifest for its buffer layout and IO.
+ * code is a WebAssembly module, and the program stays in the manifest for its buffer layout and IO;
+ * for 'webgpu' the code is the program's WGSL shaders with their workgroup counts (kernels.wgsl.json,
+ * webgpu-artifact.ts), which a WebGPU device runs over the same program.
  */
-export const ARTIFACT_TARGETS = ['js', 'wasm'] as const;
+export const ARTIFACT_TARGETS = ['js', 'wasm', 'webgpu'] as const;
 export type ArtifactTarget = (typeof ARTIFACT_TARGETS)[number];
 export const MANIFEST_FILE = 'manifest.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
@@ -38,7 +42,7 @@ export interface ArtifactManifest {
   weights: { file: string; byteLength: number } | null;
   /** The parameters written without a stored value, which start from their initializers: with the weights table, every parameter exactly once. */
   initialized: string[];
-  /** The code file: present for 'wasm' (the module), absent for 'js'. */
+  /** The code file: present for 'wasm' (the module) and 'webgpu' (the shaders), absent for 'js'. */
   code?: { file: string; byteLength: number };
   /** Present when the artifact runs any batch up to its compiled size (see ArtifactBatch); absent when its shapes are fixed. */
   batch?: ArtifactBatch;
@@ -69,8 +73,8 @@ interface ArtifactBase {
   hash: string;
 }
 
-/** A loaded, validated artifact; a 'wasm' one carries its module's bytes, checked to compile. */
-export type Artifact = ArtifactBase & ({ target: 'js' } | { target: 'wasm'; wasm: Uint8Array });
+/** A loaded, validated artifact; a 'wasm' one carries its module's bytes, checked to compile, a 'webgpu' one its checked shaders. */
+export type Artifact = ArtifactBase & ({ target: 'js' } | { target: 'wasm'; wasm: Uint8Array } | { target: 'webgpu'; wgsl: WebGpuCode });
 
 /** The bytes of the files beside a manifest, as artifactFromObject takes them. */
 export interface ArtifactFiles {
@@ -215,7 +219,7 @@ function parseWeightsEntry(raw: unknown, at: string): { file: string; byteLength
   return { file, byteLength: raw.byteLength };
 }
 
-/** The code entry a target requires: a module file for 'wasm', none for 'js' (its program is the code). */
+/** The code entry a target requires: a module file for 'wasm', a shaders file for 'webgpu', none for 'js' (its program is the code). */
 function parseCodeEntry(raw: Record<string, unknown>, at: string): { file: string; byteLength: number } | null {
   if (raw.target === 'js') {
     if (raw.code !== undefined) fail(at, `a js artifact carries no code file, but the manifest lists ${show(raw.code)}`);
@@ -314,24 +318,33 @@ function checkBody(raw: Record<string, unknown>, files: ArtifactFiles, src: Sour
   const hash = raw.hash;
   if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash)) fail(at, `hash must be 64 lowercase hex digits, got ${show(hash)}`);
   if (table) checkLength(files.weights, table.byteLength, src.file(table.file), { listed: `a weights file of ${table.byteLength} bytes`, contents: 'tensor data' });
-  if (code) checkLength(files.code, code.byteLength, src.file(code.file), { listed: `a module of ${code.byteLength} bytes`, contents: 'module' });
+  const what = codeWhat(raw.target);
+  if (code) checkLength(files.code, code.byteLength, src.file(code.file), { listed: `${what.listed} of ${code.byteLength} bytes`, contents: what.contents });
   const bytes = table ? files.weights : undefined;
-  const module = code ? files.code : undefined;
-  if (artifactHash(raw, bytes, module) !== hash) {
+  const codeBytes = code ? files.code : undefined;
+  if (artifactHash(raw, bytes, codeBytes) !== hash) {
     const changed = [table?.file, code?.file].filter((f) => f !== undefined);
     fail(at, `hash mismatch: the manifest${changed.length ? ` or ${changed.join(' or ')}` : ''} changed after the artifact was written`);
   }
   // After the hash: a module that fails here was written broken, not damaged on disk.
+  const module = raw.target === 'wasm' ? codeBytes : undefined;
   const problem = module && wasmModuleProblem(module);
   if (problem) fail(src.file(code!.file), `not a WebAssembly module this runtime can compile (${problem})`);
   const program = parseProgram(raw.program, `${at}: program`);
   if (module) checkDigest(module, program, src.file(code!.file), at);
+  const wgsl = raw.target === 'webgpu' ? decodeWebGpuCode(codeBytes!, program, programDigest(program), src.file(code!.file), at) : undefined;
   const weightsFile = table && src.file(table.file);
   const tensors = bytes && decodeSafetensors(bytes, weightsFile!, 'artifact').tensors;
   const weights = storedWeights(program, tensors, raw.initialized, at, weightsFile ?? undefined);
   const batch = parseBatch(raw.batch, program, at);
   const base = { program, weights, hash, ...(batch ? { batch } : {}) };
-  return module ? { ...base, target: 'wasm', wasm: module } : { ...base, target: 'js' };
+  if (module) return { ...base, target: 'wasm', wasm: module };
+  return wgsl ? { ...base, target: 'webgpu', wgsl } : { ...base, target: 'js' };
+}
+
+/** How messages name a target's code file. */
+function codeWhat(target: unknown): { listed: string; contents: string; read: string } {
+  return target === 'webgpu' ? { listed: 'a shaders file', contents: 'shaders', read: 'shaders' } : { listed: 'a module', contents: 'module', read: 'module' };
 }
 
 /**
@@ -378,6 +391,6 @@ export async function loadArtifact(dir: string): Promise<Artifact> {
   const code = parseCodeEntry(manifest, src.manifest);
   const files: ArtifactFiles = {};
   if (table) files.weights = await read(table.file, 'weights');
-  if (code) files.code = await read(code.file, 'module');
+  if (code) files.code = await read(code.file, codeWhat(manifest.target).read);
   return checkBody(manifest, files, src);
 }

@@ -10,11 +10,7 @@ import type { WebGpuCode, WgslKernel } from './webgpu-layout.js';
 
 const MAX_GROUPS = 65535;
 
-function bad(message: string): never {
-  throw new KilnRuntimeError('artifact', `webgpu code: ${message}`);
-}
-
-function kernelList(raw: unknown, what: string): WgslKernel[] {
+function kernelList(raw: unknown, what: string, bad: (message: string) => never): WgslKernel[] {
   if (!Array.isArray(raw)) bad(`${what} must be a list`);
   return raw.map((k: unknown, i) => {
     if (!isObject(k) || typeof k['name'] !== 'string' || typeof k['code'] !== 'string') bad(`${what}[${i}] must have a name and code`);
@@ -25,14 +21,21 @@ function kernelList(raw: unknown, what: string): WgslKernel[] {
   });
 }
 
-/** The code of a WebGPU artifact, checked: one shader per kernel of the program, then the commit steps. */
-export function checkWebGpuCode(raw: unknown, p: KernelProgram): WebGpuCode {
+/**
+ * The code of a WebGPU artifact, checked: one shader per kernel of the program, then the commit
+ * steps. A refusal starts with `at` (the code file of an artifact; default "webgpu code").
+ */
+export function checkWebGpuCode(raw: unknown, p: KernelProgram, at = 'webgpu code'): WebGpuCode {
+  const bad = (message: string): never => {
+    throw new KilnRuntimeError('artifact', `${at}: ${message}`);
+  };
   if (!isObject(raw)) bad('must be an object');
-  const kernels = kernelList(raw['kernels'], 'kernels');
+  const code = raw as Record<string, unknown>;
+  const kernels = kernelList(code['kernels'], 'kernels', bad);
   if (kernels.length !== p.kernels.length) bad(`has ${kernels.length} kernels for a program of ${p.kernels.length}`);
-  const scratch = raw['scratchWords'];
+  const scratch = code['scratchWords'];
   if (!isCount(scratch)) bad(`scratchWords must be a count, not ${show(scratch)}`);
-  return { kernels, commit: kernelList(raw['commit'], 'commit'), scratchWords: scratch };
+  return { kernels, commit: kernelList(code['commit'], 'commit', bad), scratchWords: scratch as number };
 }
 
 interface DeviceCache {

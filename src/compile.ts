@@ -7,6 +7,7 @@ import type { KernelProgram } from '../runtime/kernel-ir.js';
 import { runGraphStages, runToKernels } from './passes/pipeline.js';
 import type { StageContext } from './passes/pipeline.js';
 import type { SpecializeOptions } from './passes/specialize.js';
+import type { ScheduleTarget } from './kernels/schedule.js';
 import type { Graph } from './ir/graph.js';
 import { verify } from './ir/verify.js';
 import { KilnError } from './ir/errors.js';
@@ -62,8 +63,9 @@ export interface Executable {
 }
 
 /** The kernel program of a graph: the pass pipeline, fusion, memory planning. */
-export function kernelProgram(g: Graph, shapes: Readonly<Record<string, number>>, options: { verify?: boolean } = {}): KernelProgram {
-  return runToKernels(g, { shapes }, options);
+export function kernelProgram(g: Graph, shapes: Readonly<Record<string, number>>, options: { verify?: boolean; target?: ScheduleTarget } = {}): KernelProgram {
+  const { target, ...stageOptions } = options;
+  return runToKernels(g, { shapes, ...(target ? { target } : {}) }, stageOptions);
 }
 
 /** Compiles a graph for a backend; symbolic dims are bound by `shapes`. */

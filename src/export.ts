@@ -16,7 +16,7 @@ import { batchPlan, type BatchPlan } from './passes/batch-independence.js';
 import { selectOutputs } from './passes/select-outputs.js';
 
 export interface ExportOptions {
-  /** 'js' (the kernel program, run by the runtime's interpreter) or 'wasm' (a module); default 'js'. */
+  /** 'js' (the kernel program, run by the runtime's interpreter), 'wasm' (a module) or 'webgpu' (WGSL shaders); default 'js'. */
   target?: string;
   /** Sizes of the symbolic dims; with `batch`, the batch dim's size is the largest batch a run may pass. */
   shapes?: Readonly<Record<string, number>>;
@@ -55,7 +55,8 @@ export async function exportArtifact(model: Graph, dir: string, options: ExportO
   const threads = options.threads ?? 1;
   if (threads > 1 && !backend.threads) throw new KilnError('usage', `threads: only ${threadedList('target', true)} runs on several threads`);
   const { g, plan } = prepare(model, options);
-  const program = kernelProgram(g, options.shapes ?? {});
+  // Kernels are scheduled for the backend that renders them, as compile() does.
+  const program = kernelProgram(g, options.shapes ?? {}, 'schedule' in backend ? { target: backend.schedule } : {});
   let weights: Record<string, Tensor> | undefined;
   if (options.weights) {
     const unknown = Object.keys(options.weights).find((n) => !model.params.some((p) => p.name === n));
@@ -64,7 +65,7 @@ export async function exportArtifact(model: Graph, dir: string, options: ExportO
     // The parameters only dropped outputs read are not in the program.
     weights = Object.fromEntries(Object.entries(options.weights).filter(([n]) => program.params.some((p) => p.name === n)));
   }
-  // A code generator (binaryen for wasm) loads here, and only for its target: the artifact's runtime never needs it.
+  // A code generator (binaryen for wasm, the WGSL renderer for webgpu) loads here, and only for its target: the artifact's runtime never needs it.
   const code = await backend.artifact.code(program, threads);
   const manifest = await writeArtifact(dir, program, { ...code, ...(weights ? { weights } : {}), ...(plan ? { batch: plan } : {}) });
   return { manifest, program, wasm: code.target === 'wasm' ? code.wasm : undefined };

@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 /** The demo's page, relative to the root. */
 export const PAGE = '/examples/web/';
+/** The page that runs a WebGPU artifact (out/web-artifact/, or ?artifact=) with the runtime alone. */
+export const ARTIFACT_PAGE = '/examples/web/artifact.html';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   const port = Number(process.argv[2] ?? 0);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`usage: serve.js [port]; got '${process.argv[2]}'`);
   const { url } = await serve(port);
-  console.log(`serving ${ROOT} at ${url}; the demo: ${url}${PAGE}`);
+  console.log(`serving ${ROOT} at ${url}; the demo: ${url}${PAGE}, the artifact page: ${url}${ARTIFACT_PAGE} (npm run web:artifact writes its artifact)`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

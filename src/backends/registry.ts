@@ -14,7 +14,7 @@ import type { ScheduleTarget } from '../kernels/schedule.js';
 import { jsExecutable } from './js/index.js';
 import { ReferenceExecutable } from './reference/index.js';
 import { compileWasm, wasmExecutable } from './wasm/index.js';
-import { webgpuExecutable } from './webgpu/index.js';
+import { renderWgsl, webgpuExecutable } from './webgpu/index.js';
 import type { Executable } from '../compile.js';
 
 export type Precision = 'f32' | 'f64';
@@ -94,6 +94,8 @@ export const BACKEND_LIST = [
     precisions: ['f32'],
     schedule: 'webgpu',
     compile: (p, o) => webgpuExecutable(p, { ...storeOf(o), ...(o.gpu ? { gpu: o.gpu } : {}) }),
+    // The shaders and their workgroup counts; rendering needs no device (threads do not apply).
+    artifact: { target: 'webgpu', code: (p) => Promise.resolve({ target: 'webgpu', wgsl: renderWgsl(p) }) },
   } satisfies KernelBackend<'webgpu'>,
 ] as const;
 

@@ -122,7 +122,7 @@ function registerCompile(program: Command, out: (s: string) => void): void {
     .command('compile')
     .description('compile a model ahead of time into an artifact that runtime/ loads and runs')
     .argument('<file>', 'a .kiln, .json (IR JSON) or .kir (IR text) file, or a model file (.safetensors, with its weights)')
-    .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.safetensors, module.wasm)')
+    .requiredOption('-o, --out <dir>', 'the artifact folder to write (manifest.json, weights.safetensors, module.wasm or kernels.wgsl.json)')
     .option('--target <target>', `the code to generate: ${describeBackends(artifactBackends())}`, 'wasm')
     .option('--shapes <bindings>', 'bind symbolic dims, e.g. B=32 (repeatable)', collect, [])
     .option('--outputs <names>', 'keep only these outputs, e.g. logits,probs: the loss, the labels and what else they alone need are dropped')
@@ -155,7 +155,8 @@ function registerCompile(program: Command, out: (s: string) => void): void {
       const { manifest, program: p, wasm } = await exportArtifact(g, opts.out, { ...options, ...(weights ? { weights } : {}) });
       const ran = wasm ? moduleThreads(wasm) : 1;
       const shared = threads > 1 ? (ran > 1 ? ` for ${ran} threads` : ' for one thread (no kernel large enough to share)') : '';
-      const codeNote = wasm ? `, module ${wasm.length} bytes${shared}` : '';
+      const shaders = manifest.target === 'webgpu' && manifest.code ? `, shaders ${manifest.code.byteLength} bytes (${manifest.code.file})` : '';
+      const codeNote = wasm ? `, module ${wasm.length} bytes${shared}` : shaders;
       const io = `inputs ${p.inputs.map((i) => i.name).join(' ')}, outputs ${p.outputs.map((o) => o.name).join(' ')}`;
       const batch = manifest.batch ? `, batch 1 to ${manifest.batch.max} (${manifest.batch.dim})` : '';
       out(`wrote ${opts.out} (target ${manifest.target}): ${p.kernels.length} kernels, arena ${p.arenaBytes} bytes, ${p.params.length} parameters, ${io}${batch}${codeNote}\n`);

@@ -1,4 +1,4 @@
-// Writing artifacts (the compiler's side of runtime/artifact.ts): a kernel program, its weights and, for target 'wasm', its module become manifest.json, weights.safetensors and module.wasm in a directory, written atomically.
+// Writing artifacts (the compiler's side of runtime/artifact.ts): a kernel program, its weights and, for target 'wasm', its module (for 'webgpu', its shaders) become manifest.json, weights.safetensors and module.wasm (kernels.wgsl.json) in a directory, written atomically.
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import {
   MODULE_FILE,
   PROGRAM_SECTION,
   WEIGHTS_FILE,
+  WGSL_FILE,
   artifactHash,
   customSection,
   programDigest,
@@ -25,6 +26,8 @@ import type { KernelProgram } from '../../runtime/kernel-ir.js';
 import { parseProgram } from '../../runtime/program-validator.js';
 import { KilnRuntimeError, toTensor, type Tensor } from '../../runtime/tensor.js';
 import { fsReason, syncDirectory } from '../../runtime/fs.js';
+import { encodeWebGpuCode } from '../../runtime/webgpu-artifact.js';
+import type { WebGpuCode } from '../../runtime/webgpu-layout.js';
 
 interface CommonOptions {
   /** Parameter values to store (trained weights); parameters left out start from their initializers. */
@@ -33,14 +36,17 @@ interface CommonOptions {
   batch?: { dim: string; inputs: readonly string[]; outputs: readonly string[] };
 }
 
-/** What to write: for 'wasm', the module compiled from this same program (src/backends/wasm's compileWasm). */
-export type ArtifactOptions = CommonOptions & ({ target: 'js' } | { target: 'wasm'; wasm: Uint8Array });
+/**
+ * What to write: for 'wasm', the module compiled from this same program (src/backends/wasm's
+ * compileWasm); for 'webgpu', the program rendered to WGSL (src/backends/webgpu's renderWgsl).
+ */
+export type ArtifactOptions = CommonOptions & ({ target: 'js' } | { target: 'wasm'; wasm: Uint8Array } | { target: 'webgpu'; wgsl: WebGpuCode });
 
 /** An artifact's files, in memory. */
 export interface EncodedArtifact {
   manifest: ArtifactManifest;
   weights: Uint8Array | undefined;
-  /** module.wasm's bytes, for 'wasm'. */
+  /** The code file's bytes: module.wasm for 'wasm', kernels.wgsl.json for 'webgpu'. */
   code: Uint8Array | undefined;
 }
 
@@ -55,15 +61,17 @@ function fail(source: string, message: string): never {
  */
 export function encodeArtifact(program: KernelProgram, options: ArtifactOptions, source = 'artifact'): EncodedArtifact {
   if (!ARTIFACT_TARGETS.includes(options.target)) fail(source, `unknown target '${String(options.target)}' (available: ${ARTIFACT_TARGETS.join(', ')})`);
-  const code = options.target === 'wasm' ? options.wasm : undefined;
+  const module = options.target === 'wasm' ? options.wasm : undefined;
   if (options.target === 'wasm') {
-    if (!(code instanceof Uint8Array) || code.length === 0) fail(source, "target 'wasm' needs the module's bytes (options.wasm)");
-    const problem = wasmModuleProblem(code);
+    if (!(module instanceof Uint8Array) || module.length === 0) fail(source, "target 'wasm' needs the module's bytes (options.wasm)");
+    const problem = wasmModuleProblem(module);
     if (problem) fail(source, `the module does not compile (${problem})`);
   } else if ('wasm' in options) fail(source, `target '${options.target}' takes no module`);
+  if (options.target !== 'webgpu' && 'wgsl' in options) fail(source, `target '${options.target}' takes no shaders`);
   const p = parseProgram(program, `${source}: program`);
-  if (code) {
-    const section = customSection(code, PROGRAM_SECTION);
+  const code = options.target === 'webgpu' ? encodeWebGpuCode(options.wgsl, p, programDigest(p), `${source}: webgpu code`) : module;
+  if (module) {
+    const section = customSection(module, PROGRAM_SECTION);
     const recorded = section && new TextDecoder().decode(section);
     if (recorded !== programDigest(p))
       fail(source, `the module was not compiled from program '${p.name}' (it records ${recorded ? `program digest ${recorded}` : 'no program digest'})`);
@@ -90,7 +98,7 @@ export function encodeArtifact(program: KernelProgram, options: ArtifactOptions,
       .map((x) => x.name)
       .filter((name) => !names.includes(name))
       .sort(),
-    ...(code ? { code: { file: MODULE_FILE, byteLength: code.length } } : {}),
+    ...(code ? { code: { file: options.target === 'webgpu' ? WGSL_FILE : MODULE_FILE, byteLength: code.length } } : {}),
     ...(batch ? { batch } : {}),
   } as const;
   return { manifest: { ...unsigned, hash: artifactHash(unsigned, bytes, code) }, weights: bytes, code };
@@ -135,7 +143,7 @@ export async function writeArtifact(dir: string, program: KernelProgram, options
   const parent = dirname(target);
   const existing = await entriesOf(target);
   // weights.bin: the weights file of artifacts before version 3, which this one replaces.
-  const foreign = existing?.filter((f) => f !== MANIFEST_FILE && f !== WEIGHTS_FILE && f !== MODULE_FILE && f !== 'weights.bin');
+  const foreign = existing?.filter((f) => ![MANIFEST_FILE, WEIGHTS_FILE, MODULE_FILE, WGSL_FILE, 'weights.bin'].includes(f));
   if (foreign && foreign.length > 0)
     fail(dir, `refusing to replace a directory that holds more than an artifact (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''})`);
   const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;
@@ -147,7 +155,7 @@ export async function writeArtifact(dir: string, program: KernelProgram, options
     await mkdir(temp);
     await writeSynced(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest)}\n`);
     if (weights) await writeSynced(join(temp, WEIGHTS_FILE), weights);
-    if (code) await writeSynced(join(temp, MODULE_FILE), code);
+    if (code) await writeSynced(join(temp, manifest.code!.file), code);
     if (existing) {
       await rename(target, old);
       moved = true;

@@ -90,7 +90,7 @@ describe('kiln bench', () => {
 
   test('usage errors name the flag and what is wrong', async () => {
     expect((await benchError(['examples/xor.kiln', '--backends', 'wasm,tpu', '--shapes', 'B=4'])).message).toBe(
-      "--backends: unknown backend 'tpu' (available: reference, js, wasm)",
+      "--backends: unknown backend 'tpu' (available: reference, js, wasm, webgpu)",
     );
     expect((await benchError(['examples/xor.kiln', '--backends', 'js,js', '--shapes', 'B=4'])).message).toContain("'js' is listed twice");
     expect((await benchError(['examples/xor.kiln', ...fast])).message).toBe(

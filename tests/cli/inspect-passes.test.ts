@@ -60,7 +60,7 @@ describe('kiln inspect --after', () => {
     const { code, err } = await kiln('inspect', 'examples/xor.kir', '--shapes', 'B=4', '--after', 'fold');
     expect(code).toBe(1);
     expect(err).toBe(
-      "kiln: unknown pass 'fold' (the passes, in order: reseed, regularize, training-mode, grad, optimizer, decompose, specialize, constant-fold, simplify, cse, dce, constant-fold-2, simplify-2, cse-2, dce-2, fusion, in-place-updates, guard-updates, memory)\n",
+      "kiln: unknown pass 'fold' (the passes, in order: reseed, regularize, training-mode, grad, optimizer, decompose, specialize, constant-fold, simplify, cse, dce, constant-fold-2, simplify-2, cse-2, dce-2, fusion, in-place-updates, guard-updates, memory, schedule)\n",
     );
   });
 
@@ -151,6 +151,6 @@ describe('inspect --after fusion and memory; run and train on the js backend', (
         (s) => (err += s),
       ),
     ).toBe(1);
-    expect(err).toBe("kiln: --backend: unknown backend 'gpu' (available: reference, js, wasm)\n");
+    expect(err).toBe("kiln: --backend: unknown backend 'gpu' (available: reference, js, wasm, webgpu)\n");
   });
 });

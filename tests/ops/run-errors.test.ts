@@ -155,7 +155,7 @@ describe('symbolic dims at compile time', () => {
   });
 
   it('an unknown backend is a usage error', async () => {
-    await expectKilnAsync(compile(model(), { backend: 'gpu' as BackendName }), 'usage', "unknown backend 'gpu' (available: reference, js, wasm)");
+    await expectKilnAsync(compile(model(), { backend: 'gpu' as BackendName }), 'usage', "unknown backend 'gpu' (available: reference, js, wasm, webgpu)");
   });
 });
 

@@ -227,8 +227,8 @@ describe('refusals name the file and the fault', () => {
     expect(await refusal(loadArtifact(dir))).toBe(
       `${manifestOf(dir)}: artifact version 2 keeps its weights in weights.bin, not in a safetensors file; recompile it with 'kiln compile'`,
     );
-    await editManifest(dir, (m) => ((m.version = 3), (m.target = 'webgpu')));
-    expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unknown target "webgpu" (this runtime runs: js, wasm)`);
+    await editManifest(dir, (m) => ((m.version = 3), (m.target = 'cuda')));
+    expect(await refusal(loadArtifact(dir))).toBe(`${manifestOf(dir)}: unknown target "cuda" (this runtime runs: js, wasm, webgpu)`);
   });
 
   it('weights.safetensors truncated at several lengths, or with bytes added', async () => {
