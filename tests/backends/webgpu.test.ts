@@ -9,6 +9,7 @@ import { KilnRuntimeError } from '../../runtime/tensor.js';
 import { WebGpuExecutable } from '../../runtime/webgpu.js';
 import { renderWgsl } from '../../src/backends/webgpu/index.js';
 import { compile, kernelProgram, type BackendName } from '../../src/compile.js';
+import { GraphBuilder } from '../../src/ir/emit.js';
 import { adam, sgd } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import { closeEnough } from '../conformance/tolerance.js';
@@ -105,5 +106,32 @@ describeWebGpu('the webgpu backend', () => {
     await expect(WebGpuExecutable.create({ program, wgsl: { ...code, commit: [{ name: 'x', code: '', workgroups: [1, 1, 70000] }] } })).rejects.toThrow(
       /workgroups must be three counts up to 65535/,
     );
+  });
+});
+
+describeWebGpu('long reductions on webgpu (a workgroup per output, a tree over workgroup memory)', () => {
+  const cases = [
+    ['reduce_sum', [3, 1000]],
+    ['reduce_sum', [2, 5000]],
+    ['reduce_max', [3, 1000]],
+    ['argmax', [3, 1000]],
+    ['argmax', [2, 5000]],
+  ] as const;
+  test.each(cases)('%s over %j agrees with the reference, a tie and a nan included', async (op, shape) => {
+    const b = new GraphBuilder('long');
+    const x = b.input('x', { dtype: 'f32', shape: [...shape] });
+    b.output('y', b.emitDynamic(op, [x], op === 'argmax' ? { axis: 1 } : { axes: [1] }));
+    const g = b.build();
+    const n = shape[0] * shape[1];
+    const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * 10);
+    data[700] = 50; // row 0: a tie at 700 and 900, the first wins
+    data[900] = 50;
+    data[2 * shape[1] - 1] = NaN; // row 1's last: the nan is the largest
+    const [ref, exe] = await Promise.all([compile(g, { backend: 'reference' }), compile(g, { backend: 'webgpu' })]);
+    const [want, got] = await Promise.all([ref.run({ x: data }), exe.run({ x: data })]);
+    expectClose(op, got['y']!, want['y']!, { rtol: 1e-4, atol: 1e-4 });
+    // The schedule grouped the reduction: the shader folds it in a workgroup.
+    const code = renderWgsl(kernelProgram(g, {}, { target: 'webgpu' }));
+    expect(code.kernels.some((k) => k.code.includes('workgroupBarrier()'))).toBe(true);
   });
 });

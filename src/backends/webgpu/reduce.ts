@@ -50,7 +50,6 @@ export function fold(e: ExprEmitter, r: Reduction, rank: number): void {
   nest(0);
 }
 
-
 /** Folds `x` (at flat reduction index `i`) into the invocation's partial result. */
 function combine(e: ExprEmitter, op: Reduction['op'], d: KernelDType, x: string, i: string): void {
   if (op === 'sum') return e.line(`acc = acc + ${x};`);
@@ -66,7 +65,8 @@ function combine(e: ExprEmitter, op: Reduction['op'], d: KernelDType, x: string,
 /** Merges partial result `b` (slot j) into `a` (slot i) of the workgroup's arrays. */
 function merge(op: Reduction['op'], d: KernelDType, e: ExprEmitter): string {
   if (op === 'sum') return 'part[i] = part[i] + part[j];';
-  if (op === 'max') return d === 'f32' ? (e.helpers.add('is_nan'), 'if (!is_nan(part[i]) && (is_nan(part[j]) || part[j] > part[i])) { part[i] = part[j]; }') : 'part[i] = max(part[i], part[j]);';
+  if (op === 'max')
+    return d === 'f32' ? (e.helpers.add('is_nan'), 'if (!is_nan(part[i]) && (is_nan(part[j]) || part[j] > part[i])) { part[i] = part[j]; }') : 'part[i] = max(part[i], part[j]);';
   // argmax: the larger value, a nan over any number, the smaller index between equals (a slot with no index loses).
   const nanI = d === 'f32' ? 'is_nan(part[i])' : 'false';
   const nanJ = d === 'f32' ? 'is_nan(part[j])' : 'false';
