@@ -46,6 +46,8 @@ async function openDevice(gpu: GPU): Promise<WebGpuDevice> {
 export async function webgpuDevice(gpu?: GPU): Promise<WebGpuDevice> {
   const g = gpu ?? (await (defaultGpu ??= findGpu()));
   let opened = devices.get(g);
+  // A lost device serves nothing more: the next program gets a new one.
+  if (opened && lost.has((await opened.catch(() => undefined))?.device as GPUDevice)) opened = undefined;
   if (!opened) {
     opened = openDevice(g);
     devices.set(g, opened);

@@ -44,9 +44,9 @@ describe('the command line', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test.each([
-    ['run', /--backend <name>[\s\S]*\(default: "wasm"\)/],
-    ['train', /--backend <name>[\s\S]*\(default: "wasm"\)/],
-    ['compile', /--target <target>[\s\S]*\(default: "wasm"\)/],
+    ['run', /--backend <name>[\s\S]*\(default:\s+"wasm"\)/],
+    ['train', /--backend <name>[\s\S]*\(default:\s+"wasm"\)/],
+    ['compile', /--target <target>[\s\S]*\(default:\s+"wasm"\)/],
   ])('kiln %s --help names wasm as the default', async (command, pattern) => {
     const { out } = await kiln(command, '--help');
     expect(out).toMatch(pattern);

@@ -49,7 +49,7 @@ describe('kiln inspect --train --after STAGE', () => {
     expect(wasm).toMatch(/^ {2}schedule: (no parallel axis|parallel axis \d+( \(at most \d+ shares\))?), upcast 4, tile 4x8$/m);
     const webgpu = await kiln('inspect', MODEL, '--train', '--shapes', 'B=64', '--after', 'schedule', '--target', 'webgpu');
     expect(webgpu.code).toBe(0);
-    expect(webgpu.out).toMatch(/^ {2}schedule: parallel axis 0, upcast 1, tile 4x4, workgroup 8x8$/m);
+    expect(webgpu.out).toMatch(/^ {2}schedule: parallel axis 0, upcast 1, tile 4x4, workgroup 64$/m);
     const bad = await kiln('inspect', MODEL, '--after', 'schedule', '--target', 'cuda');
     expect(bad.code).toBe(1);
     expect(bad.err).toBe("kiln: --target: unknown target 'cuda' (wasm, webgpu)\n");

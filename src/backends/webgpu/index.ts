@@ -6,7 +6,8 @@ import type { Tensor } from '../../../runtime/tensor.js';
 import { WebGpuExecutable } from '../../../runtime/webgpu.js';
 import { FLAG_COUNTS, FLAG_ERROR, webgpuLayout, type WebGpuCode, type WebGpuLayout, type WgslKernel } from '../../../runtime/webgpu-layout.js';
 import { numelOf } from '../../../runtime/tensor.js';
-import { BINDINGS, groupsFor, renderKernel, shader } from './kernel.js';
+import { renderKernel } from './kernel.js';
+import { groupsFor, shader } from './shader.js';
 
 /** A copy of `words` words inside `mem`, made when `when` holds. */
 interface Segment {
@@ -16,16 +17,25 @@ interface Segment {
   when: 'ok' | 'refused' | 'always';
 }
 
-/** One shader copying every segment, invocation i taking word i of their concatenation. */
+/** Invocations of a copy shader: each copies every this-many-th word, so a commit with nothing to do costs few of them. */
+const COPY_INVOCATIONS = 4096;
+
+/** One shader copying every segment, invocation i taking words i, i + stride, ... of their concatenation. */
 function copyShader(name: string, segments: readonly Segment[], ok: string): WgslKernel {
   const total = segments.reduce((n, s) => n + s.words, 0);
-  const body = ['  var i = pu;', `  let ok = ${ok};`];
+  const threads = Math.min(total, COPY_INVOCATIONS);
+  const body = [`  let ok = ${ok};`];
+  // Where the outcome leaves nothing to copy, every invocation stops here.
+  if (!segments.some((s) => s.when !== 'refused')) body.push('  if (ok) { return; }');
+  if (!segments.some((s) => s.when !== 'ok')) body.push('  if (!ok) { return; }');
+  body.push(`  for (var w = pu; w < ${total}u; w = w + ${threads}u) {`, '    var i = w;');
   for (const s of segments) {
     const copy = `st(${s.dst}u + i, ld(${s.src}u + i));`;
     const guarded = s.when === 'always' ? copy : `if (${s.when === 'ok' ? 'ok' : '!ok'}) { ${copy} }`;
-    body.push(`  if (i < ${s.words}u) { ${guarded} return; }`, `  i = i - ${s.words}u;`);
+    body.push(`    if (i < ${s.words}u) { ${guarded} continue; }`, `    i = i - ${s.words}u;`);
   }
-  return { name, code: shader(new Set(), total, body), workgroups: groupsFor(total) };
+  body.push('  }');
+  return { name, code: shader(new Set(), threads, body), workgroups: groupsFor(threads) };
 }
 
 /**
@@ -69,8 +79,6 @@ export function renderWgsl(p: KernelProgram): WebGpuCode {
   const commit = renderCommit(p, layout);
   return { kernels, commit: commit.kernels, scratchWords: commit.scratchWords };
 }
-
-export { BINDINGS };
 
 /** compile()'s path for backend 'webgpu': the program's shaders, their pipelines built on the device. */
 export async function webgpuExecutable(program: KernelProgram, options: { paramStore?: Map<string, Tensor>; gpu?: GPU } = {}): Promise<WebGpuExecutable> {

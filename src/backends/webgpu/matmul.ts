@@ -12,7 +12,7 @@ import type { Kernel, KernelDType, ValueExpr } from '../../../runtime/kernel-ir.
 import { numelOf } from '../../../runtime/tensor.js';
 import type { WebGpuLayout, WgslKernel } from '../../../runtime/webgpu-layout.js';
 import { ExprEmitter } from './expr.js';
-import { groupsFor, shader, storePoint } from './kernel.js';
+import { groupsFor, shader, storePoint, workgroupSize } from './shader.js';
 
 /** k steps per pass of the loop, and the vector width. */
 const T = 4;
@@ -139,5 +139,6 @@ export function renderMatmul(k: Kernel, index: number, layout: WebGpuLayout, dty
     }
   }
   const tiles = batches * MT * NT;
-  return { name: k.name, code: shader(e.helpers, tiles, e.lines), workgroups: tiles === 0 ? [0, 1, 1] : groupsFor(tiles) };
+  const size = workgroupSize(k);
+  return { name: k.name, code: shader(e.helpers, tiles, e.lines, size), workgroups: tiles === 0 ? [0, 1, 1] : groupsFor(tiles, size) };
 }

@@ -8,7 +8,7 @@ import type { Kernel, KernelDType, Reduction } from '../../../runtime/kernel-ir.
 import { numelOf } from '../../../runtime/tensor.js';
 import type { WebGpuLayout, WgslKernel } from '../../../runtime/webgpu-layout.js';
 import { ExprEmitter, constLiteral, wgslType } from './expr.js';
-import { BINDINGS, coordinates, groupsFor, storePoint } from './kernel.js';
+import { BINDINGS, coordinates, groupsFor, storePoint } from './shader.js';
 import { helperText } from './functions.js';
 
 const INIT: Record<Reduction['op'], (d: KernelDType) => string> = {
