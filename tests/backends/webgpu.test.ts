@@ -135,3 +135,17 @@ describeWebGpu('long reductions on webgpu (a workgroup per output, a tree over w
     expect(code.kernels.some((k) => k.code.includes('workgroupBarrier()'))).toBe(true);
   });
 });
+
+describeWebGpu('device limits', () => {
+  test("a program larger than the device's largest buffer is refused at compile time, naming both sizes", async () => {
+    const b = new GraphBuilder('huge');
+    const x = b.input('x', { dtype: 'f32', shape: [40000, 40000] }); // 6.4 GB
+    b.output('y', b.emitDynamic('relu', [x], {}));
+    const e = await compile(b.build(), { backend: 'webgpu' }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(KilnRuntimeError);
+    expect((e as Error).message).toMatch(/^WebGPU: program 'huge' needs \d+ bytes of device memory in one buffer; this device binds at most \d+$/);
+  });
+});
