@@ -149,3 +149,29 @@ describeWebGpu('device limits', () => {
     expect((e as Error).message).toMatch(/^WebGPU: program 'huge' needs \d+ bytes of device memory in one buffer; this device binds at most \d+$/);
   });
 });
+
+describeWebGpu('elementwise kernels the schedule upcasts', () => {
+  test('four points per invocation, aligned loads and the stores as vec4s, a row broadcast read once; the results are the reference', async () => {
+    const b = new GraphBuilder('upcast');
+    const x = b.input('x', { dtype: 'f32', shape: [6, 32] });
+    const row = b.input('row', { dtype: 'f32', shape: [6, 1] });
+    const col = b.input('col', { dtype: 'f32', shape: [32] });
+    const t = b.emitDynamic('add', [b.emitDynamic('mul', [x, row], {}), col], {});
+    b.output('y', b.emitDynamic('mul', [b.emitDynamic('relu', [t], {}), b.emitDynamic('sigmoid', [x], {})], {}));
+    b.output('big', b.emitDynamic('gt', [x, col], {}));
+    const g = b.build();
+    const code = renderWgsl(kernelProgram(g, {}, { target: 'webgpu' }));
+    const upcast = code.kernels.filter((k) => k.code.includes('let p0 = p * 4;'));
+    expect(upcast.length).toBeGreaterThan(0);
+    expect(upcast[0]!.code).toMatch(/let q\d+ = mem\[/); // a vec4 read
+    expect(upcast[0]!.code).toMatch(/mem\[\(u32\(p0\) \+ \d+u\) >> 2u\] = w0;/); // a vec4 write
+    const inputs = {
+      x: Float32Array.from({ length: 192 }, (_, i) => Math.sin(i) * 3),
+      row: Float32Array.from({ length: 6 }, (_, i) => i - 2.5),
+      col: Float32Array.from({ length: 32 }, (_, i) => Math.cos(i)),
+    };
+    const [ref, exe] = await Promise.all([compile(g, { backend: 'reference' }), compile(g, { backend: 'webgpu' })]);
+    const [want, got] = await Promise.all([ref.run(inputs), exe.run(inputs)]);
+    for (const [name, t2] of Object.entries(want)) expectClose(name, got[name]!, t2);
+  });
+});

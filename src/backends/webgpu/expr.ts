@@ -67,6 +67,9 @@ export interface ExprContext {
   acc: string;
 }
 
+/** A word read another way (a lane of a vec4 loaded once for four points), or undefined: the load as usual. */
+export type LoadOverride = (buffer: string, index: IndexExpr) => string | undefined;
+
 export class ExprEmitter {
   readonly lines: string[] = [];
   readonly helpers = new Set<HelperName>();
@@ -186,8 +189,11 @@ export class ExprEmitter {
     }
   }
 
+  /** Set by the upcast renderer while it renders one lane. */
+  loadOverride: LoadOverride | undefined;
+
   private load(buffer: string, index: IndexExpr, dtype: KernelDType): string {
-    const at = `ld(u32(${this.index(index)}) + ${this.cx.offset(buffer)}u)`;
+    const at = this.loadOverride?.(buffer, index) ?? `ld(u32(${this.index(index)}) + ${this.cx.offset(buffer)}u)`;
     return dtype === 'f32' ? `bitcast<f32>(${at})` : dtype === 'i32' ? `bitcast<i32>(${at})` : `(${at} != 0u)`;
   }
 

@@ -51,13 +51,13 @@ export function shader(helpers: ExprEmitter['helpers'], points: number, body: re
   ].join('\n');
 }
 
-/** Lets binding the output coordinates v0 .. v(rank-1) of point p, row-major. */
-export function coordinates(e: ExprEmitter, shape: readonly number[]): void {
+/** Lets binding the output coordinates v0 .. v(rank-1) of point `point` (an i32), row-major. */
+export function coordinates(e: ExprEmitter, shape: readonly number[], point = 'p'): void {
   let stride = 1;
   const lines: string[] = [];
   for (let a = shape.length - 1; a >= 0; a--) {
     const n = shape[a]!;
-    const q = stride === 1 ? 'p' : `(p / ${stride})`;
+    const q = stride === 1 ? point : `(${point} / ${stride})`;
     lines.unshift(a === 0 ? `let v${a} = ${q};` : `let v${a} = ${q} % ${n};`);
     stride *= n;
   }
