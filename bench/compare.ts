@@ -9,7 +9,7 @@
 import os from 'node:os';
 import { EW_SIZE, LAYERS, LR, ewInput, matA, matB, mlpBatch, mlpWeights } from './common.js';
 import type { Entry } from './common.js';
-import { FULL, QUICK, describeBudget, measure, ms, report, versionOf, workloadArg, workloads } from './harness.js';
+import { FULL, QUICK, argsOrExit, describeBudget, measure, ms, report, versionOf, workloadArg, workloads } from './harness.js';
 import type { Rows } from './harness.js';
 import { elementwiseGraph, f32, kilnMlp, kilnParams, kilnRunner, matmulGraph } from './kiln.js';
 import { JAX, TFJS, initJaxWasm, initTfjs, jaxElementwise, jaxInference, jaxMatmul, jaxTrainStep, tfElementwise, tfInference, tfMatmul, tfTrainStep } from './peers.js';
@@ -151,14 +151,8 @@ async function kilnHeader(threads: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  let options: Options;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    console.error((err as Error).message);
-    process.exitCode = 2;
-    return;
-  }
+  const options = argsOrExit(parseArgs);
+  if (!options) return;
   const budget = options.quick ? QUICK : FULL;
   const cpus = os.cpus();
   console.log(`Kiln vs TensorFlow.js vs jax-js, all on WebAssembly in one Node process${options.quick ? ' (--quick)' : ''}`);

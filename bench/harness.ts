@@ -232,3 +232,14 @@ export function versionOf(name: string): string {
   }
   return '?';
 }
+
+/** The command line as `parse` reads it, or undefined after printing why not (exit code 2). */
+export function argsOrExit<T>(parse: (args: readonly string[]) => T): T | undefined {
+  try {
+    return parse(process.argv.slice(2));
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exitCode = 2;
+    return undefined;
+  }
+}

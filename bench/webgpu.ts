@@ -12,7 +12,7 @@ import { WebGpuExecutable } from '../runtime/webgpu.js';
 import os from 'node:os';
 import { EW_SIZE, LAYERS, LR, ewInput, matA, matB, mlpBatch, mlpWeights } from './common.js';
 import type { Entry, Runner } from './common.js';
-import { FULL, QUICK, WORKLOADS, describeBudget, measure, ms, report, versionOf, workloadArg, workloads } from './harness.js';
+import { FULL, QUICK, WORKLOADS, argsOrExit, describeBudget, measure, ms, report, versionOf, workloadArg, workloads } from './harness.js';
 import type { Rows } from './harness.js';
 import { elementwiseGraph, f32, kilnMlp, kilnParams, kilnRunner, matmulGraph } from './kiln.js';
 import { jaxElementwise, jaxInference, jaxMatmul, jaxTrainStep, tfElementwise, tfInference, tfMatmul, tfTrainStep } from './peers.js';
@@ -186,14 +186,8 @@ async function header(quick: boolean): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let options: Options;
-  try {
-    options = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    console.error((err as Error).message);
-    process.exitCode = 2;
-    return;
-  }
+  const options = argsOrExit(parseArgs);
+  if (!options) return;
   const budget = options.quick ? QUICK : FULL;
   await header(options.quick);
   console.log(`  ${describeBudget(budget)}`);

@@ -5,10 +5,6 @@
 // Skips where there is no chromium (fails under KILN_REQUIRE_WEBGPU=1).
 
 import { rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mnistMlpGraph } from '../../examples/mnist-mlp.js';
 import { pageInputs } from '../../examples/web/artifact-inputs.js';
@@ -17,56 +13,36 @@ import { compile, type Executable } from '../../src/compile.js';
 import { exportArtifact } from '../../src/export.js';
 import { expectClose } from '../backends/agreement.js';
 import { requireBuilt } from '../support/built.js';
+import { openSite, pageErrors, type Site } from '../support/browser.js';
 import { chromiumPath, describeWhere } from '../support/webgpu.js';
 
-// As the web demo's test launches chromium (tests/browser/web-demo.test.ts).
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
 const found = chromiumPath();
-const SERVER = 'dist/examples/web/serve.js';
 /** Under out/ (gitignored), which the server reaches; one folder per run, removed after. */
 const ARTIFACT = `out/web-artifact-test-${process.pid}`;
 
 describeWhere('missing' in found ? found.missing : undefined, 'the artifact page in chromium', () => {
-  let server: Server | undefined;
-  let url = '';
-  let browser: Browser | undefined;
+  let site: Site | undefined;
   let reference: Executable | undefined;
 
   beforeAll(async () => {
-    for (const built of [SERVER, 'dist/examples/web/artifact.js', 'dist/runtime/index.js']) requireBuilt(built);
+    for (const built of ['dist/examples/web/artifact.js', 'dist/runtime/index.js']) requireBuilt(built);
     const g = mnistMlpGraph([16]);
     reference = await compile(g, { shapes: { B: 4 }, backend: 'reference' });
     await exportArtifact(g, ARTIFACT, { target: 'webgpu', shapes: { B: 4 }, weights: reference.params() });
-    const { serve } = (await import(pathToFileURL(resolve(SERVER)).href)) as typeof import('../../examples/web/serve.js');
-    ({ server, url } = await serve(0));
-    browser = await chromium.launch({ executablePath: (found as { path: string }).path, args: FLAGS });
+    site = await openSite((found as { path: string }).path);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((done) => (server ? server.close(done) : done(undefined)));
+    await site?.close();
     await rm(ARTIFACT, { recursive: true, force: true });
   });
 
   it('runs the artifact on WebGPU with the runtime alone: the outputs shown are the reference outputs, without errors', async () => {
-    const page = await browser!.newPage();
-    const errors: string[] = [];
+    const page = await site!.browser.newPage();
+    const errors = pageErrors(page);
     const loaded: string[] = [];
-    page.on('console', (m) => void (m.type() === 'error' && errors.push(`console: ${m.text()}`)));
-    page.on('pageerror', (e) => void errors.push(`page: ${e.message}`));
     page.on('request', (r) => void loaded.push(new URL(r.url()).pathname));
-    await page.goto(`${url}/examples/web/artifact.html?artifact=/${ARTIFACT}/`);
+    await page.goto(`${site!.url}/examples/web/artifact.html?artifact=/${ARTIFACT}/`);
     await page
       .locator('#page[data-state=done], #page[data-state=error]')
       .waitFor({ timeout: 60_000 })

@@ -2,12 +2,8 @@
 // dist/, trains the MNIST MLP on a subset of the digits and shows the loss falling, the test
 // accuracy and the backend it chose. Skips where there is no chromium (fails under KILN_REQUIRE_WEBGPU=1).
 
-import type { Server } from 'node:http';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { requireBuilt } from '../support/built.js';
+import { openSite, pageErrors, type Site } from '../support/browser.js';
 import { chromiumPath, describeWhere } from '../support/webgpu.js';
 
 // becomes 'webgpu' when the backend lands
@@ -16,45 +12,17 @@ const EXPECTED_BACKEND = 'webgpu';
 /** What the page's run reaches (3000 digits, 2 epochs, seed 6: 93.3% here on either machine's wasm). */
 const MIN_ACCURACY = 0.85;
 
-// SwiftShader's WebGPU adapter needs nothing beyond --enable-unsafe-webgpu in chromium 156.
-const FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
 const found = chromiumPath();
-const SERVER = 'dist/examples/web/serve.js';
 
 describeWhere('missing' in found ? found.missing : undefined, 'the web demo in chromium', () => {
-  let server: Server | undefined;
-  let url = '';
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    requireBuilt(SERVER);
-    const { serve } = (await import(pathToFileURL(resolve(SERVER)).href)) as typeof import('../../examples/web/serve.js');
-    ({ server, url } = await serve(0));
-    browser = await chromium.launch({ executablePath: (found as { path: string }).path, args: FLAGS });
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((done) => (server ? server.close(done) : done(undefined)));
-  });
+  let site: Site | undefined;
+  beforeAll(async () => void (site = await openSite((found as { path: string }).path)), 60_000);
+  afterAll(() => site?.close());
 
   it('trains the MNIST MLP: the loss falls, the test accuracy is high, on the backend expected, without errors', async () => {
-    const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => void (m.type() === 'error' && errors.push(`console: ${m.text()}`)));
-    page.on('pageerror', (e) => void errors.push(`page: ${e.message}`));
-    await page.goto(`${url}/examples/web/`);
+    const page = await site!.browser.newPage();
+    const errors = pageErrors(page);
+    await page.goto(`${site!.url}/examples/web/`);
     const demo = page.locator('#demo');
     // Done or failed; a module that did not load leaves it 'loading' (the errors say why).
     await page

@@ -23,6 +23,18 @@ function probeAdapter(): string | undefined {
   }
 }
 
+/** How the browser tests start chromium: headless, WebGPU on (SwiftShader's adapter needs nothing more in chromium 156), quiet. */
+export const CHROMIUM_FLAGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
 /** The chromium binary for the browser tests, or why there is none. */
 export function chromiumPath(): { path: string } | { missing: string } {
   for (const path of [process.env['KILN_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser']) {
