@@ -117,6 +117,8 @@ export interface KernelSchedule {
   reduceUpcast: 1 | 4;
   /** Threads that fold one output's reduction together: 1 folds it serially; above 1 a workgroup tree reduction (webgpu). */
   reduceGroup: number;
+  /** Workgroups that share one output's reduction, each folding a chunk, then a second pass over their results (webgpu); absent or 1: one. */
+  reduceSplit?: number;
   /** A matmul's register tile: m rows by n columns of outputs per thread. */
   tile?: { m: number; n: number };
   /** Invocations per workgroup along x, y (and z) (webgpu). */

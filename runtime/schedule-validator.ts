@@ -5,7 +5,7 @@
 import type { KernelSchedule } from './kernel-ir.js';
 import { isObject, show } from './program-validator.js';
 
-const KEYS = ['parallel', 'upcast', 'reduceUpcast', 'reduceGroup', 'tile', 'workgroup'];
+const KEYS = ['parallel', 'upcast', 'reduceUpcast', 'reduceGroup', 'reduceSplit', 'tile', 'workgroup'];
 /** Every count is rendered as an i32 constant. */
 const MAX_COUNT = 2 ** 31 - 1;
 /** The widths a vector may have. */
@@ -27,7 +27,8 @@ export function parseSchedule(raw: unknown, rank: number, reduces: boolean, what
   const positive = (v: unknown, field: string): number => (isPositive(v) ? v : err(`${what} schedule: ${field} must be a positive integer up to ${MAX_COUNT}, got ${show(v)}`));
   const lanes = (v: unknown, field: string): 1 | 4 => (LANES.includes(v as number) ? (v as 1 | 4) : err(`${what} schedule: ${field} must be 1 or 4, got ${show(v)}`));
   const s: KernelSchedule = { upcast: lanes(r.upcast, 'upcast'), reduceUpcast: lanes(r.reduceUpcast, 'reduceUpcast'), reduceGroup: positive(r.reduceGroup, 'reduceGroup') };
-  if (!reduces && (s.reduceUpcast > 1 || s.reduceGroup > 1)) err(`${what} schedule folds a reduction the kernel does not have`);
+  if (r.reduceSplit !== undefined) s.reduceSplit = positive(r.reduceSplit, 'reduceSplit');
+  if (!reduces && (s.reduceUpcast > 1 || s.reduceGroup > 1 || (s.reduceSplit ?? 1) > 1)) err(`${what} schedule folds a reduction the kernel does not have`);
   if (r.parallel !== undefined) {
     const p = known(r.parallel, ['axis', 'maxShares'], `${what} schedule parallel`, err);
     if (!Number.isSafeInteger(p.axis) || (p.axis as number) < 0 || (p.axis as number) >= rank)

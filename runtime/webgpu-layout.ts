@@ -67,6 +67,13 @@ export interface WgslKernel {
   code: string;
   /** dispatchWorkgroups(x, y, z). */
   workgroups: [number, number, number];
+  /** Shaders dispatched just before this one (the first pass of a split reduction). */
+  pre?: WgslKernel[];
+}
+
+/** The shaders of `kernels` in dispatch order: each one's passes before it. */
+export function dispatchOrder(kernels: readonly WgslKernel[]): WgslKernel[] {
+  return kernels.flatMap((k) => [...(k.pre ?? []), k]);
 }
 
 /** A program rendered to WGSL: what a WebGPU artifact stores besides the program and weights. */

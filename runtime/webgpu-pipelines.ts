@@ -10,14 +10,16 @@ import type { WebGpuCode, WgslKernel } from './webgpu-layout.js';
 
 const MAX_GROUPS = 65535;
 
-function kernelList(raw: unknown, what: string, bad: (message: string) => never): WgslKernel[] {
+function kernelList(raw: unknown, what: string, bad: (message: string) => never, nested = false): WgslKernel[] {
   if (!Array.isArray(raw)) bad(`${what} must be a list`);
   return raw.map((k: unknown, i) => {
     if (!isObject(k) || typeof k['name'] !== 'string' || typeof k['code'] !== 'string') bad(`${what}[${i}] must have a name and code`);
     const groups = k['workgroups'];
     if (!Array.isArray(groups) || groups.length !== 3 || !groups.every((n) => isCount(n) && n <= MAX_GROUPS))
       bad(`${what}[${i}].workgroups must be three counts up to ${MAX_GROUPS}, not ${show(groups)}`);
-    return { name: k['name'], code: k['code'], workgroups: groups as [number, number, number] };
+    const pre = k['pre'] === undefined || nested ? undefined : kernelList(k['pre'], `${what}[${i}].pre`, bad, true);
+    if (nested && k['pre'] !== undefined) bad(`${what}[${i}] is a pass of another shader and may have none itself`);
+    return { name: k['name'], code: k['code'], workgroups: groups as [number, number, number], ...(pre ? { pre } : {}) };
   });
 }
 

@@ -7,7 +7,7 @@
 // the device: the parameter store holds DeviceParams, whose values are read back only by
 // readParams() (params() answers from the last read, and refuses when they changed since).
 
-import { ERROR_CODES, FLAG_COUNTS, FLAG_LIMIT, FLAG_VALUE, webgpuLayout, type WebGpuCode, type WebGpuLayout } from './webgpu-layout.js';
+import { ERROR_CODES, FLAG_COUNTS, FLAG_LIMIT, FLAG_VALUE, dispatchOrder, webgpuLayout, type WebGpuCode, type WebGpuLayout } from './webgpu-layout.js';
 import type { Storage } from './interpreter.js';
 import type { KernelDType, KernelProgram } from './kernel-ir.js';
 import { copyAs, ProgramExecutable } from './program-executable.js';
@@ -245,7 +245,7 @@ export class WebGpuExecutable extends ProgramExecutable {
     const encoder = this.device.createCommandEncoder();
     this.recordPendingCopies(encoder);
     encoder.clearBuffer(this.flags);
-    this.recordPass(encoder, this.pipelines.kernels, this.code.kernels);
+    this.recordPass(encoder, this.pipelines.kernels, dispatchOrder(this.code.kernels));
     this.encoder = encoder;
   }
 
@@ -373,7 +373,7 @@ async function makeResources(device: GPUDevice, p: KernelProgram, code: WebGpuCo
     throw new KilnRuntimeError('runtime', `WebGPU: program '${p.name}' needs ${memBytes} bytes of device memory in one buffer; this device binds at most ${limit}`);
   const outputBytes = p.outputs.reduce((n, o) => n + 4 * numelOf(p.buffers.find((b) => b.name === o.buffer)!.shape), 0);
   const started = performance.now();
-  const { bindGroupLayout, kernels, commit } = await createPipelines(device, code);
+  const { bindGroupLayout, kernels, commit } = await createPipelines(device, { ...code, kernels: dispatchOrder(code.kernels) });
   const pipelineMs = performance.now() - started;
   return scoped(device, `allocating ${memBytes} bytes for program '${p.name}'`, () => {
     const mem = device.createBuffer({ size: memBytes, usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST });
@@ -386,7 +386,7 @@ async function makeResources(device: GPUDevice, p: KernelProgram, code: WebGpuCo
         { binding: 1, resource: { buffer: flags } },
       ],
     });
-    const dispatches = [...code.kernels, ...code.commit].filter((k) => k.workgroups.every((n) => n > 0)).length;
+    const dispatches = [...dispatchOrder(code.kernels), ...code.commit].filter((k) => k.workgroups.every((n) => n > 0)).length;
     return { device, layout, mem, flags, staging, pipelines: { kernels, commit }, bindGroup, stats: { dispatchesPerRun: dispatches, submits: 0, pipelineMs, adapter } };
   });
 }

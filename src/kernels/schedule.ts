@@ -37,6 +37,11 @@ const ELEMENTWISE_WORKGROUP = 64;
 const GROUP_REDUCE_MIN = 256;
 /** From this length on the group is the largest (256 threads) rather than 64. */
 const LARGE_REDUCE = 4096;
+/** Fewer output points than this, each with a long reduction, split their reductions over workgroups. */
+const SPLIT_POINTS = 64;
+/** Terms each invocation of a split reduction folds, at least; and the most workgroups per point. */
+const SPLIT_CHUNK = 16;
+const MAX_SPLIT = 256;
 /** A matmul's outputs per invocation: rows by columns. */
 const MATMUL_TILE = { m: 4, n: 4 };
 const VEC = 4;
@@ -95,7 +100,19 @@ export function webgpuSchedule(k: Kernel, limits: DeviceLimits = {}): KernelSche
     const bytes = k.reduce.op === 'argmax' ? 8 : 4;
     const wanted = extent >= LARGE_REDUCE ? 256 : 64;
     const group = extent >= GROUP_REDUCE_MIN ? Math.min(wanted, invocations, largestPowerOfTwo(storage / bytes)) : 1;
-    return { ...parallel, upcast: 1, reduceUpcast: 1, reduceGroup: group, workgroup: [group > 1 ? group : Math.min(ELEMENTWISE_WORKGROUP, invocations)] };
+    // Few points with long reductions would leave most of the device idle: split each point's
+    // reduction over several workgroups (chunks of SPLIT_CHUNK terms per invocation) and fold
+    // their results in a second pass.
+    const points = numelOf(k.shape);
+    const split = group > 1 && points < SPLIT_POINTS ? Math.min(MAX_SPLIT, Math.floor(extent / (group * SPLIT_CHUNK))) : 1;
+    return {
+      ...parallel,
+      upcast: 1,
+      reduceUpcast: 1,
+      reduceGroup: group,
+      ...(split > 1 ? { reduceSplit: split } : {}),
+      workgroup: [group > 1 ? group : Math.min(ELEMENTWISE_WORKGROUP, invocations)],
+    };
   }
   return { ...parallel, upcast: vec4Aligned(k) ? VEC : 1, reduceUpcast: 1, reduceGroup: 1, workgroup: [Math.min(ELEMENTWISE_WORKGROUP, invocations)] };
 }

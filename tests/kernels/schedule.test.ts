@@ -137,6 +137,7 @@ describe('the validator checks schedules', () => {
     ['an unknown tile key', (s: Record<string, unknown>) => (s['tile'] = { m: 4, n: 8, k: 2 }), /schedule tile has unknown key "k"/],
     ['a parallel axis out of range', (s: Record<string, unknown>) => (s['parallel'] = { axis: 2 }), /parallel axis 2 is not an output axis/],
     ['a missing reduceGroup', (s: Record<string, unknown>) => delete s['reduceGroup'], /reduceGroup must be a positive integer/],
+    ['a reduceSplit of 0', (s: Record<string, unknown>) => (s['reduceSplit'] = 0), /reduceSplit must be a positive integer .*got 0/],
     ['a fractional workgroup', (s: Record<string, unknown>) => (s['workgroup'] = [8.5]), /workgroup\[0\] must be a positive integer/],
     ['a schedule that is not an object', (s: Record<string, unknown>) => Object.keys(s).forEach((k) => delete s[k]), /upcast must be 1 or 4/],
   ])('refuses %s', (_what, change, message) => {

@@ -7,6 +7,7 @@ import { WebGpuExecutable } from '../../../runtime/webgpu.js';
 import { FLAG_COUNTS, FLAG_ERROR, webgpuLayout, type WebGpuCode, type WebGpuLayout, type WgslKernel } from '../../../runtime/webgpu-layout.js';
 import { numelOf } from '../../../runtime/tensor.js';
 import { renderKernel } from './kernel.js';
+import { reduceScratchWords } from './reduce.js';
 import { groupsFor, shader } from './shader.js';
 
 /** A copy of `words` words inside `mem`, made when `when` holds. */
@@ -77,7 +78,9 @@ export function renderWgsl(p: KernelProgram): WebGpuCode {
   const dtypeOf = (buffer: string) => p.buffers.find((b) => b.name === buffer)!.dtype;
   const kernels = p.kernels.map((k, i) => renderKernel(k, i, layout, dtypeOf));
   const commit = renderCommit(p, layout);
-  return { kernels, commit: commit.kernels, scratchWords: commit.scratchWords };
+  // Scratch is used by one kernel (a split reduction's passes) or the commit at a time: the largest need.
+  const scratchWords = Math.max(commit.scratchWords, ...p.kernels.map(reduceScratchWords));
+  return { kernels, commit: commit.kernels, scratchWords: Math.ceil(scratchWords / 4) * 4 };
 }
 
 /** compile()'s path for backend 'webgpu': the program's shaders, their pipelines built on the device. */
