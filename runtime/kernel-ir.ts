@@ -119,8 +119,11 @@ export interface KernelSchedule {
   reduceGroup: number;
   /** Workgroups that share one output's reduction, each folding a chunk, then a second pass over their results (webgpu); absent or 1: one. */
   reduceSplit?: number;
-  /** A matmul's register tile: m rows by n columns of outputs per thread. */
-  tile?: { m: number; n: number };
+  /**
+   * A matmul's register tile: m rows by n columns of outputs per thread; `stage` (webgpu): steps
+   * of k a workgroup copies into workgroup memory per pass (absent: read straight from storage).
+   */
+  tile?: { m: number; n: number; stage?: number };
   /** Invocations per workgroup along x, y (and z) (webgpu). */
   workgroup?: number[];
 }

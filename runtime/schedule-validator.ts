@@ -36,8 +36,8 @@ export function parseSchedule(raw: unknown, rank: number, reduces: boolean, what
     s.parallel = { axis: p.axis as number, ...(p.maxShares !== undefined ? { maxShares: positive(p.maxShares, 'parallel maxShares') } : {}) };
   }
   if (r.tile !== undefined) {
-    const t = known(r.tile, ['m', 'n'], `${what} schedule tile`, err);
-    s.tile = { m: positive(t.m, 'tile m'), n: positive(t.n, 'tile n') };
+    const t = known(r.tile, ['m', 'n', 'stage'], `${what} schedule tile`, err);
+    s.tile = { m: positive(t.m, 'tile m'), n: positive(t.n, 'tile n'), ...(t.stage !== undefined ? { stage: positive(t.stage, 'tile stage') } : {}) };
   }
   if (r.workgroup !== undefined) {
     const w = r.workgroup;

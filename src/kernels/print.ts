@@ -32,7 +32,7 @@ export function formatSchedule(s: KernelSchedule): string {
   if (s.reduceUpcast > 1) parts.push(`reduce upcast ${s.reduceUpcast}`);
   if (s.reduceGroup > 1) parts.push(`reduce group ${s.reduceGroup}`);
   if ((s.reduceSplit ?? 1) > 1) parts.push(`reduce split ${s.reduceSplit}`);
-  if (s.tile) parts.push(`tile ${s.tile.m}x${s.tile.n}`);
+  if (s.tile) parts.push(`tile ${s.tile.m}x${s.tile.n}${s.tile.stage ? ` staged ${s.tile.stage}` : ''}`);
   if (s.workgroup) parts.push(`workgroup ${s.workgroup.join('x')}`);
   return parts.join(', ');
 }

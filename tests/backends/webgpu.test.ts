@@ -182,3 +182,28 @@ describeWebGpu('elementwise kernels the schedule upcasts', () => {
     for (const [name, t2] of Object.entries(want)) expectClose(name, got[name]!, t2);
   });
 });
+
+describeWebGpu('matmuls staged in workgroup memory (a schedule with tile.stage)', () => {
+  test.each([
+    [5, 3, 4, false, false],
+    [33, 17, 35, false, false],
+    [64, 64, 64, true, false],
+    [40, 24, 40, false, true],
+  ])('%i×%i · %i×… (A transposed: %s, B transposed: %s) with its epilogue agrees with the reference', async (M, K, N, tA, tB) => {
+    const b = new GraphBuilder('staged');
+    let x = b.input('x', { dtype: 'f32', shape: tA ? [K, M] : [M, K] });
+    let w = b.input('w', { dtype: 'f32', shape: tB ? [N, K] : [K, N] });
+    if (tA) x = b.emitDynamic('transpose', [x], { perm: [1, 0] });
+    if (tB) w = b.emitDynamic('transpose', [w], { perm: [1, 0] });
+    b.output('y', b.emitDynamic('relu', [b.emitDynamic('matmul', [x, w], {})], {}));
+    const g = b.build();
+    const program = kernelProgram(g, {}, { target: 'webgpu' });
+    for (const k of program.kernels) if (k.schedule?.tile) k.schedule.tile.stage = 8;
+    const code = renderWgsl(program);
+    expect(code.kernels.some((k) => k.code.includes('var<workgroup> sa'))).toBe(true);
+    const inputs = { x: Float32Array.from({ length: M * K }, (_, i) => (i % 5) - 2), w: Float32Array.from({ length: K * N }, (_, i) => (i % 3) - 0.5) };
+    const [ref, exe] = await Promise.all([compile(g, { backend: 'reference' }), WebGpuExecutable.create({ program, wgsl: code })]);
+    const [want, got] = await Promise.all([ref.run(inputs), exe.run(inputs)]);
+    expectClose('y', got['y']!, want['y']!);
+  });
+});

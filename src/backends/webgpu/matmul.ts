@@ -12,12 +12,13 @@ import type { Kernel, KernelDType, ValueExpr } from '../../../runtime/kernel-ir.
 import { numelOf } from '../../../runtime/tensor.js';
 import type { WebGpuLayout, WgslKernel } from '../../../runtime/webgpu-layout.js';
 import { ExprEmitter } from './expr.js';
+import { renderStagedMatmul } from './matmul-staged.js';
 import { groupsFor, shader, storePoint, workgroupSize } from './shader.js';
 
 /** k steps per pass of the loop, and the vector width. */
 const T = 4;
 
-interface Operand {
+export interface Operand {
   /** Word offset of element (m or n, k) = 0 of batch 0, with the batch terms rendered separately. */
   base: number;
   batch: { axis: number; coeff: number }[];
@@ -32,7 +33,7 @@ type Mode = 'k4' | 'own4' | 'scalar';
 const coeff = (l: LinearIndex, axis: number): number => l.terms.find((t) => t.axis === axis)?.coeff ?? 0;
 
 /** A and B of a matmul kernel, or undefined when the elementwise renderer must take it. */
-function operands(k: Kernel, layout: WebGpuLayout): { a: Operand; b: Operand; M: number; N: number; K: number } | undefined {
+export function operands(k: Kernel, layout: WebGpuLayout): { a: Operand; b: Operand; M: number; N: number; K: number } | undefined {
   const r = k.reduce;
   const rank = k.shape.length;
   if (k.pattern !== 'matmul' || !r || r.op !== 'sum' || r.shape.length !== 1 || rank < 2) return undefined;
@@ -93,6 +94,7 @@ export function renderMatmul(k: Kernel, index: number, layout: WebGpuLayout, dty
   const ops = operands(k, layout);
   const tile = k.schedule?.tile;
   if (!ops || !tile || tile.m < 1 || tile.m > 8 || (tile.n !== 4 && tile.n !== 8)) return undefined;
+  if (tile.stage && tile.m === 4 && tile.n === 4 && [4, 8, 16].includes(tile.stage)) return renderStagedMatmul(k, index, layout, dtypeOf, ops, tile.stage);
   const { a, b, M, N, K } = ops;
   const [TM, TN] = [tile.m, tile.n];
   const rank = k.shape.length;
