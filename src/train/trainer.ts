@@ -43,6 +43,8 @@ export interface TrainingOptions {
   precision?: 'f32' | 'f64';
   /** Threads for backend 'wasm' (default 1). */
   threads?: number;
+  /** Backend 'webgpu': the GPU to train on (default navigator.gpu, or Dawn's in Node). */
+  gpu?: GPU;
   /**
    * A step whose update has NaN or ±Infinity is never applied: the weights and optimizer state
    * stay as they were. 'skip' (default) reports it in the step's result (`nonfinite`, the count
@@ -330,6 +332,7 @@ export class Trainer {
         paramStore: this.store,
         precision: this.options.precision ?? 'f32',
         ...(this.options.threads ? { threads: this.options.threads } : {}),
+        ...(this.options.gpu ? { gpu: this.options.gpu } : {}),
         // A step is all or nothing: one NaN in a batch must not reach the weights.
         ...(kind === 'train' ? { guardUpdates: true } : {}),
       });

@@ -207,3 +207,23 @@ describeWebGpu('matmuls staged in workgroup memory (a schedule with tile.stage)'
     expectClose('y', got['y']!, want['y']!);
   });
 });
+
+describeWebGpu('the GPU object', () => {
+  test('compile and compileTraining run on the GPU given (any object with the GPU interface), once per GPU', async () => {
+    const dawnNode = (await import('webgpu')) as { create: (flags: string[]) => GPU };
+    const dawn = dawnNode.create([]);
+    let asked = 0;
+    const gpu = {
+      requestAdapter: (o?: GPURequestAdapterOptions) => (asked++, dawn.requestAdapter(o)),
+      getPreferredCanvasFormat: () => dawn.getPreferredCanvasFormat(),
+      wgslLanguageFeatures: dawn.wgslLanguageFeatures,
+    } as GPU;
+    const g = mnistMlpGraph([8]);
+    const trainer = await compileTraining(g, { backend: 'webgpu', gpu, optimizer: sgd({ lr: 0.1 }), seed: 1, shapes: { B: 4 } });
+    const loss = (await trainer.step(inputsFor(g, { B: 4 }, 2)))['loss']!;
+    const exe = await compile(g, { backend: 'webgpu', gpu, shapes: { B: 4 } });
+    await exe.run(inputsFor(g, { B: 4 }, 2));
+    expect(Number.isFinite(loss)).toBe(true);
+    expect(asked).toBe(1); // one device for the GPU, shared by every program on it
+  });
+});
