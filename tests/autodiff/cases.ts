@@ -99,6 +99,18 @@ export const GRAD_CASES: CaseTable = {
   }),
   l1_penalty: one('away from 0', (b) => b.emit('l1_penalty', ['w']), { w: { shape: [2, 3], gen: awayFromZero() } }),
   l2_penalty: one('[2,3]', (b) => b.emit('l2_penalty', ['w']), { w: { shape: [2, 3] } }),
+  conv2d: [
+    {
+      label: "3×3 'same' at stride 2, 2 → 3 channels",
+      build: (b) => b.emit('conv2d', ['x', 'w'], { strides: [2, 2], padding: 'same' }),
+      inputs: { x: { shape: [2, 5, 4, 2] }, w: { shape: [3, 3, 2, 3] } },
+    },
+    { label: '2×2 dilated by 2, valid', build: (b) => b.emit('conv2d', ['x', 'w'], { dilations: [2, 2] }), inputs: { x: { shape: [1, 4, 5, 1] }, w: { shape: [2, 2, 1, 2] } } },
+  ],
+  max_pool2d: one("2×2 'same' at stride 2 (values apart: no ties)", (b) => b.emit('max_pool2d', ['x'], { size: [2, 2], padding: 'same' }), {
+    x: { shape: [1, 5, 3, 2], gen: distinct(0.3, 0) },
+  }),
+  avg_pool2d: one("3×3 'same' at stride 1", (b) => b.emit('avg_pool2d', ['x'], { size: [3, 3], strides: [1, 1], padding: 'same' }), { x: { shape: [1, 3, 4, 2] } }),
   dropout: one('training at a fixed seed', (b) => b.emit('dropout', ['x'], { rate: 0.5, seed: 7, training: true }), { x: { shape: [4, 4] } }),
   // Piecewise constant: the gradient is 0, and so are the differences at distinct values.
   accuracy: one(

@@ -246,6 +246,88 @@ export const CASES: readonly OpCase[] = [
   { name: 'clip: i32', op: 'clip', inputs: [i32([3], [-5, 3, 10])], attrs: { min: -1, max: 4 }, expected: i32([3], [-1, 3, 4]) },
   { name: 'dense: one row', op: 'dense', inputs: [f32([1, 2], [1, 2]), f32([2, 2], [1, 2, 3, 4]), f32([2], [10, 20])], expected: f32([1, 2], [17, 30]) },
 
+  // ---- convolution and pooling (NHWC images, HWIO filters) --------------------------------
+  // 1..9 in a 3×3 image; the filter adds each pixel to the one below-right of it.
+  { name: 'conv2d: valid', op: 'conv2d', inputs: [f32([1, 3, 3, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9]), f32([2, 2, 1, 1], [1, 0, 0, 1])], expected: f32([1, 2, 2, 1], [6, 8, 12, 14]) },
+  // 'same' at stride 2 over 4×4: a total padding of 1, after (bottom, right), as TensorFlow pads.
+  {
+    name: "conv2d: 'same' at stride 2 pads the odd cell after",
+    op: 'conv2d',
+    inputs: [
+      f32(
+        [1, 4, 4, 1],
+        Array.from({ length: 16 }, (_, i) => i + 1),
+      ),
+      f32(
+        [3, 3, 1, 1],
+        Array.from({ length: 9 }, () => 1),
+      ),
+    ],
+    attrs: { strides: [2, 2], padding: 'same' },
+    expected: f32([1, 2, 2, 1], [54, 45, 72, 54]),
+  },
+  // Dilation 2 reads the corners; filter o copies channel o: 1+3+7+9 and 10+30+70+90.
+  {
+    name: 'conv2d: dilation 2, two channels in and out',
+    op: 'conv2d',
+    inputs: [
+      f32(
+        [1, 3, 3, 2],
+        Array.from({ length: 18 }, (_, i) => (i % 2 === 0 ? 1 : 10) * (Math.floor(i / 2) + 1)),
+      ),
+      f32([2, 2, 2, 2], [1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1]),
+    ],
+    attrs: { dilations: [2, 2] },
+    expected: f32([1, 1, 1, 2], [20, 200]),
+  },
+  {
+    name: 'conv2d: explicit pads',
+    op: 'conv2d',
+    inputs: [f32([1, 1, 2, 1], [1, 2]), f32([1, 2, 1, 1], [1, 1])],
+    attrs: { padding: 'explicit', pads: [0, 0, 1, 1] },
+    expected: f32([1, 1, 3, 1], [1, 3, 2]),
+  },
+  {
+    name: 'max_pool2d: 2×2',
+    op: 'max_pool2d',
+    inputs: [
+      f32(
+        [1, 4, 4, 1],
+        Array.from({ length: 16 }, (_, i) => i + 1),
+      ),
+    ],
+    attrs: { size: [2, 2] },
+    expected: f32([1, 2, 2, 1], [6, 8, 14, 16]),
+  },
+  // 'same' 3×3 at stride 2 over 3×3 pads one cell each side; padded cells never win.
+  {
+    name: "max_pool2d: 'same', padding never wins",
+    op: 'max_pool2d',
+    inputs: [f32([1, 3, 3, 1], [-1, -2, -3, -4, -5, -6, -7, -8, -9])],
+    attrs: { size: [3, 3], strides: [2, 2], padding: 'same' },
+    expected: f32([1, 2, 2, 1], [-1, -2, -4, -5]),
+  },
+  {
+    name: 'avg_pool2d: 2×2',
+    op: 'avg_pool2d',
+    inputs: [
+      f32(
+        [1, 4, 4, 1],
+        Array.from({ length: 16 }, (_, i) => i + 1),
+      ),
+    ],
+    attrs: { size: [2, 2] },
+    expected: f32([1, 2, 2, 1], [3.5, 5.5, 11.5, 13.5]),
+  },
+  // The same windows: each holds 4 image cells, and padded cells are left out of the divisor.
+  {
+    name: "avg_pool2d: 'same', padded cells not counted",
+    op: 'avg_pool2d',
+    inputs: [f32([1, 3, 3, 1], [1, 2, 3, 4, 5, 6, 7, 8, 9])],
+    attrs: { size: [3, 3], strides: [2, 2], padding: 'same' },
+    expected: f32([1, 2, 2, 1], [3, 4, 6, 7]),
+  },
+
   // ---- losses and penalties: scalar f32[] results -----------------------------------------
   // |d| = 0.5, 0, 2, 1 and d^2 = 0.25, 0, 4, 1
   { name: 'mae: mean of |pred - target|', op: 'mae', inputs: [f32([4], [1, 2, 3, 4]), f32([4], [1.5, 2, 1, 5])], expected: f32([], [0.875]) },

@@ -7,6 +7,7 @@ import type { SourceSpan } from '../errors.js';
 import type { OpDef, OpDefOf, OpName } from '../op.js';
 import * as composites from './composites.js';
 import { constant } from './constant.js';
+import { avg_pool2d, conv2d, max_pool2d } from './conv.js';
 import * as ew from './elementwise.js';
 import { gather, one_hot } from './indexing.js';
 import { matmul } from './linalg.js';
@@ -88,6 +89,9 @@ export const OP_DEFS: { readonly [N in OpName]: OpDefOf<N> } = {
   dropout,
   accuracy,
   binary_accuracy,
+  conv2d,
+  max_pool2d,
+  avg_pool2d,
 };
 
 // The types tie each entry to its name; this catches a definition filed under another name.

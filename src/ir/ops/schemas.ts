@@ -76,6 +76,10 @@ export const COMPOSITE_SCHEMAS = {
   dropout: { rate: attr.float(), seed: attr.int(0), training: attr.bool(false) },
   accuracy: {},
   binary_accuracy: { threshold: attr.float(0.5) },
+  conv2d: { strides: attr.ints([1, 1]), dilations: attr.ints([1, 1]), padding: attr.string('valid'), pads: attr.ints([]) },
+  // Pool strides: [] means the window's size.
+  max_pool2d: { size: attr.ints(), strides: attr.ints([]), padding: attr.string('valid'), pads: attr.ints([]) },
+  avg_pool2d: { size: attr.ints(), strides: attr.ints([]), padding: attr.string('valid'), pads: attr.ints([]) },
 } as const satisfies Record<string, AttrSchema>;
 
 export const OP_SCHEMAS = { ...PRIMITIVE_SCHEMAS, ...COMPOSITE_SCHEMAS } as const;
