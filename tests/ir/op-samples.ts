@@ -87,6 +87,12 @@ export const OP_SAMPLES: Readonly<Record<string, OpSample>> = {
   dropout: { operands: [f32('B', 16), i32()], attrs: { rate: 0.1, seed: 3 } },
   accuracy: { operands: [f32('B', 10), i32('B')] },
   binary_accuracy: { operands: [f32('B', 1), f32('B', 1)], attrs: { threshold: 0 } },
+  conv2d: {
+    operands: [f32('B', 6, 6, 2), { param: f32(3, 3, 2, 4), init: { fn: 'he_normal', args: { seed: 1 } } }],
+    attrs: { strides: [2, 1], dilations: [1, 1], padding: 'same', pads: [] },
+  },
+  max_pool2d: { operands: [f32('B', 6, 6, 2)], attrs: { size: [2, 2], strides: [], padding: 'valid', pads: [] } },
+  avg_pool2d: { operands: [f32('B', 5, 5, 2)], attrs: { size: [3, 3], strides: [1, 1], padding: 'explicit', pads: [1, 1, 0, 1] } },
 };
 
 /** A graph applying `op` to its sample operands, returning the result as output `out`. */

@@ -60,9 +60,11 @@ describe('decompose', () => {
     const composites = [...OPS.values()].filter((d) => d.kind === 'composite').map((d) => d.name);
     expect(composites.sort()).toEqual([
       'accuracy',
+      'avg_pool2d',
       'binary_accuracy',
       'binary_cross_entropy',
       'clip',
+      'conv2d',
       'dense',
       'dropout',
       'identity',
@@ -70,6 +72,7 @@ describe('decompose', () => {
       'l2_penalty',
       'log_softmax',
       'mae',
+      'max_pool2d',
       'mean',
       'mse',
       'sigmoid_cross_entropy',
@@ -84,7 +87,12 @@ describe('decompose', () => {
     const v = b.input('v', { dtype: 'f32', shape: [4] });
     const labels = b.input('labels', { dtype: 'i32', shape: ['B'] });
     const key = b.input('key', { dtype: 'i32', shape: [] });
+    const image = b.input('image', { dtype: 'f32', shape: ['B', 5, 5, 2] });
+    const filter = b.input('filter', { dtype: 'f32', shape: [3, 3, 2, 4] });
     const attrs: Record<string, Record<string, unknown>> = {
+      conv2d: { strides: [2, 2], padding: 'same' },
+      max_pool2d: { size: [2, 2], padding: 'same' },
+      avg_pool2d: { size: [3, 3], strides: [1, 1], padding: 'same' },
       mean: { axes: [0, 1] },
       clip: { min: -1, max: 1 },
       binary_cross_entropy: { eps: 1e-5 },
@@ -92,6 +100,9 @@ describe('decompose', () => {
     };
     const operands: Record<string, string[]> = {
       dense: [x, w, v],
+      conv2d: [image, filter],
+      max_pool2d: [image],
+      avg_pool2d: [image],
       mae: [x, x],
       mse: [x, x],
       binary_cross_entropy: [x, x],

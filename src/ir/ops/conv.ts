@@ -100,19 +100,24 @@ export const conv2d = composite({
   },
 });
 
+/** A pool's window views, checked: the image, its window and `fill` in the padding. */
+function poolViews(op: string, e: Emitter, x: string, attrs: { size: number[]; strides: number[]; padding: string; pads: number[] }, fill: number) {
+  const { size, padding, pads } = attrs;
+  const strides = attrs.strides.length === 0 ? size : attrs.strides; // Keras: the window's own size
+  const xt = e.typeOf(x);
+  requireDType(op, 'x', xt, FLOAT);
+  const [, h, w, c] = imageOf(op, xt);
+  if (size.length !== 2 || !size.every((k) => Number.isInteger(k) && k >= 1)) fail('attr', `${op}: size must be two positive integers, got [${size.join(', ')}]`);
+  const win = windowOf(op, [h, w], [size[0]!, size[1]!], strides, [1, 1], padding, pads);
+  return { views: windowViews(e, x, c, [size[0]!, size[1]!], strides, [1, 1], win, fill), win, strides, h, w };
+}
+
 export const max_pool2d = composite({
   name: 'max_pool2d',
   doc: "the largest value of each window of NHWC images (padding 'valid', 'same' or explicit; padded cells never win)",
   operands: ['x'],
-  decompose(e, [x], { size, strides: given, padding, pads }) {
-    const strides = given.length === 0 ? size : given; // Keras: the window's own size
-    const xt = e.typeOf(x!);
-    requireDType('max_pool2d', 'x', xt, FLOAT);
-    const [, h, w, c] = imageOf('max_pool2d', xt);
-    if (size.length !== 2 || !size.every((k) => Number.isInteger(k) && k >= 1)) fail('attr', `max_pool2d: size must be two positive integers, got [${size.join(', ')}]`);
-    const win = windowOf('max_pool2d', [h, w], [size[0]!, size[1]!], strides, [1, 1], padding, pads);
-    const views = windowViews(e, x!, c, [size[0]!, size[1]!], strides, [1, 1], win, -Infinity);
-    return views.reduce((a, b) => e.emit('max', [a, b]));
+  decompose(e, [x], attrs) {
+    return poolViews('max_pool2d', e, x!, attrs, -Infinity).views.reduce((a, b) => e.emit('max', [a, b]));
   },
 });
 
@@ -120,14 +125,9 @@ export const avg_pool2d = composite({
   name: 'avg_pool2d',
   doc: "the mean of each window of NHWC images (padding 'valid', 'same' or explicit; padded cells are left out of the divisor)",
   operands: ['x'],
-  decompose(e, [x], { size, strides: given, padding, pads }) {
-    const strides = given.length === 0 ? size : given; // Keras: the window's own size
-    const xt = e.typeOf(x!);
-    requireDType('avg_pool2d', 'x', xt, FLOAT);
-    const [, h, w, c] = imageOf('avg_pool2d', xt);
-    if (size.length !== 2 || !size.every((k) => Number.isInteger(k) && k >= 1)) fail('attr', `avg_pool2d: size must be two positive integers, got [${size.join(', ')}]`);
-    const win = windowOf('avg_pool2d', [h, w], [size[0]!, size[1]!], strides, [1, 1], padding, pads);
-    const views = windowViews(e, x!, c, [size[0]!, size[1]!], strides, [1, 1], win, 0);
+  decompose(e, [x], attrs) {
+    const { views, win, strides, h, w } = poolViews('avg_pool2d', e, x!, attrs, 0);
+    const size = attrs.size;
     const sum = views.reduce((a, b) => e.emit('add', [a, b]));
     // How many cells of each window lie inside the image: a constant of the geometry alone.
     const counts: number[] = [];
