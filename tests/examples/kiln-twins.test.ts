@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { lenetGraph } from '../../examples/lenet.js';
 import { linearRegressionGraph } from '../../examples/linear-regression.js';
 import { logisticRegressionGraph } from '../../examples/logistic-regression.js';
 import { mnistMlpGraph } from '../../examples/mnist-mlp.js';
@@ -22,6 +23,7 @@ const TWINS: [string, () => Graph][] = [
   ['xor', () => xorMlpGraph()],
   ['sin', () => sinGraph()],
   ['mnist-mlp', () => mnistMlpGraph()],
+  ['lenet', lenetGraph],
 ];
 
 /** Seeded values in [-1, 1) for a concrete shape; integer labels in [0, 10) for i32. */
