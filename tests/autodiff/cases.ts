@@ -111,6 +111,12 @@ export const GRAD_CASES: CaseTable = {
     x: { shape: [1, 5, 3, 2], gen: distinct(0.3, 0) },
   }),
   avg_pool2d: one("3×3 'same' at stride 1", (b) => b.emit('avg_pool2d', ['x'], { size: [3, 3], strides: [1, 1], padding: 'same' }), { x: { shape: [1, 3, 4, 2] } }),
+  global_avg_pool2d: one('[2,3,4,2]', (b) => b.emit('global_avg_pool2d', ['x']), { x: { shape: [2, 3, 4, 2] } }),
+  upsample2d: one('[1,2,3,2] by 2×3', (b) => b.emit('upsample2d', ['x'], { scale: [2, 3] }), { x: { shape: [1, 2, 3, 2] } }),
+  layer_norm: [
+    { label: 'the last axis', build: (b) => b.emit('layer_norm', ['x', 'g', 'b']), inputs: { x: { shape: [3, 4] }, g: { shape: [4] }, b: { shape: [4] } } },
+    { label: 'axis 1 of 3', build: (b) => b.emit('layer_norm', ['x', 'g', 'b'], { axis: 1 }), inputs: { x: { shape: [2, 3, 2] }, g: { shape: [3] }, b: { shape: [3] } } },
+  ],
   dropout: one('training at a fixed seed', (b) => b.emit('dropout', ['x'], { rate: 0.5, seed: 7, training: true }), { x: { shape: [4, 4] } }),
   // Piecewise constant: the gradient is 0, and so are the differences at distinct values.
   accuracy: one(

@@ -328,6 +328,16 @@ export const CASES: readonly OpCase[] = [
     expected: f32([1, 2, 2, 1], [3, 4, 6, 7]),
   },
 
+  { name: 'global_avg_pool2d: per channel', op: 'global_avg_pool2d', inputs: [f32([1, 2, 2, 2], [1, 10, 2, 20, 3, 30, 4, 40])], expected: f32([1, 2], [2.5, 25]) },
+  { name: 'upsample2d: nearest, 2×2', op: 'upsample2d', inputs: [f32([1, 1, 2, 1], [1, 2])], expected: f32([1, 2, 4, 1], [1, 1, 2, 2, 1, 1, 2, 2]) },
+  // Row 0: mean 2, variance 1; row 1 is constant: centered to 0, then beta.
+  {
+    name: 'layer_norm: the last axis, then gamma and beta',
+    op: 'layer_norm',
+    inputs: [f32([2, 2], [1, 3, 2, 2]), f32([2], [1, 2]), f32([2], [0, 1])],
+    expected: f32([2, 2], [-1 / Math.sqrt(1.00001), 2 / Math.sqrt(1.00001) + 1, 0, 1]),
+  },
+
   // ---- losses and penalties: scalar f32[] results -----------------------------------------
   // |d| = 0.5, 0, 2, 1 and d^2 = 0.25, 0, 4, 1
   { name: 'mae: mean of |pred - target|', op: 'mae', inputs: [f32([4], [1, 2, 3, 4]), f32([4], [1.5, 2, 1, 5])], expected: f32([], [0.875]) },

@@ -92,6 +92,9 @@ export const OP_SAMPLES: Readonly<Record<string, OpSample>> = {
     attrs: { strides: [2, 1], dilations: [1, 1], padding: 'same', pads: [] },
   },
   max_pool2d: { operands: [f32('B', 6, 6, 2)], attrs: { size: [2, 2], strides: [], padding: 'valid', pads: [] } },
+  global_avg_pool2d: { operands: [f32('B', 4, 4, 3)] },
+  upsample2d: { operands: [f32('B', 2, 3, 1)], attrs: { scale: [2, 2] } },
+  layer_norm: { operands: [f32('B', 8), { param: f32(8), init: { fn: 'ones', args: {} } }, { param: f32(8), init: { fn: 'zeros', args: {} } }], attrs: { axis: -1, eps: 1e-5 } },
   avg_pool2d: { operands: [f32('B', 5, 5, 2)], attrs: { size: [3, 3], strides: [1, 1], padding: 'explicit', pads: [1, 1, 0, 1] } },
 };
 

@@ -12,7 +12,7 @@ import { compileTraining } from '../../src/train/trainer.js';
 import { expectClose, inputsFor } from '../backends/agreement.js';
 import { describeWebGpu } from '../support/webgpu.js';
 
-function build(x: number[], w: number[] | undefined, op: 'conv2d' | 'max_pool2d' | 'avg_pool2d', attrs: Record<string, unknown>): () => void {
+function build(x: number[], w: number[] | undefined, op: 'conv2d' | 'max_pool2d' | 'avg_pool2d' | 'upsample2d', attrs: Record<string, unknown>): () => void {
   return () => {
     const b = new GraphBuilder('bad');
     const xs = b.input('x', { dtype: 'f32', shape: x });
@@ -37,6 +37,7 @@ describe('errors', () => {
       build([1, 4, 4, 1], [2, 2, 1, 1], 'conv2d', { padding: 'explicit', pads: [1, 1] }),
       /explicit padding takes pads \[top, bottom, left, right\]/,
     ],
+    ['an upsampling scale of 0', build([1, 2, 2, 1], undefined, 'upsample2d', { scale: [0, 2] }), /upsample2d: scale must be two positive integers, got \[0, 2\]/],
     ['a pool size of one number', build([1, 4, 4, 1], undefined, 'max_pool2d', { size: [2] }), /max_pool2d: size must be two positive integers, got \[2\]/],
     [
       'an average window wholly in the padding',
@@ -45,6 +46,12 @@ describe('errors', () => {
     ],
   ])('%s is refused, naming it', (_what, make, message) => {
     expect(make).toThrow(message);
+  });
+
+  test('layer_norm refuses a gamma that is not the size of its axis', () => {
+    const b = new GraphBuilder('bad');
+    const ins = [b.input('x', { dtype: 'f32', shape: [2, 4] }), b.input('g', { dtype: 'f32', shape: [3] }), b.input('b', { dtype: 'f32', shape: [4] })];
+    expect(() => b.emitDynamic('layer_norm', ins, {})).toThrow("layer_norm: 'gamma' must be f32[4] (axis 1 of f32[2, 4]), got f32[3]");
   });
 });
 

@@ -67,9 +67,11 @@ describe('decompose', () => {
       'conv2d',
       'dense',
       'dropout',
+      'global_avg_pool2d',
       'identity',
       'l1_penalty',
       'l2_penalty',
+      'layer_norm',
       'log_softmax',
       'mae',
       'max_pool2d',
@@ -80,6 +82,7 @@ describe('decompose', () => {
       'softmax_cross_entropy',
       'softmax_cross_entropy_onehot',
       'square',
+      'upsample2d',
     ]);
     const b = new GraphBuilder('all');
     const x = b.input('x', { dtype: 'f32', shape: ['B', 4] });
@@ -103,6 +106,9 @@ describe('decompose', () => {
       conv2d: [image, filter],
       max_pool2d: [image],
       avg_pool2d: [image],
+      global_avg_pool2d: [image],
+      upsample2d: [image],
+      layer_norm: [x, v, v],
       mae: [x, x],
       mse: [x, x],
       binary_cross_entropy: [x, x],

@@ -145,3 +145,32 @@ export const avg_pool2d = composite({
     return e.emit('mul', [sum, inverse]);
   },
 });
+
+export const global_avg_pool2d = composite({
+  name: 'global_avg_pool2d',
+  doc: 'the mean of each channel over the whole image: NHWC [N, H, W, C] to [N, C]',
+  operands: ['x'],
+  decompose(e, [x]) {
+    const xt = e.typeOf(x!);
+    requireDType('global_avg_pool2d', 'x', xt, FLOAT);
+    imageOf('global_avg_pool2d', xt);
+    return e.emit('mean', [x!], { axes: [1, 2] });
+  },
+});
+
+export const upsample2d = composite({
+  name: 'upsample2d',
+  doc: 'nearest-neighbour upsampling of NHWC images: each pixel repeated `scale` times down and across',
+  operands: ['x'],
+  decompose(e, [x], { scale }) {
+    const xt = e.typeOf(x!);
+    requireDType('upsample2d', 'x', xt, FLOAT);
+    const [n, h, w, c] = imageOf('upsample2d', xt);
+    if (scale.length !== 2 || !scale.every((s) => Number.isInteger(s) && s >= 1)) fail('attr', `upsample2d: scale must be two positive integers, got [${scale.join(', ')}]`);
+    const [sh, sw] = scale as [number, number];
+    // [N, H, 1, W, 1, C] broadcast to [N, H, sh, W, sw, C], then merged: rows and columns repeated.
+    const spread = e.emit('reshape', [x!], { shape: [n, h, 1, w, 1, c] });
+    const repeated = e.emit('broadcast_to', [spread], { shape: [n, h, sh, w, sw, c] });
+    return e.emit('reshape', [repeated], { shape: [n, h * sh, w * sw, c] });
+  },
+});

@@ -7,14 +7,14 @@ import type { SourceSpan } from '../errors.js';
 import type { OpDef, OpDefOf, OpName } from '../op.js';
 import * as composites from './composites.js';
 import { constant } from './constant.js';
-import { avg_pool2d, conv2d, max_pool2d } from './conv.js';
+import { avg_pool2d, conv2d, global_avg_pool2d, max_pool2d, upsample2d } from './conv.js';
 import * as ew from './elementwise.js';
 import { gather, one_hot } from './indexing.js';
 import { matmul } from './linalg.js';
 import * as losses from './losses.js';
 import { broadcast_to, concat, pad, reshape, slice, transpose } from './movement.js';
 import { accuracy, binary_accuracy } from './metrics.js';
-import { dropout } from './nn.js';
+import * as nn from './nn.js';
 import { random_normal, random_uniform } from './random.js';
 import { argmax, reduce_max, reduce_sum } from './reduce.js';
 import { isOpName } from './schemas.js';
@@ -86,12 +86,15 @@ export const OP_DEFS: { readonly [N in OpName]: OpDefOf<N> } = {
   softmax_cross_entropy_onehot: losses.softmax_cross_entropy_onehot,
   l1_penalty: losses.l1_penalty,
   l2_penalty: losses.l2_penalty,
-  dropout,
+  dropout: nn.dropout,
   accuracy,
   binary_accuracy,
   conv2d,
   max_pool2d,
   avg_pool2d,
+  global_avg_pool2d,
+  upsample2d,
+  layer_norm: nn.layer_norm,
 };
 
 // The types tie each entry to its name; this catches a definition filed under another name.

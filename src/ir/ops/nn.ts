@@ -1,6 +1,6 @@
-// Neural-network layers that are ops rather than builder helpers because they carry a mode:
-// dropout, a composite over random_uniform whose training flag is an attribute: false (the
-// identity) unless set, so a model runs for inference as written; training turns it on.
+// Neural-network layers that are ops rather than builder helpers: dropout, which carries a mode
+// (a composite over random_uniform whose training flag is an attribute: false, the identity,
+// unless set, so a model runs for inference as written; training turns it on), and layer_norm.
 
 import { fail } from '../errors.js';
 import { composite } from '../op.js';
@@ -29,5 +29,33 @@ export const dropout = composite({
     const keep = e.emit('cast', [e.emit('ge', [u, scalar(e, rate)])], { to: 'f32' });
     const mask = e.emit('mul', [keep, scalar(e, 1 / (1 - rate))]);
     return e.emit('mul', [x!, mask]);
+  },
+});
+
+export const layer_norm = composite({
+  name: 'layer_norm',
+  doc: "x normalized over one axis to mean 0 and variance 1 (biased, as in training), then gamma · x + beta; gamma and beta have that axis's size",
+  operands: ['x', 'gamma', 'beta'],
+  decompose(e, [x, gamma, beta], { axis, eps }) {
+    const t = e.typeOf(x!);
+    requireDType('layer_norm', 'x', t, FLOAT);
+    const rank = t.shape.length;
+    if (!Number.isInteger(axis) || axis < -rank || axis >= rank) fail('attr', `layer_norm: axis ${axis} is out of range for ${formatType(t)}`);
+    const a = axis < 0 ? axis + rank : axis;
+    for (const [name, v] of [
+      ['gamma', gamma!],
+      ['beta', beta!],
+    ] as const) {
+      const vt = e.typeOf(v);
+      if (vt.dtype !== 'f32' || vt.shape.length !== 1 || vt.shape[0] !== t.shape[a])
+        fail('shape', `layer_norm: '${name}' must be f32[${t.shape[a]}] (axis ${a} of ${formatType(t)}), got ${formatType(vt)}`);
+    }
+    if (!(eps > 0)) fail('attr', `layer_norm: eps must be positive, got ${eps}`);
+    const centered = e.emit('sub', [x!, e.emit('mean', [x!], { axes: [a], keepdims: true })]);
+    const variance = e.emit('mean', [e.emit('mul', [centered, centered])], { axes: [a], keepdims: true });
+    const normalized = e.emit('mul', [centered, e.emit('rsqrt', [e.emit('add', [variance, scalar(e, eps)])])]);
+    // gamma and beta lie along `axis`: shaped [n, 1, ..., 1] to broadcast against the axes after it.
+    const along = (v: string) => (a === rank - 1 ? v : e.emit('reshape', [v], { shape: [t.shape[a]!, ...Array.from({ length: rank - 1 - a }, () => 1)] }));
+    return e.emit('add', [e.emit('mul', [normalized, along(gamma!)]), along(beta!)]);
   },
 });

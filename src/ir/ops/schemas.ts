@@ -80,6 +80,9 @@ export const COMPOSITE_SCHEMAS = {
   // Pool strides: [] means the window's size.
   max_pool2d: { size: attr.ints(), strides: attr.ints([]), padding: attr.string('valid'), pads: attr.ints([]) },
   avg_pool2d: { size: attr.ints(), strides: attr.ints([]), padding: attr.string('valid'), pads: attr.ints([]) },
+  global_avg_pool2d: {},
+  upsample2d: { scale: attr.ints([2, 2]) },
+  layer_norm: { axis: attr.int(-1), eps: attr.float(1e-5) },
 } as const satisfies Record<string, AttrSchema>;
 
 export const OP_SCHEMAS = { ...PRIMITIVE_SCHEMAS, ...COMPOSITE_SCHEMAS } as const;
