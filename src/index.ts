@@ -76,7 +76,7 @@ export const Builder = checked(builder.Builder, 'Builder', [
 ]);
 export type Builder = builder.Builder;
 export { init } from './frontend/builder.js';
-export type { Activation, DenseOptions } from './frontend/layers.js';
+export type { Activation, Conv2dOptions, DenseOptions } from './frontend/layers.js';
 export const KilnError = checked(errors.KilnError, 'KilnError', [
   ['code', is.oneOf(ERROR_CODES)],
   ['detail', is.string],

@@ -12,8 +12,8 @@ import { SLICE_END } from '../ir/ops/movement.js';
 import { DIM_RULE, formatShape, formatType, isDType, isValidDim, sizeMonomial } from '../ir/types.js';
 import type { DType, Dim, TensorType } from '../ir/types.js';
 import { callSite } from './call-site.js';
-import { denseLayer } from './layers.js';
-import type { DenseOptions } from './layers.js';
+import { conv2dLayer, denseLayer } from './layers.js';
+import type { Conv2dOptions, DenseOptions } from './layers.js';
 import { Sym } from './sym.js';
 
 export { Sym } from './sym.js';
@@ -304,6 +304,11 @@ export class Builder {
     const span = this.site();
     const vs = [this.use('dense', 'x', x, span), this.use('dense', 'w', w, span), this.use('dense', 'b', b, span)];
     return this.emit('dense', vs, {}, span);
+  }
+
+  /** A convolution layer of `filters` channels over NHWC images, making `<name>.w` (HWIO) and `<name>.b` (layers.ts). */
+  conv2d(x: Sym, filters: number, options?: Conv2dOptions): Sym {
+    return conv2dLayer(this, x, filters, options);
   }
 
   gather(x: Sym, indices: Sym, axis = 0): Sym {

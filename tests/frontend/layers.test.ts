@@ -175,3 +175,44 @@ describe('dense layer errors', () => {
     expect(e.detail).toBe("dense: x must be f32 with a numeric last dimension (its size fixes the weights' shape), got f32[3, C]");
   });
 });
+
+describe('b.conv2d(x, filters, ...)', () => {
+  const convLayers = () =>
+    graph('convs', (b) => {
+      const x = b.input('x', 'f32', ['B', 8, 8, 3]);
+      const h = b.conv2d(x, 6, { kernel: 5, padding: 'same', activation: 'relu' });
+      b.output('y', b.conv2d(h, 4, { kernel: [3, 2], strides: [2, 2], useBias: false, name: 'last' }));
+    });
+
+  it('makes HWIO weights and a bias, He-initialized after relu, and computes the conv2d op of them', async () => {
+    const g = convLayers();
+    expect(g.params.map((p) => [p.name, p.type.shape, p.init.fn])).toEqual([
+      ['conv2d_1.w', [5, 5, 3, 6], 'he_normal'],
+      ['conv2d_1.b', [6], 'zeros'],
+      ['last.w', [3, 2, 6, 4], 'glorot_uniform'],
+    ]);
+    const twin = graph('twin', (b) => {
+      const x = b.input('x', 'f32', ['B', 8, 8, 3]);
+      const w1 = b.param('conv2d_1.w', 'f32', [5, 5, 3, 6], init.heNormal());
+      const b1 = b.param('conv2d_1.b', 'f32', [6], init.zeros());
+      const w2 = b.param('last.w', 'f32', [3, 2, 6, 4], init.glorotUniform());
+      const h = b.op('conv2d', [x, w1], { padding: 'same' }).add(b1).relu();
+      b.output('y', b.op('conv2d', [h, w2], { strides: [2, 2] }));
+    });
+    const x = Float32Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.sin(i));
+    const [a, t] = await Promise.all([compile(g, { shapes: { B: 2 } }), compile(twin, { shapes: { B: 2 } })]);
+    t.setParams(a.params());
+    const [ya, yt] = await Promise.all([a.run({ x }), t.run({ x })]);
+    expect(ya['y']!.shape).toEqual([2, 3, 4, 4]);
+    expect(Array.from(ya['y']!.data)).toEqual(Array.from(yt['y']!.data));
+  });
+
+  it.each([
+    ['no filters', (b: Builder, x: Sym) => b.conv2d(x, 0), /conv2d: filters must be a positive integer, got 0/],
+    ['an unknown activation', (b: Builder, x: Sym) => b.conv2d(x, 2, { activation: 'gelu' as Activation }), /conv2d: unknown activation 'gelu'/],
+    ['images of rank 2', (b: Builder) => b.conv2d(b.input('flat', 'f32', ['B', 64]), 2), /conv2d: x must be f32 NHWC images with a numeric channel count .* got f32\[B, 64\]/],
+  ])('refuses %s', (_what, make, message) => {
+    const e = catchKiln(() => graph('bad', (b) => b.output('y', make(b, b.input('x', 'f32', ['B', 8, 8, 1])))));
+    expect(e.message).toMatch(message);
+  });
+});
