@@ -33,7 +33,7 @@ fi
 
 apt-get update -qq
 if [ "$need_mesa" = 1 ]; then
-  apt-get install -y -qq --no-install-recommends -t bookworm-backports libvulkan1 mesa-vulkan-drivers >/dev/null
+  apt-get install -y -qq -t bookworm-backports libvulkan1 mesa-vulkan-drivers >/dev/null
 fi
 if [ "$need_chromium" = 1 ]; then
   apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
