@@ -13,3 +13,11 @@ export function catchKiln(fn: () => unknown): KilnError {
   }
   throw new Error('expected a KilnError, but nothing was thrown');
 }
+
+/** What `promise` rejects with, or undefined when it resolves: for asserting on an asynchronous failure. */
+export function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+}

@@ -3,16 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { catchKiln } from '../catch-kiln.js';
+import { catchKiln, rejectionOf } from '../catch-kiln.js';
 import { BACKENDS, KilnError, checkModel, compile, parse, specialize, verify } from '../../src/index.js';
 import { GraphBuilder } from '../../src/ir/emit.js';
 import { MAX_TENSOR_ELEMENTS } from '../../src/ir/types.js';
 
 async function compileError(source: string, backend: (typeof BACKENDS)[number], shapes: Record<string, number> = {}): Promise<KilnError> {
-  const e: unknown = await compile(parse(source), { backend, shapes }).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e: unknown = await rejectionOf(compile(parse(source), { backend, shapes }));
   expect(e).toBeInstanceOf(KilnError);
   return e as KilnError;
 }

@@ -8,6 +8,7 @@ import { webgpuDevice } from '../../runtime/webgpu-device.js';
 import { compile } from '../../src/compile.js';
 import { describeWebGpu } from '../support/webgpu.js';
 import { expectClose, inputsFor } from './agreement.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 describeWebGpu('a lost device', () => {
   test('runs after the loss are refused with KilnRuntimeError; a new compile runs on a new device', async () => {
@@ -18,10 +19,7 @@ describeWebGpu('a lost device', () => {
     const { device } = await webgpuDevice();
     device.destroy();
     await device.lost;
-    const e = await exe.run(inputs).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const e = await rejectionOf(exe.run(inputs));
     expect(e).toBeInstanceOf(KilnRuntimeError);
     expect((e as Error).message).toMatch(/^WebGPU: the device was lost \(destroyed: .*\); compile the program again$/);
     const again = await compile(g, { backend: 'webgpu', shapes: { B: 2 } });

@@ -16,6 +16,7 @@ import { compileTraining } from '../../src/train/trainer.js';
 import { closeEnough } from '../conformance/tolerance.js';
 import { describeWebGpu } from '../support/webgpu.js';
 import { describeAgreement, expectClose, inputsFor } from './agreement.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 const stats = (exe: unknown) => (exe as WebGpuExecutable).stats;
 
@@ -92,10 +93,7 @@ describeWebGpu('the webgpu backend', () => {
     const program = kernelProgram(mnistMlpGraph([4]), { B: 2 });
     const code = renderWgsl(program);
     const broken = { ...code, kernels: code.kernels.map((k, i) => (i === 1 ? { ...k, code: k.code.replace('let p = i32(pu);', 'let p = i32(pu) +;') } : k)) };
-    const e = await WebGpuExecutable.create({ program, wgsl: broken }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const e = await rejectionOf(WebGpuExecutable.create({ program, wgsl: broken }));
     expect(e).toBeInstanceOf(KilnRuntimeError);
     expect((e as Error).message).toMatch(new RegExp(`the WGSL of kernel '${program.kernels[1]!.name}' does not compile: line \\d+:\\d+: .*\\n  let p = i32\\(pu\\) \\+;`));
   });
@@ -148,10 +146,7 @@ describeWebGpu('device limits', () => {
     const b = new GraphBuilder('huge');
     const x = b.input('x', { dtype: 'f32', shape: [40000, 40000] }); // 6.4 GB
     b.output('y', b.emitDynamic('relu', [x], {}));
-    const e = await compile(b.build(), { backend: 'webgpu' }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const e = await rejectionOf(compile(b.build(), { backend: 'webgpu' }));
     expect(e).toBeInstanceOf(KilnRuntimeError);
     expect((e as Error).message).toMatch(/^WebGPU: program 'huge' needs \d+ bytes of device memory in one buffer; this device binds at most \d+$/);
   });

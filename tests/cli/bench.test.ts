@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { describe, expect, test } from 'vitest';
 import { FLOP_RULE, registerBench } from '../../src/cli/bench.js';
 import { KilnError } from '../../src/ir/errors.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 async function bench(args: string[]): Promise<string> {
   let out = '';
@@ -17,10 +18,7 @@ async function bench(args: string[]): Promise<string> {
 }
 
 async function benchError(args: string[]): Promise<KilnError> {
-  const e = await bench(args).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e = await rejectionOf(bench(args));
   expect(e).toBeInstanceOf(KilnError);
   return e as KilnError;
 }

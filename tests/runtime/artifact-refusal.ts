@@ -2,6 +2,7 @@
 
 import { expect } from 'vitest';
 import { KilnRuntimeError } from '../../runtime/tensor.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 function artifactMessage(e: unknown): string {
   expect(e).toBeInstanceOf(KilnRuntimeError);
@@ -21,10 +22,5 @@ export function refusalSync(fn: () => unknown): string {
 
 /** The message of the refusal a promise rejects with. */
 export async function refusal(p: Promise<unknown>): Promise<string> {
-  return artifactMessage(
-    await p.then(
-      () => undefined,
-      (err: unknown) => err,
-    ),
-  );
+  return artifactMessage(await rejectionOf(p));
 }

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkCompatible, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointMeta } from '../../runtime/checkpoint.js';
 import { KilnRuntimeError, type Tensor } from '../../runtime/tensor.js';
 import { kilnHash, readSafetensors, writeSafetensors, type RawTensor } from '../support/safetensors.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 const meta: CheckpointMeta = { graph: 'mlp', step: 42, optimizer: 'adam', lr: '0.001' };
 
@@ -36,10 +37,7 @@ function refusal(fn: () => unknown): KilnRuntimeError {
 }
 
 async function refusalOf(promise: Promise<unknown>): Promise<KilnRuntimeError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e = await rejectionOf(promise);
   if (e === undefined) throw new Error('expected a checkpoint refusal, but the promise resolved');
   expect(e).toBeInstanceOf(KilnRuntimeError);
   expect((e as KilnRuntimeError).code).toBe('checkpoint');

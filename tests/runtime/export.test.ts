@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadExecutable } from '../../runtime/index.js';
 import { KilnRuntimeError } from '../../runtime/tensor.js';
 import { exportArtifact, parse } from '../../src/index.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 const MODEL = `model clf {
   input x: f32[B, 6]
@@ -38,10 +39,7 @@ afterAll(async () => {
 });
 
 async function refusedWith(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e = await rejectionOf(p);
   expect(e).toBeInstanceOf(Error);
   return (e as Error).message;
 }

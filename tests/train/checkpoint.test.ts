@@ -12,6 +12,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { adam } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import type { Trainer } from '../../src/train/trainer.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 /** A linear model named `name` with an n-by-1 weight matrix. */
 function linear(name: string, n: number): Graph {
@@ -40,10 +41,7 @@ async function trained(model: Graph, steps: number): Promise<Trainer> {
 const snapshot = (state: Record<string, Tensor>) => Object.fromEntries(Object.entries(state).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape, data: Array.from(t.data) }]));
 
 async function refusal(promise: Promise<unknown>): Promise<KilnRuntimeError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e = await rejectionOf(promise);
   expect(e).toBeInstanceOf(KilnRuntimeError);
   expect((e as KilnRuntimeError).code).toBe('checkpoint');
   return e as KilnRuntimeError;

@@ -11,6 +11,7 @@ import type { FitOptions, Trainable } from '../../src/train/fit.js';
 import { sgd } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import type { Scalars } from '../../src/train/trainer.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 /**
  * A Trainable that plays back a script: step k returns stepScalars[k], the e-th evaluation
@@ -63,10 +64,7 @@ const val = examples(1); // its contents do not matter: evaluate is scripted
 const losses = (...curve: number[]): Scalars[] => curve.map((loss) => ({ loss }));
 
 async function fitError(trainer: Trainable, options: FitOptions, train = examples(4)): Promise<KilnError> {
-  const e = await fit(trainer, train, options).then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e = await rejectionOf(fit(trainer, train, options));
   expect(e).toBeInstanceOf(KilnError);
   return e as KilnError;
 }

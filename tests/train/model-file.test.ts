@@ -15,6 +15,7 @@ import { load, saveModel } from '../../src/model-file.js';
 import { adam, sgd } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import { readSafetensors } from '../support/safetensors.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 /** A two-layer MLP with a loss and a metric. */
 function mlp(name = 'mlp'): Graph {
@@ -40,10 +41,7 @@ const batches = [0, 1, 2, 3, 4].map((k) => ({
 const snapshot = (state: Record<string, Tensor>) => Object.fromEntries(Object.entries(state).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape, data: Array.from(t.data) }]));
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e = await rejectionOf(promise);
   expect(e).toBeInstanceOf(KilnRuntimeError);
   return (e as KilnRuntimeError).message;
 }

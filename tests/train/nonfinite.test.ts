@@ -14,6 +14,7 @@ import type { Optimizer } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import type { TrainingOptions } from '../../src/train/trainer.js';
 import { describeWebGpu } from '../support/webgpu.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 // Every weight random, so every input element reaches some gradient.
 const net = graph('net', (b) => {
@@ -106,10 +107,7 @@ for (const [name, backend] of BACKENDS)
     test('the step throws, naming the values, and nothing changes', async () => {
       const t = await trainer({ ...backend, nonFinite: 'error' }, adam({ lr: 0.01 }));
       const before = bits(await t.readState());
-      const e = await t.step(withNaN()).then(
-        () => undefined,
-        (err: unknown) => err,
-      );
+      const e = await rejectionOf(t.step(withNaN()));
       expect(e).toBeInstanceOf(KilnRuntimeError);
       expect((e as KilnRuntimeError).code).toBe('nonfinite');
       expect((e as Error).message).toMatch(/^step 1: the update has 24 NaN or ±Infinity values, in w1\.m \(8\), w1\.v \(8\), w1 \(8\); it was not applied/);
@@ -125,10 +123,7 @@ describe('the reserved name', () => {
       b.output('loss', w.mul(w).sum());
       b.output('nonfinite', w.sum());
     });
-    const e = await compileTraining(g, { optimizer: sgd({ lr: 0.1 }) }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const e = await rejectionOf(compileTraining(g, { optimizer: sgd({ lr: 0.1 }) }));
     expect(e).toBeInstanceOf(KilnError);
     expect((e as Error).message).toMatch(/output name 'nonfinite' is reserved/);
   });
@@ -200,10 +195,7 @@ describe('fit', () => {
   test('an epoch whose every step is skipped stops training with an error', async () => {
     const bad = withNaN();
     const t = await trainer({}, sgd({ lr: 0.1 }));
-    const e = await fit(t, fromArrays({ x: { data: bad.x, shape: [4] }, y: { data: bad.y } }), { epochs: 3, batchSize: B, onSkippedStep: () => {} }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const e = await rejectionOf(fit(t, fromArrays({ x: { data: bad.x, shape: [4] }, y: { data: bad.y } }), { epochs: 3, batchSize: B, onSkippedStep: () => {} }));
     expect(e).toBeInstanceOf(KilnRuntimeError);
     expect((e as Error).message).toMatch(/^fit: every step of epoch 1 \(1\) had NaN or ±Infinity in its update and was skipped/);
     expect(t.stepCount).toBe(0);

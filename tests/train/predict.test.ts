@@ -6,6 +6,7 @@ import { graph } from '../../src/frontend/builder.js';
 import { KilnError } from '../../src/ir/errors.js';
 import { sgd } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 // pred = x . w per example; loss = mse, metric = mae.
 const lin = graph('lin', (b) => {
@@ -28,10 +29,7 @@ async function trainer() {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<string> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e = await rejectionOf(promise);
   expect(e).toBeInstanceOf(KilnError);
   return (e as Error).message;
 }

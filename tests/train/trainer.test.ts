@@ -9,6 +9,7 @@ import type { Graph } from '../../src/ir/graph.js';
 import { sgd } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import type { TrainingOptions } from '../../src/train/trainer.js';
+import { rejectionOf } from '../catch-kiln.js';
 
 // Count compilations, so a test can tell a new program from a cached one.
 vi.mock('../../src/compile.js', async (importOriginal) => {
@@ -30,10 +31,7 @@ const lin = graph('lin', (b) => {
 const data = (trainer: { params(): Record<string, { data: ArrayLike<number> }> }, name: string) => Array.from(trainer.params()[name]!.data);
 
 async function rejection(promise: Promise<unknown>): Promise<KilnError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
+  const e = await rejectionOf(promise);
   expect(e).toBeInstanceOf(KilnError);
   return e as KilnError;
 }
