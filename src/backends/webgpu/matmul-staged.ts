@@ -10,8 +10,8 @@ import { numelOf } from '../../../runtime/tensor.js';
 import type { WebGpuLayout, WgslKernel } from '../../../runtime/webgpu-layout.js';
 import { ExprEmitter } from './expr.js';
 import { helperText } from './functions.js';
-import type { Operand } from './matmul.js';
-import { BINDINGS, groupsFor, storePoint } from './shader.js';
+import { batchBases, tileEpilogue, tiledOperands } from './matmul.js';
+import { BINDINGS, groupsFor } from './shader.js';
 
 /** Invocations per side of the workgroup, outputs per side of an invocation's tile, and per side of the block. */
 const SIDE = 8;
@@ -19,14 +19,11 @@ const T = 4;
 const BLOCK = SIDE * T;
 const INVOCATIONS = SIDE * SIDE;
 
-export function renderStagedMatmul(
-  k: Kernel,
-  index: number,
-  layout: WebGpuLayout,
-  dtypeOf: (buffer: string) => KernelDType,
-  ops: { a: Operand; b: Operand; M: number; N: number; K: number },
-  KB: number,
-): WgslKernel {
+/** The kernel staged in workgroup memory, or undefined unless its schedule asks for 4 × 4 tiles with a stage of 4, 8 or 16 steps. */
+export function renderStagedMatmul(k: Kernel, index: number, layout: WebGpuLayout, dtypeOf: (buffer: string) => KernelDType): WgslKernel | undefined {
+  const ops = tiledOperands(k, layout);
+  const KB = ops?.tile.stage;
+  if (!ops || !KB || ops.tile.m !== T || ops.tile.n !== T || ![4, 8, 16].includes(KB)) return undefined;
   const { a, b, M, N, K } = ops;
   const rank = k.shape.length;
   const [MB, NB] = [Math.ceil(M / BLOCK), Math.ceil(N / BLOCK)];
@@ -39,14 +36,7 @@ export function renderStagedMatmul(
   e.line(`let bn = w % ${NB}u;`);
   e.line(`let bm = (w / ${NB}u) % ${MB}u;`);
   e.line(`let bt = i32(w / ${NB * MB}u);`);
-  let stride = 1;
-  for (let ax = rank - 3; ax >= 0; ax--) {
-    e.line(`let v${ax} = (bt / ${stride}) % ${k.shape[ax]!};`);
-    stride *= k.shape[ax]!;
-  }
-  const base = (o: Operand) => [`${o.base}u`, ...o.batch.map((t) => `u32(v${t.axis}) * ${t.coeff}u`)].join(' + ');
-  e.line(`let a_base = ${base(a)};`);
-  e.line(`let b_base = ${base(b)};`);
+  batchBases(e, k, a, b);
   e.line(`let ai = bm * ${BLOCK}u + (lid.x / ${SIDE}u) * ${T}u;`);
   e.line(`let bi = bn * ${BLOCK}u + (lid.x % ${SIDE}u) * ${T}u;`);
   for (let r = 0; r < T; r++) e.line(`var c${r} = vec4<f32>(0.0);`);
@@ -71,17 +61,7 @@ export function renderStagedMatmul(
     }
     e.line('workgroupBarrier();');
   });
-  for (let r = 0; r < T; r++) {
-    for (let c = 0; c < T; c++) {
-      e.block(`if (inside && ai + ${r}u < ${M}u && bi + ${c}u < ${N}u)`, () => {
-        e.line(`let v${rank - 2} = i32(ai + ${r}u);`);
-        e.line(`let v${rank - 1} = i32(bi + ${c}u);`);
-        e.line(`let pt = u32(bt) * ${M * N}u + (ai + ${r}u) * ${N}u + bi + ${c}u;`);
-        e.line(`let acc = c${r}[${c}];`);
-        storePoint(e, k, layout, dtypeOf, 'pt');
-      });
-    }
-  }
+  tileEpilogue(e, k, layout, dtypeOf, { M, N, rows: T, cols: T }, (r, c) => `c${r}[${c}]`, 'inside && ');
   const code = [
     BINDINGS,
     `var<workgroup> sa: array<f32, ${BLOCK * KB}>;`,

@@ -12,7 +12,6 @@ import type { Kernel, KernelDType, ValueExpr } from '../../../runtime/kernel-ir.
 import { numelOf } from '../../../runtime/tensor.js';
 import type { WebGpuLayout, WgslKernel } from '../../../runtime/webgpu-layout.js';
 import { ExprEmitter } from './expr.js';
-import { renderStagedMatmul } from './matmul-staged.js';
 import { groupsFor, shader, storePoint, workgroupSize } from './shader.js';
 
 /** k steps per pass of the loop, and the vector width. */
@@ -33,7 +32,7 @@ type Mode = 'k4' | 'own4' | 'scalar';
 const coeff = (l: LinearIndex, axis: number): number => l.terms.find((t) => t.axis === axis)?.coeff ?? 0;
 
 /** A and B of a matmul kernel, or undefined when the elementwise renderer must take it. */
-export function operands(k: Kernel, layout: WebGpuLayout): { a: Operand; b: Operand; M: number; N: number; K: number } | undefined {
+function operands(k: Kernel, layout: WebGpuLayout): { a: Operand; b: Operand; M: number; N: number; K: number } | undefined {
   const r = k.reduce;
   const rank = k.shape.length;
   if (k.pattern !== 'matmul' || !r || r.op !== 'sum' || r.shape.length !== 1 || rank < 2) return undefined;
@@ -89,13 +88,60 @@ function loadStep(e: ExprEmitter, name: string, o: Operand, mode: Mode, kStep: n
   return (t, kk) => `${name}${t}_${kk}`;
 }
 
-/** The kernel as 4 × 4 register tiles, or undefined when it is not a plain matmul. */
-export function renderMatmul(k: Kernel, index: number, layout: WebGpuLayout, dtypeOf: (buffer: string) => KernelDType): WgslKernel | undefined {
+/** Lets for batch `bt`'s coordinates v0 .. v(rank-3), row-major over the leading axes, and the operands' base words `a_base`, `b_base`. */
+export function batchBases(e: ExprEmitter, k: Kernel, a: Operand, b: Operand): void {
+  let stride = 1;
+  for (let ax = k.shape.length - 3; ax >= 0; ax--) {
+    e.line(`let v${ax} = (bt / ${stride}) % ${k.shape[ax]!};`);
+    stride *= k.shape[ax]!;
+  }
+  const base = (o: Operand) => [`${o.base}u`, ...o.batch.map((t) => `u32(v${t.axis}) * ${t.coeff}u`)].join(' + ');
+  e.line(`let a_base = ${base(a)};`);
+  e.line(`let b_base = ${base(b)};`);
+}
+
+/**
+ * The epilogue of a tile of rows × cols outputs at (ai, bi): each one inside the M × N matrix
+ * (and where `guard` holds) binds its coordinates and point, takes `acc(r, c)` as its sum and
+ * runs the kernel's stores.
+ */
+export function tileEpilogue(
+  e: ExprEmitter,
+  k: Kernel,
+  layout: WebGpuLayout,
+  dtypeOf: (buffer: string) => KernelDType,
+  shape: { M: number; N: number; rows: number; cols: number },
+  acc: (r: number, c: number) => string,
+  guard = '',
+): void {
+  const { M, N, rows, cols } = shape;
+  const rank = k.shape.length;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      e.block(`if (${guard}ai + ${r}u < ${M}u && bi + ${c}u < ${N}u)`, () => {
+        e.line(`let v${rank - 2} = i32(ai + ${r}u);`);
+        e.line(`let v${rank - 1} = i32(bi + ${c}u);`);
+        e.line(`let pt = u32(bt) * ${M * N}u + (ai + ${r}u) * ${N}u + bi + ${c}u;`);
+        e.line(`let acc = ${acc(r, c)};`);
+        storePoint(e, k, layout, dtypeOf, 'pt');
+      });
+    }
+  }
+}
+
+/** A and B of a kernel the schedule tiles (tile.m 1-8 rows by tile.n 4 or 8 columns), or undefined when it is no plain matmul or asks for another tile. */
+export function tiledOperands(k: Kernel, layout: WebGpuLayout) {
   const ops = operands(k, layout);
   const tile = k.schedule?.tile;
   if (!ops || !tile || tile.m < 1 || tile.m > 8 || (tile.n !== 4 && tile.n !== 8)) return undefined;
-  if (tile.stage && tile.m === 4 && tile.n === 4 && [4, 8, 16].includes(tile.stage)) return renderStagedMatmul(k, index, layout, dtypeOf, ops, tile.stage);
-  const { a, b, M, N, K } = ops;
+  return { ...ops, tile };
+}
+
+/** The kernel as register tiles, or undefined when it is not a plain matmul. */
+export function renderMatmul(k: Kernel, index: number, layout: WebGpuLayout, dtypeOf: (buffer: string) => KernelDType): WgslKernel | undefined {
+  const ops = tiledOperands(k, layout);
+  if (!ops) return undefined;
+  const { a, b, M, N, K, tile } = ops;
   const [TM, TN] = [tile.m, tile.n];
   const rank = k.shape.length;
   const [MT, NT] = [Math.ceil(M / TM), Math.ceil(N / TN)];
@@ -106,15 +152,7 @@ export function renderMatmul(k: Kernel, index: number, layout: WebGpuLayout, dty
   e.line(`let tj = pu % ${NT}u;`);
   e.line(`let ti = (pu / ${NT}u) % ${MT}u;`);
   e.line(`let bt = i32(pu / ${NT * MT}u);`);
-  // Batch coordinates, row-major over the leading axes.
-  let stride = 1;
-  for (let ax = rank - 3; ax >= 0; ax--) {
-    e.line(`let v${ax} = (bt / ${stride}) % ${k.shape[ax]!};`);
-    stride *= k.shape[ax]!;
-  }
-  const base = (o: Operand) => [`${o.base}u`, ...o.batch.map((t) => `u32(v${t.axis}) * ${t.coeff}u`)].join(' + ');
-  e.line(`let a_base = u32(${base(a)});`);
-  e.line(`let b_base = u32(${base(b)});`);
+  batchBases(e, k, a, b);
   e.line(`let ai = ti * ${TM}u;`);
   e.line(`let bi = tj * ${TN}u;`);
   const vecs = TN / T;
@@ -129,17 +167,7 @@ export function renderMatmul(k: Kernel, index: number, layout: WebGpuLayout, dty
       }
     }
   });
-  for (let r = 0; r < TM; r++) {
-    for (let c = 0; c < TN; c++) {
-      e.block(`if (ai + ${r}u < ${M}u && bi + ${c}u < ${N}u)`, () => {
-        e.line(`let v${rank - 2} = i32(ai + ${r}u);`);
-        e.line(`let v${rank - 1} = i32(bi + ${c}u);`);
-        e.line(`let pt = u32(bt) * ${M * N}u + (ai + ${r}u) * ${N}u + bi + ${c}u;`);
-        e.line(`let acc = c${r}_${Math.floor(c / T)}[${c % T}];`);
-        storePoint(e, k, layout, dtypeOf, 'pt');
-      });
-    }
-  }
+  tileEpilogue(e, k, layout, dtypeOf, { M, N, rows: TM, cols: TN }, (r, c) => `c${r}_${Math.floor(c / T)}[${c % T}]`);
   const tiles = batches * MT * NT;
   const size = workgroupSize(k);
   return { name: k.name, code: shader(e.helpers, tiles, e.lines, size), workgroups: tiles === 0 ? [0, 1, 1] : groupsFor(tiles, size) };
