@@ -153,16 +153,6 @@ export const BINARY_I32: ArithTable<'i32', WgslFn<[string, string]>> = {
   min: fn((a, b) => `min(${a}, ${b})`),
 };
 
-/** f32 comparisons: == and != test for NaN by its bits, since the builtins may assume there is none. */
-export const COMPARE_F32: CompareTable<WgslFn<[string, string]>> = {
-  eq: fn((a, b) => `(${a} == ${b} && !is_nan(${a}))`, 'is_nan'),
-  ne: fn((a, b) => `(${a} != ${b} || is_nan(${a}) || is_nan(${b}))`, 'is_nan'),
-  lt: fn((a, b) => `(${a} < ${b})`),
-  le: fn((a, b) => `(${a} <= ${b})`),
-  gt: fn((a, b) => `(${a} > ${b})`),
-  ge: fn((a, b) => `(${a} >= ${b})`),
-};
-
 export const COMPARE: CompareTable<WgslFn<[string, string]>> = {
   eq: fn((a, b) => `(${a} == ${b})`),
   ne: fn((a, b) => `(${a} != ${b})`),
@@ -170,4 +160,11 @@ export const COMPARE: CompareTable<WgslFn<[string, string]>> = {
   le: fn((a, b) => `(${a} <= ${b})`),
   gt: fn((a, b) => `(${a} > ${b})`),
   ge: fn((a, b) => `(${a} >= ${b})`),
+};
+
+/** f32 comparisons: == and != test for NaN by its bits, since the builtins may assume there is none. */
+export const COMPARE_F32: CompareTable<WgslFn<[string, string]>> = {
+  ...COMPARE,
+  eq: fn((a, b) => `(${a} == ${b} && !is_nan(${a}))`, 'is_nan'),
+  ne: fn((a, b) => `(${a} != ${b} || is_nan(${a}) || is_nan(${b}))`, 'is_nan'),
 };

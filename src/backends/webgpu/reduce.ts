@@ -11,43 +11,22 @@ import { ExprEmitter, constLiteral, wgslType } from './expr.js';
 import { BINDINGS, coordinates, groupsFor, shader, storePoint } from './shader.js';
 import { helperText } from './functions.js';
 
-const INIT: Record<Reduction['op'], (d: KernelDType) => string> = {
-  sum: (d) => constLiteral(0, d),
-  max: (d) => (d === 'f32' ? 'f32_bits(0xff800000u)' : constLiteral(-2147483648, d)),
-  argmax: () => '0i',
-};
-
-/** The loop nest over the reduction axes, folding the value into `acc`. */
+/** The loop nest over the reduction axes, folding the value into `acc` (argmax counting the steps in `seen`). */
 export function fold(e: ExprEmitter, r: Reduction, rank: number): void {
-  const d = r.value.dtype;
-  if (r.op === 'max' && d === 'f32') e.helpers.add('f32_bits');
-  e.line(`var acc: ${wgslType(r.op === 'argmax' ? 'i32' : d)} = ${INIT[r.op](d)};`);
-  if (r.op === 'argmax') {
-    e.line(`var best: ${wgslType(d)} = ${constLiteral(0, d)};`);
-    e.line('var seen = 0i;');
-    e.line('var stop = false;');
-  }
+  initAcc(e, r.op, r.value.dtype);
+  if (r.op === 'argmax') e.line('var seen = 0i;');
   const nest = (j: number): void => {
     if (j === r.shape.length) {
-      const x = e.value(r.value);
-      if (r.op === 'sum') e.line(`acc = acc + ${x};`);
-      else if (r.op === 'max') {
-        if (d === 'f32') {
-          e.helpers.add('is_nan');
-          e.line(`if (!is_nan(acc) && (is_nan(${x}) || ${x} > acc)) { acc = ${x}; }`);
-        } else e.line(`acc = max(acc, ${x});`);
-      } else {
-        // The first index of the largest; the first nan is the largest.
-        const nan = d === 'f32' ? (e.helpers.add('is_nan'), `is_nan(${x})`) : 'false';
-        e.line(`if (!stop && (seen == 0i || ${x} > best || ${nan})) { acc = seen; best = ${x}; stop = ${nan}; }`);
-        e.line('seen = seen + 1i;');
-      }
+      combine(e, r.op, r.value.dtype, e.value(r.value), 'seen');
+      if (r.op === 'argmax') e.line('seen = seen + 1i;');
       return;
     }
     const v = `v${rank + j}`;
     e.block(`for (var ${v} = 0i; ${v} < ${r.shape[j]}i; ${v} = ${v} + 1i)`, () => nest(j + 1));
   };
   nest(0);
+  // An empty argmax is index 0, as the reference has it.
+  if (r.op === 'argmax') e.line('acc = max(acc, 0i);');
 }
 
 /** Folds `x` (at flat reduction index `i`) into the invocation's partial result. */
