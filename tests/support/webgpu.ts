@@ -81,3 +81,9 @@ export function describeWhere(missing: string | undefined, name: string, body: (
 export function describeWebGpu(name: string, body: () => void): void {
   describeWhere(webgpuMissing(), name, body);
 }
+
+/** `describe` for a suite on `backend`: describeWebGpu for the backend that needs an adapter. */
+export function describeOnBackend(backend: string | undefined, name: string, body: () => void): void {
+  if (backend === 'webgpu') describeWebGpu(name, body);
+  else describe(name, body);
+}

@@ -13,7 +13,7 @@ import { adam, sgd } from '../../src/train/optimizers.js';
 import type { Optimizer } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import type { TrainingOptions } from '../../src/train/trainer.js';
-import { describeWebGpu } from '../support/webgpu.js';
+import { describeOnBackend } from '../support/webgpu.js';
 import { rejectionOf } from '../catch-kiln.js';
 
 // Every weight random, so every input element reaches some gradient.
@@ -53,8 +53,6 @@ const BACKENDS: [string, Partial<TrainingOptions>][] = [
   ['wasm, 2 threads', { backend: 'wasm', threads: 2 }],
   ['webgpu', { backend: 'webgpu' }],
 ];
-/** describe, or describeWebGpu for the backend that needs an adapter. */
-const describeOn = (backend: Partial<TrainingOptions>) => (backend.backend === 'webgpu' ? describeWebGpu : describe);
 const OPTIMIZERS: [string, Optimizer][] = [
   ['sgd', sgd({ lr: 0.1 })],
   ['momentum', sgd({ lr: 0.1, momentum: 0.9 })],
@@ -64,7 +62,7 @@ const OPTIMIZERS: [string, Optimizer][] = [
 const trainer = (options: Partial<TrainingOptions>, optimizer: Optimizer) => compileTraining(net, { optimizer, shapes: { B }, seed: 3, ...options });
 
 for (const [name, backend] of BACKENDS)
-  describeOn(backend)(`on ${name}`, () => {
+  describeOnBackend(backend.backend, `on ${name}`, () => {
     test.each(OPTIMIZERS)('%s: a NaN in the batch leaves every weight and all optimizer state as they were', async (_name, optimizer) => {
       const t = await trainer(backend, optimizer);
       const reference = await trainer({ backend: 'reference' }, optimizer);
@@ -103,7 +101,7 @@ for (const [name, backend] of BACKENDS)
   });
 
 for (const [name, backend] of BACKENDS)
-  describeOn(backend)(`nonFinite: 'error' on ${name}`, () => {
+  describeOnBackend(backend.backend, `nonFinite: 'error' on ${name}`, () => {
     test('the step throws, naming the values, and nothing changes', async () => {
       const t = await trainer({ ...backend, nonFinite: 'error' }, adam({ lr: 0.01 }));
       const before = bits(await t.readState());
