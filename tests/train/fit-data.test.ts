@@ -9,6 +9,7 @@ import { fit } from '../../src/train/fit.js';
 import type { FitOptions, Trainable } from '../../src/train/fit.js';
 import { sgd } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
+import { SEPARABLE_LABELS, SEPARABLE_POINTS } from './separable.js';
 
 // A two-class logistic model: x f32[B, 2], label i32[B].
 const model = graph('twoclass', (b) => {
@@ -18,17 +19,8 @@ const model = graph('twoclass', (b) => {
   b.output('loss', b.softmaxCrossEntropy(logits, label));
   b.output('accuracy', b.accuracy(logits, label));
 });
-const points = [
-  [2, 1],
-  [1, 2],
-  [3, -1],
-  [-1, 3],
-  [-2, -1],
-  [-1, -2],
-  [-3, 1],
-  [1, -3],
-];
-const labels = points.map(([a, b]) => (a! + b! > 0 ? 1 : 0));
+const points = SEPARABLE_POINTS;
+const labels = SEPARABLE_LABELS;
 const options: FitOptions = { epochs: 3, batchSize: 3, seed: 5, verbose: 0 };
 const withoutSeconds = (h: readonly Record<string, number>[]) => h.map(({ seconds: _, ...rest }) => rest);
 

@@ -12,6 +12,7 @@ import { sgd } from '../../src/train/optimizers.js';
 import { compileTraining } from '../../src/train/trainer.js';
 import type { Scalars } from '../../src/train/trainer.js';
 import { rejectionOf } from '../catch-kiln.js';
+import { SEPARABLE_LABELS, SEPARABLE_POINTS } from './separable.js';
 
 /**
  * A Trainable that plays back a script: step k returns stepScalars[k], the e-th evaluation
@@ -232,18 +233,8 @@ describe('fit errors', () => {
 });
 
 test('a real trainer fits a linearly separable set to accuracy 1', async () => {
-  // Class 1 where x0 + x1 > 0, every point at least 1 away from the boundary.
-  const points = [
-    [2, 1],
-    [1, 2],
-    [3, -1],
-    [-1, 3],
-    [-2, -1],
-    [-1, -2],
-    [-3, 1],
-    [1, -3],
-  ];
-  const labels = points.map(([a, b]) => (a! + b! > 0 ? 1 : 0));
+  const points = SEPARABLE_POINTS;
+  const labels = SEPARABLE_LABELS;
   const data = fromArrays({
     x: { data: new Float32Array(points.flat()), shape: [2] },
     label: { data: new Int32Array(labels) },
